@@ -1,0 +1,107 @@
+"""Thin DRF views: JWT login/refresh/logout, the current user, password change, admin user management."""
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from . import services
+from .models import User
+from .permissions import IsPlatformAdmin
+from .serializers import (
+    LogoutSerializer, PasswordChangeSerializer, UserCreateSerializer, UserSerializer, UserUpdateSerializer,
+)
+from .throttles import LoginRateThrottle
+
+
+class TokenObtainApi(TokenObtainPairView):
+    throttle_classes = [LoginRateThrottle]
+
+
+class TokenRefreshApi(TokenRefreshView):
+    throttle_classes = [LoginRateThrottle]
+
+
+class LogoutApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=LogoutSerializer, responses={205: None})
+    def post(self, request):
+        serializer = LogoutSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.refresh_token_blacklist(token=serializer.validated_data["refresh"])
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class MeApi(APIView):
+    @extend_schema(responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+
+class PasswordChangeApi(APIView):
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        serializer = PasswordChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.user_change_password(user=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _django_errors_as_400(exc: DjangoValidationError, field: str = "password"):
+    raise ValidationError({field: list(exc.messages)}) from None
+
+
+class UserListCreateApi(APIView):
+    permission_classes = [IsPlatformAdmin]
+
+    @extend_schema(responses=UserSerializer(many=True))
+    def get(self, request):
+        users = User.objects.order_by("id")
+        role = request.query_params.get("role")
+        if role:
+            users = users.filter(role=role)
+        return Response(UserSerializer(users, many=True).data)
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def post(self, request):
+        serializer = UserCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = services.user_create(**serializer.validated_data)
+        except DjangoValidationError as exc:
+            _django_errors_as_400(exc)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class UserDetailApi(APIView):
+    permission_classes = [IsPlatformAdmin]
+
+    @extend_schema(responses=UserSerializer)
+    def get(self, request, user_id: int):
+        return Response(UserSerializer(get_object_or_404(User, pk=user_id)).data)
+
+    @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
+    def patch(self, request, user_id: int):
+        user = get_object_or_404(User, pk=user_id)
+        serializer = UserUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if user == request.user and serializer.validated_data.get("role", user.role) != user.role:
+            raise ValidationError({"role": ["Admins cannot change their own role."]})
+        try:
+            user = services.user_update(user=user, **serializer.validated_data)
+        except DjangoValidationError as exc:
+            _django_errors_as_400(exc)
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, user_id: int):
+        user = get_object_or_404(User, pk=user_id)
+        if user == request.user:
+            raise ValidationError({"user": ["Admins cannot deactivate themselves."]})
+        services.user_update(user=user, is_active=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)

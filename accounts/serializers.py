@@ -1,0 +1,40 @@
+"""Request and response shapes for auth and user management."""
+from rest_framework import serializers
+
+from .models import Role, User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "role", "is_active", "date_joined", "last_login"]
+        read_only_fields = fields
+
+
+class UserCreateSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]{1,150}$", max_length=150,
+                                      error_messages={"invalid": "Letters, digits and @/./+/-/_ only, at most 150."})
+    password = serializers.CharField(write_only=True, max_length=128)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.VIEWER)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    def validate_username(self, value):
+        if User.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError("A user with this username already exists.")
+        return value
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    password = serializers.CharField(write_only=True, required=False, max_length=128)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128)
+
+
+class LogoutSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=4096)

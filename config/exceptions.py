@@ -1,0 +1,48 @@
+"""API error shape: every 4xx/5xx answer carries a `detail` message, and field errors stay keyed by field."""
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service the request needs is unavailable."
+    default_code = "service_unavailable"
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(response.data, dict) and "detail" not in response.data:
+        response.data = {"detail": _summary(response.data), "errors": response.data}
+    elif isinstance(response.data, list):
+        response.data = {"detail": "; ".join(str(item) for item in response.data), "errors": response.data}
+    return response
+
+
+def _summary(errors: dict) -> str:
+    parts = []
+    for field, messages in errors.items():
+        if isinstance(messages, (list, tuple)):
+            text = " ".join(str(m) for m in messages if not isinstance(m, (dict, list)))
+            text = text or "invalid"
+        elif isinstance(messages, dict):
+            text = _summary(messages)
+        else:
+            text = str(messages)
+        parts.append(f"{field}: {text}")
+    return "; ".join(parts) or "Invalid request."
+
+
+def error_response(message: str, code: int) -> Response:
+    return Response({"detail": message}, status=code)

@@ -1,0 +1,69 @@
+"""Health: liveness (the process runs) and readiness (database, Redis, and workers per queue)."""
+from django.db import connection
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+QUEUES = ("gpu", "inference", "default")
+
+
+def check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return "ok"
+    except Exception as exc:
+        return f"down: {exc.__class__.__name__}: {exc}"
+
+
+def check_redis() -> str:
+    from jobs.redis_client import redis_client
+
+    try:
+        redis_client().ping()
+        return "ok"
+    except Exception as exc:
+        return f"down: {exc.__class__.__name__}: {exc}"
+
+
+def workers_per_queue(timeout: float = 1.0) -> dict:
+    from config.celery import app
+
+    counts = dict.fromkeys(QUEUES, 0)
+    replies = app.control.inspect(timeout=timeout).active_queues() or {}
+    for queues in replies.values():
+        for queue in queues:
+            if queue.get("name") in counts:
+                counts[queue["name"]] += 1
+    return counts
+
+
+class HealthApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(responses={200: dict, 503: dict})
+    def get(self, request):
+        checks = {"database": check_database(), "redis": check_redis()}
+        if checks["redis"] == "ok":
+            try:
+                checks["workers"] = workers_per_queue()
+            except Exception as exc:
+                checks["workers"] = f"unknown: {exc}"
+        else:
+            checks["workers"] = "unknown: Redis is down"
+        down = [name for name in ("database", "redis") if checks[name] != "ok"]
+        body = {"status": "ok" if not down else "down", "checks": checks}
+        if down:
+            body["down"] = down
+        return Response(body, status=503 if down else 200)
+
+
+class LiveApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response({"status": "ok"})

@@ -1,0 +1,18 @@
+"""URL map: /api/ (REST), /admin/, schema and offline docs."""
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .health import HealthApi, LiveApi
+
+admin.site.site_header = "Vision model platform"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/health/", HealthApi.as_view(), name="health"),
+    path("api/health/live/", LiveApi.as_view(), name="health-live"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/", include("accounts.urls")),
+    path("api/", include("jobs.urls")),
+]

@@ -1,0 +1,97 @@
+"""Shared fixtures: named personas, authenticated API clients and real Celery worker processes."""
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.workers import WorkerProcess, default_worker_args, gpu_worker_args, inference_worker_args
+
+PASSWORD = "correct-horse-battery-42"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+
+
+def _user(username, role):
+    from accounts.services import user_create
+
+    return user_create(username=username, password=PASSWORD, role=role)
+
+
+@pytest.fixture
+def root(db):
+    """Rita, an admin."""
+    return _user("rita", "admin")
+
+
+@pytest.fixture
+def alice(db):
+    """Alice, an engineer."""
+    return _user("alice", "engineer")
+
+
+@pytest.fixture
+def carol(db):
+    """Carol, another engineer."""
+    return _user("carol", "engineer")
+
+
+@pytest.fixture
+def bob(db):
+    """Bob, a viewer."""
+    return _user("bob", "viewer")
+
+
+def client_for(user) -> APIClient:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def api():
+    return client_for
+
+
+class _Workers:
+    """Session-wide worker processes, restarted when a test killed one."""
+
+    def __init__(self):
+        self.running: dict[str, WorkerProcess] = {}
+
+    def get(self, name: str, args) -> WorkerProcess:
+        worker = self.running.get(name)
+        if worker is None or not worker.alive:
+            worker = WorkerProcess(name, args()).start()
+            self.running[name] = worker
+        return worker
+
+    def stop_all(self):
+        for worker in self.running.values():
+            worker.stop()
+
+
+@pytest.fixture(scope="session")
+def _workers(django_db_setup, django_db_blocker):
+    workers = _Workers()
+    yield workers
+    workers.stop_all()
+
+
+@pytest.fixture
+def gpu_worker(_workers, transactional_db):
+    return _workers.get("gpu", gpu_worker_args)
+
+
+@pytest.fixture
+def default_worker(_workers, transactional_db):
+    return _workers.get("default", default_worker_args)
+
+
+@pytest.fixture
+def inference_worker(_workers, transactional_db):
+    return _workers.get("inference", inference_worker_args)

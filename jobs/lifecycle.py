@@ -1,0 +1,142 @@
+"""Every Job state transition happens here, as a conditional update; illegal transitions are refused.
+
+QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED, and QUEUED -> CANCELLED | FAILED.
+Progress is pushed best-effort over Redis pub/sub; the database row is the authoritative state.
+"""
+import json
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Job, JobState, JobTransition
+
+log = logging.getLogger(__name__)
+
+ALLOWED_TRANSITIONS = {
+    JobState.QUEUED: {JobState.RUNNING, JobState.CANCELLED, JobState.FAILED},
+    JobState.RUNNING: {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED},
+}
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+def _sources_for(target: str) -> list[str]:
+    return [source for source, targets in ALLOWED_TRANSITIONS.items() if target in targets]
+
+
+def transition(*, job_id: int, to_state: str, from_states: list[str] | None = None, message: str = "",
+               **fields) -> bool:
+    """Move a job to `to_state` if it is in one of `from_states` (default: every legal source). True if it moved."""
+    legal = _sources_for(to_state)
+    if not legal:
+        raise IllegalTransition(f"no state may move to {to_state}")
+    sources = legal if from_states is None else [s for s in from_states if s in legal]
+    if from_states is not None and len(sources) != len(from_states):
+        raise IllegalTransition(f"{from_states} -> {to_state} is not a legal transition")
+    with transaction.atomic():
+        previous = Job.objects.filter(pk=job_id).values_list("state", flat=True).first()
+        moved = Job.objects.filter(pk=job_id, state__in=sources).update(state=to_state, updated_at=timezone.now(),
+                                                                       **fields)
+        if moved:
+            JobTransition.objects.create(job_id=job_id, from_state=previous or "", to_state=to_state,
+                                         message=message[:2000])
+    if moved:
+        publish(job_id, {"state": to_state})
+    return bool(moved)
+
+
+def job_claim(*, job_id: int, worker: str, task_id: str) -> bool:
+    now = timezone.now()
+    claimed = transition(job_id=job_id, to_state=JobState.RUNNING, from_states=[JobState.QUEUED],
+                         message=f"claimed by {worker}", started_at=now, heartbeat_at=now, worker=worker[:255],
+                         celery_task_id=task_id[:64], attempts=F("attempts") + 1)
+    return claimed
+
+
+def job_heartbeat(*, job_id: int) -> bool:
+    """Stamp the heartbeat of a running job. Returns whether cancellation has been requested."""
+    Job.objects.filter(pk=job_id, state=JobState.RUNNING).update(heartbeat_at=timezone.now())
+    return bool(Job.objects.filter(pk=job_id, cancel_requested=True).exists())
+
+
+def job_set_progress(*, job_id: int, fraction: float, message: str = "", eta_seconds: float | None = None) -> None:
+    fraction = min(max(float(fraction), 0.0), 1.0)
+    Job.objects.filter(pk=job_id, state=JobState.RUNNING).update(
+        progress=fraction, progress_message=message[:500], eta_seconds=eta_seconds,
+        heartbeat_at=timezone.now(), updated_at=timezone.now())
+    publish(job_id, {"progress": fraction, "message": message, "eta_seconds": eta_seconds})
+
+
+def job_succeed(*, job_id: int, result: dict) -> bool:
+    return transition(job_id=job_id, to_state=JobState.SUCCEEDED, from_states=[JobState.RUNNING],
+                      message="succeeded", result=result, progress=1.0, finished_at=timezone.now())
+
+
+def job_fail(*, job_id: int, error: str, result: dict | None = None) -> bool:
+    fields = {"error": error[:10000], "finished_at": timezone.now()}
+    if result is not None:
+        fields["result"] = result
+    return transition(job_id=job_id, to_state=JobState.FAILED, message=error, **fields)
+
+
+def job_mark_cancelled(*, job_id: int, result: dict | None = None, message: str = "cancelled") -> bool:
+    fields = {"finished_at": timezone.now(), "error": ""}
+    if result is not None:
+        fields["result"] = result
+    return transition(job_id=job_id, to_state=JobState.CANCELLED, message=message, **fields)
+
+
+def job_request_cancel(*, job: Job) -> Job:
+    """A queued job is cancelled at once and never starts; a running one stops at its next checkpoint."""
+    if job.state == JobState.QUEUED and job_mark_cancelled(job_id=job.pk, message="cancelled before it started"):
+        _revoke(job.celery_task_id)
+    elif job.state == JobState.RUNNING or job.state == JobState.QUEUED:
+        Job.objects.filter(pk=job.pk, state__in=[JobState.RUNNING, JobState.QUEUED]).update(cancel_requested=True)
+        publish(job.pk, {"cancel_requested": True})
+    job.refresh_from_db()
+    return job
+
+
+def jobs_reap_lost(*, now=None) -> list[int]:
+    """Fail RUNNING jobs whose heartbeat went stale: their worker died without finishing them."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    stale = list(Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True))
+    reaped = []
+    for job_id in stale:
+        message = (f"worker lost: no heartbeat for more than {settings.JOB_STALE_AFTER_SECONDS:g} s "
+                   "(the worker process was killed or lost its connection)")
+        if Job.objects.filter(pk=job_id, heartbeat_at__lt=cutoff).exists() and job_fail(job_id=job_id, error=message):
+            reaped.append(job_id)
+            log.warning("reaped job %s: %s", job_id, message)
+    return reaped
+
+
+def _revoke(task_id: str) -> None:
+    if not task_id:
+        return
+    try:
+        from config.celery import app
+
+        app.control.revoke(task_id)
+    except Exception:  # best effort: the claim refuses a cancelled job anyway
+        log.info("could not revoke task %s", task_id, exc_info=True)
+
+
+def channel(job_id: int) -> str:
+    return f"vp:jobs:{job_id}"
+
+
+def publish(job_id: int, payload: dict) -> None:
+    from .redis_client import redis_client
+
+    try:
+        redis_client().publish(channel(job_id), json.dumps(payload))
+    except Exception:  # progress over Redis is best effort
+        log.debug("progress publish failed for job %s", job_id, exc_info=True)

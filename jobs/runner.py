@@ -1,0 +1,142 @@
+"""Runs a job inside a Celery task: claim, heartbeat while running, checkpoints for cancel, always finish.
+
+A task body is a function `fn(ctx) -> dict`. It calls `ctx.progress(...)` as it goes and `ctx.checkpoint()`
+where stopping is safe; raising `PermanentJobError` fails the job with that message, anything else fails it
+with the exception's text, `JobCancelled` (from a checkpoint) cancels it.
+"""
+import logging
+import socket
+import threading
+import time
+import traceback
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from . import lifecycle
+from .models import Job, JobState
+
+log = logging.getLogger(__name__)
+
+
+class JobCancelled(Exception):
+    """Raised at a checkpoint when a user asked to cancel; carries what was kept so far."""
+
+    def __init__(self, result: dict | None = None):
+        super().__init__("cancelled")
+        self.result = result
+
+
+class PermanentJobError(Exception):
+    """A failure that retrying will not fix (bad input, missing capability); its message is shown to users."""
+
+
+class _Heartbeat(threading.Thread):
+    def __init__(self, job_id: int, interval: float):
+        super().__init__(name=f"heartbeat-{job_id}", daemon=True)
+        self.job_id = job_id
+        self.interval = interval
+        self.stopped = threading.Event()
+        self.cancel_requested = threading.Event()
+
+    def run(self):
+        try:
+            while not self.stopped.wait(self.interval):
+                try:
+                    if lifecycle.job_heartbeat(job_id=self.job_id):
+                        self.cancel_requested.set()
+                except Exception:
+                    log.warning("heartbeat failed for job %s", self.job_id, exc_info=True)
+        finally:
+            connection.close()
+
+    def stop(self):
+        self.stopped.set()
+        self.join(timeout=5)
+
+
+class JobContext:
+    def __init__(self, job: Job, task, heartbeat: _Heartbeat):
+        self.job = job
+        self.job_id = job.pk
+        self.params = job.params
+        self.task = task
+        self._heartbeat = heartbeat
+        self.partial_result: dict = {}
+        self._started = time.monotonic()
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._heartbeat.cancel_requested.is_set()
+
+    def checkpoint(self) -> None:
+        """Stop here if cancellation was requested (checks the flag the heartbeat keeps, and the row)."""
+        if self.cancel_requested or Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
+            self._heartbeat.cancel_requested.set()
+            raise JobCancelled(self.partial_result or None)
+
+    def progress(self, fraction: float, message: str = "", eta_seconds: float | None = None) -> None:
+        if eta_seconds is None and fraction > 0.0:
+            elapsed = time.monotonic() - self._started
+            eta_seconds = round(elapsed * (1.0 - fraction) / fraction, 1)
+        lifecycle.job_set_progress(job_id=self.job_id, fraction=fraction, message=message, eta_seconds=eta_seconds)
+        try:  # the Celery task state, so Flower shows progress too
+            self.task.update_state(state="PROGRESS", meta={"job_id": self.job_id, "progress": fraction,
+                                                           "message": message, "eta_seconds": eta_seconds})
+        except Exception:
+            log.debug("could not update the Celery task state", exc_info=True)
+
+
+def run_job(task, job_id: int, body) -> dict | None:
+    """Claim job `job_id`, run `body(ctx)`, finish the job whatever happens. Returns the result (or None)."""
+    close_old_connections()
+    worker = f"{task.request.hostname or socket.gethostname()}"
+    task_id = task.request.id or ""
+    if not lifecycle.job_claim(job_id=job_id, worker=worker, task_id=task_id):
+        state = Job.objects.filter(pk=job_id).values_list("state", flat=True).first()
+        log.info("job %s not claimed (state %s): skipping", job_id, state)
+        return {"skipped": True, "state": state}
+    job = Job.objects.get(pk=job_id)
+    heartbeat = _Heartbeat(job_id, settings.JOB_HEARTBEAT_SECONDS)
+    heartbeat.start()
+    ctx = JobContext(job, task, heartbeat)
+    finished = False
+    try:
+        ctx.checkpoint()
+        result = body(ctx) or {}
+        finished = lifecycle.job_succeed(job_id=job_id, result=result)
+        return result
+    except JobCancelled as exc:
+        finished = lifecycle.job_mark_cancelled(job_id=job_id, result=exc.result,
+                                               message="cancelled at a checkpoint")
+    except SoftTimeLimitExceeded:
+        finished = lifecycle.job_fail(job_id=job_id, result=ctx.partial_result or None,
+                                      error=f"timeout: the job ran past its time limit ({task.soft_time_limit or settings.CELERY_TASK_SOFT_TIME_LIMIT} s)")
+    except PermanentJobError as exc:
+        finished = lifecycle.job_fail(job_id=job_id, error=str(exc), result=ctx.partial_result or None)
+    except Exception as exc:
+        log.exception("job %s failed", job_id)
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        finished = lifecycle.job_fail(job_id=job_id, error=detail, result=ctx.partial_result or None)
+    finally:
+        heartbeat.stop()
+        if not finished:
+            still_running = Job.objects.filter(pk=job_id, state=JobState.RUNNING).exists()
+            if still_running:
+                lifecycle.job_fail(job_id=job_id, error="the job ended without reporting a result")
+    return None
+
+
+def job_task(celery_app, name: str, **options):
+    """Declare a Celery task that runs `body(ctx)` as job `job_id` (the task's only argument)."""
+
+    def decorator(body):
+        @celery_app.task(name=name, bind=True, **options)
+        def task(self, job_id: int):
+            return run_job(self, int(job_id), body)
+
+        task.body = body
+        return task
+
+    return decorator

@@ -1,0 +1,49 @@
+"""Writes for jobs: create a job and send its Celery task once the row is committed."""
+import logging
+import uuid
+
+from django.db import transaction
+
+from config.exceptions import ServiceUnavailable
+
+from . import lifecycle
+from .models import Job
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("gpu", "inference", "default")
+
+
+def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | None = None) -> Job:
+    """Create a QUEUED job and send `task_name(job_id)` to `queue` after commit (never before the row exists).
+
+    If the broker cannot be reached the job is FAILED at once and the caller gets a 503.
+    """
+    if queue not in QUEUES:
+        raise ValueError(f"unknown queue {queue!r}")
+    task_id = str(uuid.uuid4())
+    with transaction.atomic():
+        job = Job.objects.create(kind=kind, owner=owner, queue=queue, params=params or {}, celery_task_id=task_id)
+        transaction.on_commit(lambda: _send(job.pk, task_name, queue, task_id))
+    job.refresh_from_db()
+    return job
+
+
+def _send(job_id: int, task_name: str, queue: str, task_id: str) -> None:
+    from config.celery import app
+
+    from .redis_client import redis_client
+
+    try:
+        redis_client().ping()  # fail fast: kombu and the result backend would otherwise retry for many seconds
+        app.send_task(task_name, args=[job_id], queue=queue, task_id=task_id,
+                      retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                                "interval_max": 0.5})
+    except Exception as exc:
+        log.error("could not enqueue job %s: %s", job_id, exc)
+        lifecycle.job_fail(job_id=job_id, error=f"the job could not be queued: the broker is unreachable ({exc})")
+        raise ServiceUnavailable("The job queue (Redis) is unreachable; the job was not started.") from exc
+
+
+def job_cancel(*, job: Job) -> Job:
+    return lifecycle.job_request_cancel(job=job)

@@ -1,0 +1,79 @@
+"""Real Celery worker processes for the test suite, started against the test database and Redis."""
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from .environment import ROOT, RUN_DIR, WORKER_DATABASE_URL
+
+
+class WorkerProcess:
+    def __init__(self, name: str, args: list[str]):
+        self.name = name
+        self.hostname = f"{name}-{uuid.uuid4().hex[:6]}@test"
+        self.args = args
+        self.process: subprocess.Popen | None = None
+        self.log_path = RUN_DIR / f"{self.hostname.split('@')[0]}.log"
+
+    def start(self, timeout: float = 90.0) -> "WorkerProcess":
+        env = dict(os.environ, DATABASE_URL=WORKER_DATABASE_URL, PYTHONUNBUFFERED="1")
+        env.pop("PLATFORM_TEST_DB_NAME", None)
+        command = [sys.executable, "-m", "celery", "-A", "config", *self.args, "-n", self.hostname,
+                   "--loglevel", "INFO", "--include", "tests.tasks"]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        from config.celery import app
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker {self.hostname} exited: {self.log_tail()}")
+            replies = app.control.ping(destination=[self.hostname], timeout=0.5) or []
+            if replies:
+                return
+        raise RuntimeError(f"worker {self.hostname} not ready after {timeout} s: {self.log_tail()}")
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the worker and all its children, as an out-of-memory kill or a pulled plug would."""
+        if self.alive:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.alive:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return Path(self.log_path).read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+
+def gpu_worker_args() -> list[str]:
+    return ["worker", "-Q", "gpu", "-c", "2", "--prefetch-multiplier", "1", "-O", "fair", "--max-tasks-per-child", "1"]
+
+
+def default_worker_args() -> list[str]:
+    # -B: an embedded beat runs the reaper (every REAPER_INTERVAL_SECONDS) in the test session.
+    return ["worker", "-Q", "default", "-c", "1", "-B", "-s", str(RUN_DIR / "beat-schedule")]
+
+
+def inference_worker_args() -> list[str]:
+    return ["worker", "-Q", "inference", "-c", "1", "--prefetch-multiplier", "1"]
