@@ -3,6 +3,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.ml_fixtures import demo_dataset, demo_dataset_tree, tiny_model, tiny_weights  # noqa: F401
 from tests.workers import WorkerProcess, default_worker_args, gpu_worker_args, inference_worker_args
 
 PASSWORD = "correct-horse-battery-42"

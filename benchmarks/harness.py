@@ -1,0 +1,22 @@
+"""Helpers for the benchmark scripts: a throwaway platform (test database, Redis, workers) and tables."""
+import statistics
+
+
+def percentiles(samples_ms: list[float]) -> dict:
+    ordered = sorted(samples_ms)
+
+    def pick(q):
+        return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+    return {"n": len(ordered), "mean": statistics.fmean(ordered), "p50": pick(0.50), "p95": pick(0.95),
+            "p99": pick(0.99), "max": ordered[-1]}
+
+
+def print_table(title: str, header: list[str], rows: list[list]) -> None:
+    cells = [header] + [[f"{c:.2f}" if isinstance(c, float) else str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(title)
+    for index, row in enumerate(cells):
+        print("  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
+        if index == 0:
+            print("  " + "  ".join("-" * width for width in widths))
