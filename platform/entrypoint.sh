@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Container entrypoint: one argument names the process; the commands mirror platform/Procfile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+case "${1:-web}" in
+  web)
+    python manage.py migrate --no-input
+    python manage.py collectstatic --no-input -v 0
+    exec python -m gunicorn config.wsgi:application -c platform/gunicorn.conf.py ;;
+  worker-gpu)
+    exec python -m celery -A config worker -Q gpu -c "${GPU_WORKER_CONCURRENCY:-2}" --prefetch-multiplier 1 -O fair \
+      --max-tasks-per-child 1 -n "gpu@${HOSTNAME}" --loglevel INFO ;;
+  worker-inference)
+    exec $(grep '^inference:' platform/Procfile | cut -d: -f2-) ;;
+  worker-default)
+    exec python -m celery -A config worker -Q default -c 2 -n "default@${HOSTNAME}" --loglevel INFO ;;
+  beat)
+    exec python -m celery -A config beat -s "${PLATFORM_VAR_DIR:-/data/var}/celerybeat-schedule" --loglevel INFO ;;
+  flower)
+    exec python -m celery -A config flower --address="${FLOWER_ADDRESS:-0.0.0.0}" --port="${FLOWER_PORT:-5555}" \
+      --basic-auth="${FLOWER_BASIC_AUTH}" ;;
+  *)
+    exec "$@" ;;
+esac
