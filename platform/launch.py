@@ -22,12 +22,15 @@ def main() -> int:
     var_dir.mkdir(parents=True, exist_ok=True)
     redis_process = None
     if not env.get("REDIS_URL"):
-        if embedded_redis.port_answers("127.0.0.1", 6379):
-            print(">> using the Redis that answers on 127.0.0.1:6379")
+        port = int(env.get("EMBEDDED_REDIS_PORT", "6379"))
+        if embedded_redis.port_answers("127.0.0.1", port):
+            print(f">> using the Redis that answers on 127.0.0.1:{port}")
         else:
-            print(f">> no Redis configured or running: starting an embedded redis-server (data in {var_dir / 'redis'})")
-            redis_process = embedded_redis.start(port=6379, data_dir=var_dir / "redis", persist=True)
-        env["REDIS_URL"] = "redis://127.0.0.1:6379/0"
+            print(f">> no Redis configured or running: starting an embedded redis-server on {port} "
+                  f"(data in {var_dir / 'redis'})")
+            redis_process = embedded_redis.start(port=port, data_dir=var_dir / "redis", persist=True)
+        env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # `python` = this venv's
     env["PLATFORM_WEB_PORT"] = env.get("PORT", "8000")
     env.setdefault("YOLO_OFFLINE", "1")
     manage = [sys.executable, "manage.py"]
