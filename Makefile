@@ -9,8 +9,9 @@ PY := $(VENV)/bin/python
 
 venv: $(VENV)/.ready
 
-# The virtual environment lives outside the checkout, keyed by the requirements' hash, so clones share it.
-$(VENV)/.ready: requirements.txt
+# The virtual environment lives outside the checkout, keyed by the requirements' hash (so no timestamp
+# dependency: a fresh clone reuses it), and is built in a temporary folder then moved, so a half-built one never counts.
+$(VENV)/.ready:
 	@echo ">> creating $(VENV) (first time only: a few minutes)"
 	rm -rf "$(VENV).tmp"
 	$(PYTHON) -m venv "$(VENV).tmp"
