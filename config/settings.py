@@ -224,3 +224,10 @@ LOGGING = {
 
 # ultralytics: no network, no settings sync, no auto-install at run time.
 ULTRALYTICS_DIR = VAR_DIR / "ultralytics"
+
+# --- dataset upload limits (registry/validation/zipsafe.py, registry/validation/yolo.py) -------------
+DATASET_MAX_MEMBERS = env_int("DATASET_MAX_MEMBERS", 100_000, minimum=1)
+DATASET_MAX_UNCOMPRESSED_MB = env_int("DATASET_MAX_UNCOMPRESSED_MB", 8192, minimum=1)
+DATASET_MAX_RATIO = env_float("DATASET_MAX_RATIO", 100.0, minimum=1.0)  # per-member uncompressed/compressed
+DATASET_MAX_IMAGE_PIXELS = env_int("DATASET_MAX_IMAGE_PIXELS", 64_000_000, minimum=1)
+DATASET_REPORT_MAX_PROBLEMS = env_int("DATASET_REPORT_MAX_PROBLEMS", 50, minimum=1)

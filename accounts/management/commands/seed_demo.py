@@ -8,3 +8,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("seed_demo_accounts", stdout=self.stdout)
+        # registry: the shared demo dataset (256 images at 128 px, a few seconds), only the first time
+        call_command("make_demo_dataset", register=True, if_missing=True, owner="engineer", name="shapes-demo",
+                     images=256, imgsz=128, stdout=self.stdout)

@@ -1,0 +1,134 @@
+"""Dataset writes: ingest an uploaded zip (extract safely, validate, store, version) and delete.
+
+The pipeline works in a scratch directory under SCRATCH_ROOT; files move into storage only after every check
+passed, and the scratch directory is removed whatever happens, so a rejected upload leaves nothing behind.
+"""
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+
+from config.exceptions import Conflict
+
+from .dataset_selectors import dataset_active_jobs
+from .models import Dataset
+from .storage import artifact_delete, artifact_store_file, artifact_store_tree, sha256_of
+from .validation.problems import Problems
+from .validation.yolo import validate_yolo_dataset
+from .validation.zipsafe import UnsafeArchive, ZipLimits, safe_extract
+
+logger = logging.getLogger(__name__)
+
+TREE_KIND = "datasets"
+ARCHIVE_KIND = "dataset-archives"
+VERSION_RETRIES = 5
+
+
+class DatasetRejected(Exception):
+    """The upload failed validation. `report` lists the problems (first N) and their count; nothing was kept."""
+
+    def __init__(self, problems: Problems):
+        super().__init__(problems.summary())
+        self.problems = problems
+        self.report = problems.as_dict()
+
+
+@dataclass
+class IngestResult:
+    dataset: Dataset
+    created: bool  # False: the same owner already had these exact bytes; `dataset` is that record
+
+
+def dataset_ingest(*, owner, name: str, archive_path: Path, shared: bool = False) -> IngestResult:
+    """Validate the zip at `archive_path` and register it as the next version of `name` for `owner`.
+
+    Raises DatasetRejected (with a report) when the archive is unsafe or the dataset is not valid YOLO detection.
+    """
+    sha256 = sha256_of(archive_path)
+    existing = Dataset.objects.filter(owner=owner, sha256=sha256).first()
+    if existing is not None:
+        return IngestResult(existing, created=False)
+
+    problems = Problems(limit=settings.DATASET_REPORT_MAX_PROBLEMS)
+    settings.SCRATCH_ROOT.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="dataset-", dir=settings.SCRATCH_ROOT))
+    stored: list[str] = []
+    try:
+        extracted = scratch / "x"
+        extracted.mkdir()
+        try:
+            safe_extract(archive_path, extracted, limits=ZipLimits.from_settings(), problems=problems)
+        except UnsafeArchive:
+            raise DatasetRejected(problems) from None
+        check = validate_yolo_dataset(extracted, problems=problems, max_image_pixels=settings.DATASET_MAX_IMAGE_PIXELS)
+        if not check.ok:
+            raise DatasetRejected(problems)
+        # The stored data.yaml is the rebuilt one: relative paths and no `path` key, so ultralytics resolves
+        # the splits against the yaml's own folder wherever storage puts it.
+        (check.root / "data.yaml").write_text(yaml.safe_dump(check.data_yaml, sort_keys=False))
+        (check.root / "data.yml").unlink(missing_ok=True)
+        report = {**check.report, **problems.as_dict()}
+
+        archive_name, _, size = artifact_store_file(path=archive_path, kind=ARCHIVE_KIND, suffix=".zip", sha256=sha256)
+        stored.append(archive_name)
+        root_name = artifact_store_tree(source=check.root, kind=TREE_KIND, key=sha256)
+        stored.append(root_name)
+        dataset, created = _create_versioned(owner=owner, name=name, shared=shared, sha256=sha256,
+                                             archive=archive_name, root=root_name, size=size, check=check,
+                                             report=report)
+        if not created:
+            stored.clear()  # a concurrent upload of the same bytes won: its row owns these same files
+        return IngestResult(dataset, created)
+    except BaseException:
+        for name_ in stored:
+            if not _files_shared(name_):
+                artifact_delete(name_)
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _create_versioned(*, owner, name, shared, sha256, archive, root, size, check, report) -> tuple[Dataset, bool]:
+    """Next version per (owner, name). Two uploads racing for one version: the loser retries on the
+    unique constraint (select_for_update serialises where the database supports it)."""
+    for _attempt in range(VERSION_RETRIES):
+        try:
+            with transaction.atomic():
+                latest = (Dataset.objects.select_for_update().filter(owner=owner, name=name)
+                          .aggregate(v=Max("version"))["v"]) or 0
+                dataset = Dataset.objects.create(
+                    name=name, version=latest + 1, owner=owner, shared=shared, sha256=sha256, archive=archive,
+                    root=root, size_bytes=size, class_names=check.class_names,
+                    num_images=check.report["num_images"], num_instances=check.report["num_instances"],
+                    report=report)
+                return dataset, True
+        except IntegrityError:
+            same = Dataset.objects.filter(owner=owner, sha256=sha256).first()
+            if same is not None:
+                return same, False
+    raise Conflict("Could not assign a version to this dataset: too many concurrent uploads. Try again.")
+
+
+def _files_shared(storage_name: str) -> bool:
+    """Whether a dataset row refers to this content-addressed name (someone else uploaded the same bytes)."""
+    return Dataset.objects.filter(Q(root=storage_name) | Q(archive=storage_name)).exists()
+
+
+def dataset_delete(*, dataset: Dataset) -> None:
+    """Delete the record, and its files unless another record shares the same content. 409 while a job uses it."""
+    with transaction.atomic():
+        jobs = list(dataset_active_jobs(dataset=dataset).values_list("pk", flat=True)[:10])
+        if jobs:
+            raise Conflict(f"Dataset {dataset.pk} is used by unfinished job(s) {', '.join(map(str, jobs))}; "
+                           "cancel them or wait for them to finish, then delete.")
+        names = [dataset.root, dataset.archive]
+        dataset.delete()
+    for name in names:
+        if name and not _files_shared(name):
+            artifact_delete(name)

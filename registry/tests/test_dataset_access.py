@@ -1,0 +1,106 @@
+"""Listing, reading, downloading and deleting datasets: visibility, ownership, and jobs that hold a dataset."""
+import io
+import zipfile
+
+import pytest
+
+from jobs.models import Job, JobKind, JobState
+from registry.models import Dataset
+
+from .dataset_zips import demo_files, make_zip, stored_files, upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alices(api, alice):
+    return upload(api(alice), make_zip(demo_files()), name="private").json()
+
+
+def test_a_user_lists_own_and_shared_datasets_and_admins_see_all(api, alice, carol, bob, root):
+    own = upload(api(alice), make_zip(demo_files(seed=1)), name="mine").json()
+    shared = upload(api(carol), make_zip(demo_files(seed=2)), name="team", shared=True).json()
+    private = upload(api(carol), make_zip(demo_files(seed=3)), name="secret").json()
+
+    def ids(user, query=""):
+        return {d["id"] for d in api(user).get(f"/api/datasets/{query}").json()["results"]}
+
+    assert ids(alice) == {own["id"], shared["id"]}
+    assert ids(bob) == {shared["id"]}
+    assert ids(root) == {own["id"], shared["id"], private["id"]}
+    assert ids(root, "?name=team") == {shared["id"]}
+
+
+def test_the_detail_shows_the_report(api, alice, alices):
+    body = api(alice).get(f"/api/datasets/{alices['id']}/").json()
+
+    assert body["report"]["splits"]["val"]["images"] == 3
+    assert body["class_names"] == ["circle", "square", "triangle"]
+
+
+def test_another_engineers_private_dataset_is_not_found(api, carol, alices):
+    assert api(carol).get(f"/api/datasets/{alices['id']}/").status_code == 404
+    assert api(carol).get(f"/api/datasets/{alices['id']}/download/").status_code == 404
+    assert api(carol).delete(f"/api/datasets/{alices['id']}/").status_code == 404
+
+
+def test_the_download_is_the_uploaded_zip(api, alice, alices):
+    response = api(alice).get(f"/api/datasets/{alices['id']}/download/")
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="private-v1.zip"')
+    content = b"".join(response.streaming_content)
+    assert zipfile.ZipFile(io.BytesIO(content)).read("data.yaml").startswith(b"train:")
+    import hashlib
+
+    assert hashlib.sha256(content).hexdigest() == alices["sha256"]
+
+
+def test_the_owner_deletes_a_dataset_and_its_files(api, alice, alices):
+    def its_files():
+        return {name for name in stored_files() if alices["sha256"] in name}
+
+    assert any(name.endswith(".zip") for name in its_files()) and len(its_files()) > 1
+    response = api(alice).delete(f"/api/datasets/{alices['id']}/")
+
+    assert response.status_code == 204
+    assert not Dataset.objects.exists()
+    assert its_files() == set()
+
+
+def test_files_shared_with_another_record_survive_a_delete(api, alice, carol):
+    content = make_zip(demo_files())
+    mine = upload(api(alice), content).json()
+    upload(api(carol), content)
+    files = stored_files()
+
+    assert api(alice).delete(f"/api/datasets/{mine['id']}/").status_code == 204
+    assert stored_files() == files
+
+
+@pytest.mark.parametrize("key, value", [("dataset", int), ("dataset_id", str)])
+def test_a_dataset_in_use_by_an_unfinished_job_cannot_be_deleted(api, alice, alices, key, value):
+    job = Job.objects.create(kind=JobKind.TRAINING, owner=alice, params={key: value(alices["id"])},
+                             state=JobState.QUEUED)
+    response = api(alice).delete(f"/api/datasets/{alices['id']}/")
+
+    assert response.status_code == 409
+    assert f"job(s) {job.pk}" in response.json()["detail"]
+    job.state = JobState.SUCCEEDED
+    job.save()
+    assert api(alice).delete(f"/api/datasets/{alices['id']}/").status_code == 204
+
+
+def test_a_viewer_cannot_delete_a_shared_dataset(api, alice, bob):
+    shared = upload(api(alice), make_zip(demo_files()), shared=True).json()
+
+    assert api(bob).delete(f"/api/datasets/{shared['id']}/").status_code == 403
+
+
+def test_another_engineer_cannot_delete_a_shared_dataset_but_an_admin_can(api, alice, carol, root):
+    shared = upload(api(alice), make_zip(demo_files()), shared=True).json()
+
+    response = api(carol).delete(f"/api/datasets/{shared['id']}/")
+    assert response.status_code == 403
+    assert "owner or an admin" in response.json()["detail"]
+    assert api(root).delete(f"/api/datasets/{shared['id']}/").status_code == 204
