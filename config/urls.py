@@ -16,4 +16,5 @@ urlpatterns = [
     path("api/", include("accounts.urls")),
     path("api/", include("jobs.urls")),
     path("api/", include("registry.dataset_urls")),
+    path("api/", include("registry.model_urls")),
 ]

@@ -11,3 +11,6 @@ class Command(BaseCommand):
         # registry: the shared demo dataset (256 images at 128 px, a few seconds), only the first time
         call_command("make_demo_dataset", register=True, if_missing=True, owner="engineer", name="shapes-demo",
                      images=256, imgsz=128, stdout=self.stdout)
+        # registry: a shared yolov8n preset (random initial weights, built from its YAML), only the first time
+        call_command("make_demo_model", preset="yolov8n", owner="engineer", name="yolov8n-demo", if_missing=True,
+                     stdout=self.stdout)

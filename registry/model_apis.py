@@ -1,0 +1,124 @@
+"""Thin DRF views for model versions: list/upload/preset, detail, download, delete, convert."""
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.settings import DEFAULTS, IMPORT_STRINGS, APISettings
+from rest_framework.views import APIView
+
+from accounts.permissions import CanWriteOrReadOnly
+
+from . import conversion_services, model_selectors, model_services
+from .model_serializers import (ConversionRequestSerializer, ConversionSerializer, ModelFilterSerializer,
+                                ModelPresetSerializer, ModelUploadSerializer, ModelVersionDetailSerializer,
+                                ModelVersionSerializer)
+from .model_services import SUFFIXES
+from .model_uploads import CappedUploadHandler, UploadTooLarge
+
+
+def _cap_uploads(request) -> CappedUploadHandler | None:
+    """Refuse an oversized body before reading it, and stream what is read to disk with a cap."""
+    limit_mb = settings.MAX_MODEL_UPLOAD_MB
+    max_bytes = limit_mb * 1024 * 1024
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_bytes + 1024 * 1024:  # room for the multipart envelope and the other fields
+        raise UploadTooLarge(limit_mb)
+    handler = CappedUploadHandler(request._request, max_bytes=max_bytes)
+    try:
+        request._request.upload_handlers = [handler]
+    except AttributeError:  # the body was already parsed (e.g. by a CSRF check): the size is checked on copy
+        return None
+    return handler
+
+
+class FormatIsAFilter(DefaultContentNegotiation):
+    """`?format=onnx` filters models by format here, so it must not pick DRF's renderer."""
+
+    settings = APISettings({"URL_FORMAT_OVERRIDE": None}, DEFAULTS, IMPORT_STRINGS)
+
+
+class ModelCollectionApi(APIView):
+    permission_classes = [CanWriteOrReadOnly]
+    content_negotiation_class = FormatIsAFilter
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(parameters=[OpenApiParameter("name", str), OpenApiParameter("format", str),
+                               OpenApiParameter("owner", str)], responses=ModelVersionSerializer(many=True))
+    def get(self, request):
+        filters = ModelFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        models = model_selectors.model_list(user=request.user, **filters.validated_data)
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(models, request, view=self)
+        return paginator.get_paginated_response(ModelVersionSerializer(page, many=True).data)
+
+    @extend_schema(request=ModelUploadSerializer, responses={201: ModelVersionDetailSerializer,
+                                                             200: ModelVersionDetailSerializer})
+    def post(self, request):
+        handler = _cap_uploads(request) if request.content_type.startswith("multipart/") else None
+        data = request.data
+        if handler is not None and handler.exceeded:
+            raise UploadTooLarge(settings.MAX_MODEL_UPLOAD_MB)
+        if "preset" in data and "file" not in data:
+            serializer = ModelPresetSerializer(data=data)
+            serializer.is_valid(raise_exception=True)
+            model, created = model_services.model_preset_create(owner=request.user, **serializer.validated_data)
+        else:
+            serializer = ModelUploadSerializer(data=data)
+            serializer.is_valid(raise_exception=True)
+            fields = serializer.validated_data
+            model, created = model_services.model_upload(owner=request.user, name=fields["name"],
+                                                         uploaded=fields["file"], shared=fields["shared"])
+        return Response(ModelVersionDetailSerializer(model).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ModelDetailApi(APIView):
+    permission_classes = [CanWriteOrReadOnly]
+
+    @extend_schema(responses=ModelVersionDetailSerializer)
+    def get(self, request, model_id: int):
+        model = model_selectors.model_get_visible(user=request.user, model_id=model_id)
+        return Response(ModelVersionDetailSerializer(model).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, model_id: int):
+        model = model_selectors.model_get_visible(user=request.user, model_id=model_id)
+        model_services.model_delete(user=request.user, model=model)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ModelDownloadApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def get(self, request, model_id: int):
+        model = model_selectors.model_get_visible(user=request.user, model_id=model_id)
+        if not default_storage.exists(model.file):
+            return Response({"detail": "The model's file is missing from storage."}, status=status.HTTP_410_GONE)
+        filename = f"{model.name}-v{model.version}{SUFFIXES.get(model.format, '')}"
+        response = FileResponse(default_storage.open(model.file, "rb"), as_attachment=True, filename=filename,
+                                content_type="application/octet-stream")
+        response["X-Content-SHA256"] = model.sha256
+        return response
+
+
+class ModelConvertApi(APIView):
+    permission_classes = [CanWriteOrReadOnly]
+
+    @extend_schema(request=ConversionRequestSerializer, responses={202: ConversionSerializer,
+                                                                   200: ConversionSerializer})
+    def post(self, request, model_id: int):
+        source = model_selectors.model_get_visible(user=request.user, model_id=model_id)
+        serializer = ConversionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        conversion, created = conversion_services.conversion_request(user=request.user, source=source,
+                                                                     **serializer.validated_data)
+        return Response(ConversionSerializer(conversion).data,
+                        status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)

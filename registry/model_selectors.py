@@ -1,0 +1,59 @@
+"""Reads for model versions: what a user may see, lineage, and the jobs that still use a model.
+
+Other apps use `model_get_visible` / `model_list_visible` to resolve a model id for a user (404 when invisible).
+"""
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from jobs.models import Job, JobState
+
+from .models import ModelVersion
+
+ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.RUNNING)
+MODEL_PARAM_KEYS = ("model", "model_id", "source")
+
+
+def model_list_visible(*, user) -> QuerySet[ModelVersion]:
+    """Every model version `user` may see: their own and shared ones; admins see all."""
+    models = ModelVersion.objects.select_related("owner")
+    if getattr(user, "is_platform_admin", False):
+        return models
+    return models.filter(Q(owner=user) | Q(shared=True))
+
+
+def model_list(*, user, name: str | None = None, format: str | None = None,
+               owner: str | None = None) -> QuerySet[ModelVersion]:
+    models = model_list_visible(user=user)
+    if name:
+        models = models.filter(name=name)
+    if format:
+        models = models.filter(format=format)
+    if owner:
+        models = models.filter(owner__username=owner)
+    return models
+
+
+def model_get_visible(*, user, model_id: int) -> ModelVersion:
+    """The model version if `user` may see it; 404 otherwise (never 403, so others' ids are not confirmed)."""
+    model = model_list_visible(user=user).filter(pk=model_id).first()
+    if model is None:
+        raise Http404("No model with this id is visible to you.")
+    return model
+
+
+def model_next_version(*, owner, name: str) -> int:
+    latest = ModelVersion.objects.filter(owner=owner, name=name).order_by("-version").values_list("version", flat=True)
+    return (latest.first() or 0) + 1
+
+
+def model_active_jobs(*, model: ModelVersion) -> QuerySet[Job]:
+    """QUEUED or RUNNING jobs whose params name this model as `model`, `model_id` or `source`."""
+    refers = Q()
+    for key in MODEL_PARAM_KEYS:
+        refers |= Q(**{f"params__{key}": model.pk}) | Q(**{f"params__{key}": str(model.pk)})
+    return Job.objects.filter(state__in=ACTIVE_JOB_STATES).filter(refers)
+
+
+def model_file_in_use_elsewhere(*, model: ModelVersion) -> bool:
+    """Files are content-addressed: another version may hold the very same bytes."""
+    return ModelVersion.objects.filter(file=model.file).exclude(pk=model.pk).exists()

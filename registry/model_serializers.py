@@ -1,0 +1,114 @@
+"""Request and response shapes for model versions and conversions."""
+from django.urls import reverse
+from rest_framework import serializers
+
+from .models import Conversion, ModelFormat, ModelVersion
+from .presets import PRESETS
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$"
+NAME_HELP = "1-150 characters: letters, digits, '.', '_' or '-', starting with a letter or digit."
+
+
+class ModelUploadSerializer(serializers.Serializer):
+    name = serializers.RegexField(NAME_PATTERN, max_length=150, error_messages={"invalid": NAME_HELP})
+    file = serializers.FileField(allow_empty_file=False)
+    shared = serializers.BooleanField(default=False)
+
+
+class ModelPresetSerializer(serializers.Serializer):
+    name = serializers.RegexField(NAME_PATTERN, max_length=150, error_messages={"invalid": NAME_HELP})
+    preset = serializers.CharField(max_length=64)
+    shared = serializers.BooleanField(default=False)
+
+    def validate_preset(self, value):
+        if value not in PRESETS:
+            raise serializers.ValidationError(f"unknown preset {value!r}; choose one of {', '.join(PRESETS)}")
+        return value
+
+
+class ModelFilterSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=150)
+    format = serializers.ChoiceField(choices=ModelFormat.choices, required=False)
+    owner = serializers.CharField(required=False, max_length=150)
+
+
+class ConversionSerializer(serializers.ModelSerializer):
+    job = serializers.IntegerField(source="job_id", read_only=True)
+    state = serializers.CharField(source="job.state", read_only=True)
+    progress = serializers.FloatField(source="job.progress", read_only=True)
+    error = serializers.CharField(source="job.error", read_only=True)
+    result = serializers.IntegerField(source="result_id", read_only=True, allow_null=True)
+    parity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Conversion
+        fields = ["id", "source", "target", "options", "job", "state", "progress", "error", "result", "parity",
+                  "created_at"]
+
+    def get_parity(self, conversion) -> dict | None:
+        return (conversion.job.result or {}).get("parity")
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    lineage = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModelVersion
+        fields = ["id", "name", "version", "owner", "shared", "format", "source", "task", "class_names",
+                  "input_size", "parameters", "gflops", "file_size", "sha256", "metadata", "lineage",
+                  "hyperparameters", "metrics", "selected_engine", "download_url", "created_at", "updated_at"]
+
+    def get_lineage(self, model) -> dict:
+        return {"parent": model.parent_id, "dataset": model.dataset_id, "job": model.job_id}
+
+    def get_download_url(self, model) -> str:
+        return reverse("model-download", args=[model.pk])
+
+
+class ModelVersionDetailSerializer(ModelVersionSerializer):
+    """The detail view adds children and conversions to the lineage."""
+
+    def get_lineage(self, model) -> dict:
+        lineage = super().get_lineage(model)
+        lineage["children"] = list(model.children.order_by("pk").values_list("pk", flat=True))
+        conversions = model.conversions.select_related("job").order_by("-created_at")
+        lineage["conversions"] = ConversionSerializer(conversions, many=True).data
+        lineage["produced_by_conversion"] = (model.produced_by_conversions.values_list("pk", flat=True).first())
+        return lineage
+
+
+CONVERSION_KEYS = {
+    "onnx": ("imgsz", "opset", "dynamic", "simplify"),
+    "tensorrt": ("imgsz", "half", "workspace_gb"),
+}
+
+
+class ConversionRequestSerializer(serializers.Serializer):
+    """`{"target": "onnx", "imgsz": 640, "opset": null, "dynamic": false, "simplify": true}` or
+    `{"target": "tensorrt", "imgsz": 640, "half": true, "workspace_gb": 4}`; unknown keys are refused."""
+
+    target = serializers.ChoiceField(choices=list(CONVERSION_KEYS))
+    imgsz = serializers.IntegerField(required=False, allow_null=True, min_value=32, max_value=2048)
+    opset = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=11, max_value=22)
+    dynamic = serializers.BooleanField(required=False, default=False)
+    simplify = serializers.BooleanField(required=False, default=True)
+    half = serializers.BooleanField(required=False, default=True)
+    workspace_gb = serializers.IntegerField(required=False, default=4, min_value=1, max_value=64)
+
+    def validate_imgsz(self, value):
+        if value is not None and value % 32:
+            raise serializers.ValidationError("must be a multiple of 32 (the models' largest stride)")
+        return value
+
+    def validate(self, attrs):
+        target = attrs["target"]
+        allowed = CONVERSION_KEYS[target]
+        data = self.initial_data if isinstance(self.initial_data, dict) else {}
+        unknown = sorted(set(data) - set(allowed) - {"target"})
+        if unknown:
+            raise serializers.ValidationError(
+                {key: f"unknown option for target {target!r}; allowed: {', '.join(allowed)}" for key in unknown})
+        options = {key: attrs.get(key) for key in allowed}
+        return {"target": target, "options": options}

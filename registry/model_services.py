@@ -1,0 +1,136 @@
+"""Writes for model versions: upload (.pt inspected in a sandbox, .onnx checked), presets, registration, delete.
+
+`model_version_register` is the one way a model file becomes a version (uploads, presets, conversions and
+training all use it): the file is stored content-addressed, the version is the next for owner + name.
+"""
+import logging
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from rest_framework.exceptions import PermissionDenied, ValidationError
+
+from config.exceptions import Conflict
+
+from . import model_selectors
+from .inspection.onnx_inspect import OnnxInspectionError, onnx_describe
+from .inspection.sandbox import PtInspectionError, pt_inspect_in_subprocess
+from .model_uploads import scratch_cleanup, upload_save
+from .models import ModelFormat, ModelSource, ModelVersion
+from .presets import UnknownPreset, preset_build
+from .storage import artifact_delete, artifact_store_file, sha256_of
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = {ModelFormat.PYTORCH: ".pt", ModelFormat.ONNX: ".onnx", ModelFormat.TENSORRT: ".engine"}
+UPLOAD_FORMATS = {".pt": ModelFormat.PYTORCH, ".pth": ModelFormat.PYTORCH, ".onnx": ModelFormat.ONNX}
+# metadata keys that are columns of their own
+COLUMNS = ("task", "class_names", "input_size", "parameters", "gflops")
+
+
+def model_version_register(*, owner, name: str, format: str, source: str, path: Path, shared: bool = False,
+                           task: str = "detect", class_names=None, input_size: int | None = None,
+                           parameters: int | None = None, gflops: float | None = None, metadata: dict | None = None,
+                           parent: ModelVersion | None = None, dataset=None, job=None,
+                           hyperparameters: dict | None = None, metrics: dict | None = None,
+                           sha256: str | None = None) -> ModelVersion:
+    """Store the file at `path` and create the next version of `name` for `owner`."""
+    stored, sha256, size = artifact_store_file(path=Path(path), kind="models", suffix=SUFFIXES[format],
+                                               sha256=sha256)
+    for attempt in range(5):  # two registrations of one name at once: the unique constraint picks, we retry
+        try:
+            with transaction.atomic():
+                return ModelVersion.objects.create(
+                    name=name, version=model_selectors.model_next_version(owner=owner, name=name), owner=owner,
+                    shared=shared, format=format, source=source, task=task or "detect",
+                    class_names=list(class_names or []), input_size=input_size, parameters=parameters,
+                    gflops=gflops, file=stored, file_size=size, sha256=sha256, metadata=metadata or {},
+                    parent=parent, dataset=dataset, job=job, hyperparameters=hyperparameters or {},
+                    metrics=metrics or {})
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _split(described: dict) -> tuple[dict, dict]:
+    columns = {key: described.get(key) for key in COLUMNS}
+    extra = {key: value for key, value in described.items() if key not in COLUMNS}
+    return columns, extra
+
+
+def _max_bytes() -> int:
+    return settings.MAX_MODEL_UPLOAD_MB * 1024 * 1024
+
+
+def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[ModelVersion, bool]:
+    """Register an uploaded `.pt` or `.onnx`; returns (version, created). Same owner + name + bytes → existing."""
+    suffix = Path(uploaded.name or "").suffix.lower()
+    format = UPLOAD_FORMATS.get(suffix)
+    if format is None:
+        raise ValidationError({"file": [f"unsupported file type {suffix or '(none)'!r}: upload an ultralytics .pt "
+                                        f"checkpoint or an .onnx model"]})
+    scratch = Path(tempfile.mkdtemp(prefix="model-upload-"))
+    try:
+        target = scratch / f"upload{SUFFIXES[format]}"
+        sha256, size = upload_save(uploaded=uploaded, target=target, max_bytes=_max_bytes(),
+                                   limit_mb=settings.MAX_MODEL_UPLOAD_MB)
+        if size == 0:
+            raise ValidationError({"file": ["the file is empty"]})
+        existing = ModelVersion.objects.filter(owner=owner, name=name, sha256=sha256).order_by("version").first()
+        if existing is not None:
+            return existing, False
+        if format == ModelFormat.PYTORCH:
+            try:
+                described = pt_inspect_in_subprocess(path=target)
+            except PtInspectionError as exc:
+                log.warning("refused a .pt upload by %s: %s (%s)", owner, exc, exc.kind)
+                raise ValidationError({"file": [f"refused: {exc}"]}) from None
+        else:
+            try:
+                described = onnx_describe(path=target)
+            except OnnxInspectionError as exc:
+                raise ValidationError({"file": [f"refused: {exc}"]}) from None
+        columns, extra = _split(described)
+        extra["original_filename"] = Path(uploaded.name).name[:200]
+        model = model_version_register(owner=owner, name=name, format=format, source=ModelSource.UPLOAD,
+                                       path=target, shared=shared, metadata=extra, sha256=sha256, **columns)
+        return model, True
+    finally:
+        scratch_cleanup(scratch)
+
+
+def model_preset_create(*, owner, name: str, preset: str, shared: bool = False) -> tuple[ModelVersion, bool]:
+    """Build a preset from its YAML (random initial weights) and register it as a PyTorch checkpoint."""
+    scratch = Path(tempfile.mkdtemp(prefix="model-preset-"))
+    try:
+        try:
+            path, described = preset_build(preset=preset, directory=scratch)
+        except UnknownPreset as exc:
+            raise ValidationError({"preset": [str(exc)]}) from None
+        columns, extra = _split(described)
+        extra.update(preset=preset, random_init=True,
+                     note=f"built offline from {preset}.yaml with random initial weights: not pretrained")
+        model = model_version_register(owner=owner, name=name, format=ModelFormat.PYTORCH,
+                                       source=ModelSource.PRESET, path=path, shared=shared, metadata=extra,
+                                       sha256=sha256_of(path), **columns)
+        return model, True
+    finally:
+        scratch_cleanup(scratch)
+
+
+def model_delete(*, user, model: ModelVersion) -> None:
+    """Delete a version and its file (unless other versions hold the same bytes). Owner or admin; 409 if in use."""
+    if not (user.is_platform_admin or model.owner_id == user.id):
+        raise PermissionDenied("Only the owner or an admin may delete this model.")
+    active = list(model_selectors.model_active_jobs(model=model).values_list("pk", flat=True)[:5])
+    if active:
+        raise Conflict(f"The model is in use by job(s) {', '.join(map(str, active))} that are queued or running; "
+                       f"cancel them or wait for them to finish.")
+    file_name = model.file
+    shared_file = model_selectors.model_file_in_use_elsewhere(model=model)
+    with transaction.atomic():
+        model.delete()
+        if not shared_file:
+            transaction.on_commit(lambda: artifact_delete(file_name))

@@ -1,0 +1,133 @@
+"""Who sees, downloads and deletes model versions: owners, shared rows, admins, viewers; in-use models stay."""
+import pytest
+from django.http import Http404
+
+from jobs.models import Job, JobKind, JobState
+from registry.model_selectors import model_get_visible, model_list_visible
+from registry.model_services import model_version_register
+from registry.models import ModelVersion
+from registry.storage import artifact_path
+
+from .model_files import as_upload, bytes_upload, resaved_checkpoint, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def _registered(owner, path, name, shared=False) -> dict:
+    """A version registered directly (uploads and their inspection are covered in test_model_upload)."""
+    model = model_version_register(owner=owner, name=name, format="pytorch", source="upload", path=path,
+                                   shared=shared, class_names=["circle", "square", "triangle"], input_size=64)
+    return {"id": model.pk, "sha256": model.sha256}
+
+
+@pytest.fixture
+def alices(alice, tiny_weights):
+    return _registered(alice, tiny_weights, "private")
+
+
+@pytest.fixture
+def carols_shared(carol, tiny_weights, tmp_path):
+    other = resaved_checkpoint(tiny_weights, tmp_path / "shared.pt", date="2021-01-01T00:00:00")
+    return _registered(carol, other, "team", shared=True)
+
+
+def test_a_viewer_cannot_upload_a_model(api, bob, tiny_weights):
+    response = upload(api(bob), as_upload(tiny_weights))
+
+    assert response.status_code == 403
+    assert not ModelVersion.objects.exists()
+
+
+def test_users_list_their_own_and_shared_models_and_admins_see_all(api, alice, bob, carol, root, alices,
+                                                                   carols_shared):
+    def ids(user, query=""):
+        return {m["id"] for m in api(user).get(f"/api/models/{query}").json()["results"]}
+
+    assert ids(alice) == {alices["id"], carols_shared["id"]}
+    assert ids(bob) == {carols_shared["id"]}
+    assert ids(carol) == {carols_shared["id"]}
+    assert ids(root) == {alices["id"], carols_shared["id"]}
+    assert ids(root, "?name=team") == {carols_shared["id"]}
+    assert ids(root, "?format=onnx") == set()
+    assert api(alice).get("/api/models/?format=keras").status_code == 400
+
+
+def test_the_public_selectors_answer_404_for_an_invisible_model(alice, carol, alices, carols_shared):
+    assert model_get_visible(user=alice, model_id=carols_shared["id"]).name == "team"
+    assert {m.pk for m in model_list_visible(user=carol)} == {carols_shared["id"]}
+    with pytest.raises(Http404):
+        model_get_visible(user=carol, model_id=alices["id"])
+
+
+def test_another_engineers_private_model_is_invisible(api, carol, alices):
+    assert api(carol).get(f"/api/models/{alices['id']}/").status_code == 404
+    assert api(carol).get(f"/api/models/{alices['id']}/download/").status_code == 404
+    assert api(carol).delete(f"/api/models/{alices['id']}/").status_code == 404
+    assert ModelVersion.objects.filter(pk=alices["id"]).exists()
+
+
+def test_an_engineer_cannot_delete_a_model_shared_by_someone_else(api, alice, carols_shared):
+    response = api(alice).delete(f"/api/models/{carols_shared['id']}/")
+
+    assert response.status_code == 403
+    assert ModelVersion.objects.filter(pk=carols_shared["id"]).exists()
+
+
+def test_a_viewer_cannot_delete_even_a_shared_model(api, bob, carols_shared):
+    assert api(bob).delete(f"/api/models/{carols_shared['id']}/").status_code == 403
+
+
+def test_the_owner_downloads_the_exact_bytes(api, alice, alices, tiny_weights):
+    response = api(alice).get(f"/api/models/{alices['id']}/download/")
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == tiny_weights.read_bytes()
+    assert response["X-Content-SHA256"] == alices["sha256"]
+    assert "private-v1.pt" in response["Content-Disposition"]
+
+
+def test_the_owner_deletes_a_model_and_its_file(api, alice, alices, django_capture_on_commit_callbacks):
+    path = artifact_path(ModelVersion.objects.get(pk=alices["id"]).file)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(alice).delete(f"/api/models/{alices['id']}/")
+
+    assert response.status_code == 204
+    assert not ModelVersion.objects.filter(pk=alices["id"]).exists()
+    assert not path.exists()
+
+
+def test_a_file_other_versions_share_is_kept_when_one_is_deleted(api, alice, tiny_weights,
+                                                                 django_capture_on_commit_callbacks):
+    first = _registered(alice, tiny_weights, "one")
+    _registered(alice, tiny_weights, "two")
+    path = artifact_path(ModelVersion.objects.get(pk=first["id"]).file)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api(alice).delete(f"/api/models/{first['id']}/")
+
+    assert path.exists()
+
+
+def test_an_admin_deletes_anyones_model(api, root, alices):
+    assert api(root).delete(f"/api/models/{alices['id']}/").status_code == 204
+
+
+@pytest.mark.parametrize("key", ["model", "model_id", "source"])
+def test_a_model_used_by_a_queued_or_running_job_cannot_be_deleted(api, alice, alices, key):
+    job = Job.objects.create(kind=JobKind.BENCHMARK, owner=alice, queue="gpu", params={key: alices["id"]})
+
+    response = api(alice).delete(f"/api/models/{alices['id']}/")
+
+    assert response.status_code == 409
+    assert str(job.pk) in response.json()["detail"]
+    Job.objects.filter(pk=job.pk).update(state=JobState.SUCCEEDED)
+    assert api(alice).delete(f"/api/models/{alices['id']}/").status_code == 204
+
+
+def test_an_upload_just_over_the_limit_is_stopped_while_streaming(api, alice, settings):
+    settings.MAX_MODEL_UPLOAD_MB = 1
+
+    response = upload(api(alice), bytes_upload(b"\x00" * (1024 * 1024 + 4096), "big.pt"))
+
+    assert response.status_code == 413
