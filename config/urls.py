@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/", include("accounts.urls")),
     path("api/", include("jobs.urls")),
+    path("api/", include("training.urls")),
     path("api/", include("registry.dataset_urls")),
     path("api/", include("registry.model_urls")),
 ]

@@ -14,22 +14,26 @@ log = logging.getLogger(__name__)
 QUEUES = ("gpu", "inference", "default")
 
 
-def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | None = None) -> Job:
+def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | None = None,
+                soft_time_limit: float | None = None, time_limit: float | None = None) -> Job:
     """Create a QUEUED job and send `task_name(job_id)` to `queue` after commit (never before the row exists).
 
     If the broker cannot be reached the job is FAILED at once and the caller gets a 503.
+    `soft_time_limit`/`time_limit` (seconds) override the Celery defaults for this one task.
     """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     task_id = str(uuid.uuid4())
     with transaction.atomic():
         job = Job.objects.create(kind=kind, owner=owner, queue=queue, params=params or {}, celery_task_id=task_id)
-        transaction.on_commit(lambda: _send(job.pk, task_name, queue, task_id))
+        limits = {key: value for key, value in (("soft_time_limit", soft_time_limit), ("time_limit", time_limit))
+                  if value is not None}
+        transaction.on_commit(lambda: _send(job.pk, task_name, queue, task_id, **limits))
     job.refresh_from_db()
     return job
 
 
-def _send(job_id: int, task_name: str, queue: str, task_id: str) -> None:
+def _send(job_id: int, task_name: str, queue: str, task_id: str, **limits) -> None:
     from config.celery import app
 
     from .redis_client import redis_client
@@ -38,7 +42,7 @@ def _send(job_id: int, task_name: str, queue: str, task_id: str) -> None:
         redis_client().ping()  # fail fast: kombu and the result backend would otherwise retry for many seconds
         app.send_task(task_name, args=[job_id], queue=queue, task_id=task_id,
                       retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
-                                                "interval_max": 0.5})
+                                                "interval_max": 0.5}, **limits)
     except Exception as exc:
         log.error("could not enqueue job %s: %s", job_id, exc)
         lifecycle.job_fail(job_id=job_id, error=f"the job could not be queued: the broker is unreachable ({exc})")

@@ -1,0 +1,65 @@
+"""Thin DRF views for training runs: start, list, detail, and the per-epoch metrics as CSV."""
+import csv
+import io
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import CanWriteOrReadOnly
+
+from . import selectors, services
+from .serializers import (TrainingEpochSerializer, TrainingRunDetailSerializer, TrainingRunListSerializer,
+                          TrainingRunStartSerializer)
+
+CSV_COLUMNS = [name for name in TrainingEpochSerializer.Meta.fields if name != "created_at"]
+
+
+class TrainingRunListStartApi(APIView):
+    permission_classes = [CanWriteOrReadOnly]
+
+    @extend_schema(responses=TrainingRunListSerializer(many=True))
+    def get(self, request):
+        paginator = LimitOffsetPagination()
+        page = paginator.paginate_queryset(selectors.training_run_list(user=request.user), request, view=self)
+        return paginator.get_paginated_response(TrainingRunListSerializer(page, many=True).data)
+
+    @extend_schema(request=TrainingRunStartSerializer, responses={201: TrainingRunDetailSerializer})
+    def post(self, request):
+        serializer = TrainingRunStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        dataset = selectors.dataset_get_visible(user=request.user, dataset_id=data["dataset"])
+        parent = (selectors.model_version_get_visible(user=request.user, model_id=data["model"])
+                  if data["model"] is not None else None)
+        run = services.training_run_start(
+            owner=request.user, dataset=dataset, parent_model=parent, preset=data["preset"], name=data["name"],
+            epochs=data["epochs"], imgsz=data["imgsz"], batch=data["batch"], seed=data["seed"],
+            patience=data["patience"], time_limit_seconds=data["time_limit_seconds"],
+            hyperparameters=data["hyperparameters"])
+        run = selectors.training_run_get(user=request.user, run_id=run.pk)
+        return Response(TrainingRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class TrainingRunDetailApi(APIView):
+    @extend_schema(responses=TrainingRunDetailSerializer)
+    def get(self, request, run_id: int):
+        run = selectors.training_run_get(user=request.user, run_id=run_id)
+        return Response(TrainingRunDetailSerializer(run).data)
+
+
+class TrainingRunMetricsCsvApi(APIView):
+    @extend_schema(responses={(200, "text/csv"): str})
+    def get(self, request, run_id: int):
+        run = selectors.training_run_get(user=request.user, run_id=run_id)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_COLUMNS)
+        for row in TrainingEpochSerializer(selectors.training_run_epochs(run=run), many=True).data:
+            writer.writerow(["" if row[name] is None else row[name] for name in CSV_COLUMNS])
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="training-run-{run.pk}-metrics.csv"'
+        return response

@@ -1,0 +1,183 @@
+"""The work of one training job, inside a gpu worker child: ultralytics, offline, reporting every epoch.
+
+`training_run_execute(ctx)` is the body of the `training.train` task. It trains into the run's artifact folder
+(`training/<run id>/`: results.csv, args.yaml, weights/last.pt, weights/best.pt), writes a TrainingEpoch row and
+the job's progress after each epoch, stops at the next batch when cancelled (the epoch then validates and saves,
+so last.pt holds what was trained so far), and registers best.pt as a new model version.
+"""
+import logging
+import os
+import time
+from pathlib import Path
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import IntegrityError
+
+from jobs.models import Job
+from jobs.runner import JobCancelled, PermanentJobError
+from registry.dataset_selectors import dataset_yaml_path
+from registry.storage import artifact_path
+
+from . import devices
+from .models import TrainingEpoch, TrainingRun
+from .registration import training_model_register
+
+log = logging.getLogger(__name__)
+
+ARTIFACT_KIND = "training"
+
+
+class _CancelledAtBoundary(Exception):
+    """Raised from a callback once the cancelled epoch has been validated and saved; unwinds ultralytics."""
+
+
+def _number(value):
+    try:
+        return None if value is None else round(float(value), 6)
+    except (TypeError, ValueError):
+        return None
+
+
+def _pick(values: dict, *fragments: str):
+    for key, value in values.items():
+        if all(fragment in key for fragment in fragments):
+            return _number(value)
+    return None
+
+
+def epoch_metrics(trainer) -> dict:
+    """The per-epoch numbers from ultralytics' trainer, under the platform's names."""
+    losses = trainer.label_loss_items(trainer.tloss, prefix="train") if trainer.tloss is not None else {}
+    metrics = dict(trainer.metrics or {})
+    lr = next(iter((trainer.lr or {}).values()), None) if hasattr(trainer, "lr") else None
+    return {
+        "box_loss": _pick(losses, "box"), "cls_loss": _pick(losses, "cls"), "dfl_loss": _pick(losses, "dfl"),
+        "precision": _pick(metrics, "precision"), "recall": _pick(metrics, "recall"),
+        "map50": _number(metrics.get("metrics/mAP50(B)")), "map50_95": _number(metrics.get("metrics/mAP50-95(B)")),
+        "lr": _number(lr), "seconds": _number(getattr(trainer, "epoch_time", None)),
+    }
+
+
+class EpochReporter:
+    """Ultralytics callbacks: a row and a progress update per epoch, cancellation between batches."""
+
+    def __init__(self, *, run: TrainingRun, ctx, epochs: int):
+        self.run = run
+        self.ctx = ctx
+        self.epochs = epochs
+        self.epochs_done = 0
+        self.loop_finished = False  # ultralytics calls on_fit_epoch_end once more for its final validation
+        self.cancelling = False
+        self.final_metrics: dict = {}
+
+    def on_train_batch_end(self, trainer):
+        if not self.cancelling and self.ctx.cancel_requested:
+            self.cancelling = True
+            trainer.stop = True  # ultralytics breaks out of the batch loop, validates and saves last.pt
+
+    def on_fit_epoch_end(self, trainer):
+        values = epoch_metrics(trainer)
+        if self.loop_finished:  # the final validation of best.pt: the run's final metrics, not an epoch
+            self.final_metrics = {k: values[k] for k in ("precision", "recall", "map50", "map50_95")}
+            return
+        epoch = trainer.epoch + 1
+        try:
+            TrainingEpoch.objects.update_or_create(run=self.run, epoch=epoch, defaults=values)
+        except IntegrityError:  # a concurrent writer for the same (run, epoch) cannot happen; keep training if so
+            log.warning("duplicate epoch row %s for run %s", epoch, self.run.pk)
+        self.epochs_done = epoch
+        self.final_metrics = {k: values[k] for k in ("precision", "recall", "map50", "map50_95")}
+        self.ctx.partial_result = {"run": self.run.pk, "epochs_completed": epoch, "metrics": self.final_metrics,
+                                   "artifacts": self.run.artifacts}
+        message = (f"epoch {epoch}/{self.epochs} mAP50 {values['map50'] or 0:.3f} "
+                   f"mAP50-95 {values['map50_95'] or 0:.3f} box_loss {values['box_loss'] or 0:.3f}")
+        self.ctx.progress(min(epoch / self.epochs, 0.99), message)
+        if not self.cancelling and (self.ctx.cancel_requested or
+                                    Job.objects.filter(pk=self.ctx.job_id, cancel_requested=True).exists()):
+            self.cancelling = True
+        if self.cancelling:
+            raise _CancelledAtBoundary()
+        if trainer.stop:
+            self.loop_finished = True
+
+
+def _start_weights(run: TrainingRun) -> str:
+    if run.parent_model_id:
+        path = artifact_path(run.parent_model.file)
+        if not path.is_file():
+            raise PermanentJobError(f"the start model's weights are missing from storage ({run.parent_model.file})")
+        return str(path)
+    return f"{run.preset}.yaml"  # build from the architecture definition: no weight download
+
+
+def _kept_weights(run_dir: Path) -> Path | None:
+    for name in ("last.pt", "best.pt"):
+        candidate = run_dir / "weights" / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _partial_result(run: TrainingRun, reporter: EpochReporter, run_dir: Path) -> dict:
+    kept = _kept_weights(run_dir)
+    return {"run": run.pk, "epochs_completed": reporter.epochs_done, "metrics": reporter.final_metrics,
+            "artifacts": run.artifacts,
+            "partial_weights": f"{run.artifacts}/weights/{kept.name}" if kept else None}
+
+
+def training_run_execute(ctx) -> dict:
+    entered = time.monotonic()
+    run = TrainingRun.objects.select_related("dataset", "parent_model", "owner").get(job_id=ctx.job_id)
+    params = run.params
+    devices.prepare_ultralytics_environment()
+    device = devices.choose_device()
+    run.artifacts = f"{ARTIFACT_KIND}/{run.pk}"
+    run.device = devices.device_label(device)
+    run.worker_pid = os.getpid()
+    TrainingRun.objects.filter(pk=run.pk).update(artifacts=run.artifacts, device=run.device,
+                                                 worker_pid=run.worker_pid)
+    data_yaml = dataset_yaml_path(run.dataset)
+    if not data_yaml.is_file():
+        raise PermanentJobError(f"dataset {run.dataset_id} has no data.yaml in storage ({run.dataset.root})")
+    ctx.progress(0.0, f"preparing on {run.device}")
+
+    from ultralytics import YOLO
+    from ultralytics.engine import trainer as trainer_module
+
+    imported = time.monotonic()
+    # AMP's self-check downloads yolo26n.pt; offline it cannot, and AMP on a CUDA device is what we want anyway.
+    trainer_module.check_amp = lambda model: True
+
+    model = YOLO(_start_weights(run))
+    reporter = EpochReporter(run=run, ctx=ctx, epochs=params["epochs"])
+    model.add_callback("on_train_batch_end", reporter.on_train_batch_end)
+    model.add_callback("on_fit_epoch_end", reporter.on_fit_epoch_end)
+    run_dir = artifact_path(run.artifacts)
+    training_started = time.monotonic()
+    try:
+        model.train(data=str(data_yaml), epochs=params["epochs"], imgsz=params["imgsz"], batch=params["batch"],
+                    seed=params["seed"], patience=params["patience"], device=device,
+                    workers=devices.dataloader_workers(device), amp=device != "cpu", plots=False, verbose=False,
+                    project=str(run_dir.parent), name=run_dir.name, exist_ok=True, val=True,
+                    **params.get("hyperparameters", {}))
+    except _CancelledAtBoundary:
+        raise JobCancelled(_partial_result(run, reporter, run_dir)) from None
+    except SoftTimeLimitExceeded:
+        ctx.partial_result = _partial_result(run, reporter, run_dir)
+        raise PermanentJobError(f"timeout: the run passed its time limit of {params['time_limit_seconds']} s after "
+                                f"{reporter.epochs_done} epoch(s); what was trained so far is kept") from None
+
+    trained = time.monotonic()
+    best = Path(model.trainer.best)
+    if not best.is_file():
+        best = Path(model.trainer.last)
+    final_metrics = reporter.final_metrics
+    ctx.progress(0.995, "registering the trained model")
+    version = training_model_register(run=run, weights=best, metrics=final_metrics)
+    TrainingRun.objects.filter(pk=run.pk).update(result_model=version, final_metrics=final_metrics)
+    log.info("training run %s on %s: setup %.2f s (imports %.2f s), training %.2f s, registration %.2f s", run.pk,
+             run.device, training_started - entered, imported - entered, trained - training_started,
+             time.monotonic() - trained)
+    return {"run": run.pk, "model": version.pk, "model_name": version.name, "model_version": version.version,
+            "epochs_completed": reporter.epochs_done, "metrics": final_metrics, "artifacts": run.artifacts,
+            "device": run.device}

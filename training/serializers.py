@@ -1,0 +1,93 @@
+"""Training request and response shapes. The request schema is explicit: bounds, known names, one start point."""
+from rest_framework import serializers
+
+from jobs.models import Job
+
+from . import schemas
+from .models import TrainingEpoch, TrainingPreset, TrainingRun
+
+
+class TrainingRunStartSerializer(serializers.Serializer):
+    """Validates the shape and bounds; visibility of the dataset/model is checked by the API (404, not 400)."""
+
+    dataset = serializers.IntegerField(min_value=1)
+    model = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    preset = serializers.ChoiceField(choices=TrainingPreset.choices, required=False, allow_null=True, default=None)
+    name = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$", required=False, allow_blank=True,
+                                  default="", error_messages={"invalid": "use letters, digits, '.', '_' or '-' "
+                                                                        "(at most 150, starting with a letter/digit)"})
+    epochs = serializers.IntegerField(min_value=schemas.EPOCHS[0], max_value=schemas.EPOCHS[1], default=50)
+    imgsz = serializers.IntegerField(min_value=schemas.IMGSZ[0], max_value=schemas.IMGSZ[1], default=640)
+    batch = serializers.IntegerField(min_value=schemas.BATCH[0], max_value=schemas.BATCH[1], default=16)
+    seed = serializers.IntegerField(min_value=schemas.SEED[0], max_value=schemas.SEED[1], default=0)
+    patience = serializers.IntegerField(min_value=schemas.PATIENCE[0], max_value=schemas.PATIENCE[1], default=50)
+    time_limit_seconds = serializers.IntegerField(min_value=schemas.TIME_LIMIT_SECONDS[0],
+                                                  max_value=schemas.TIME_LIMIT_SECONDS[1], required=False,
+                                                  allow_null=True, default=None)
+    hyperparameters = serializers.DictField(required=False, default=dict)
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [f"unknown field; known: {', '.join(sorted(self.fields))}"] for name in unknown})
+        return super().to_internal_value(data)
+
+    def validate_imgsz(self, value):
+        if value % 32:
+            raise serializers.ValidationError(f"must be a multiple of 32 (got {value}; try {max(32, value // 32 * 32)})")
+        return value
+
+    def validate_hyperparameters(self, value):
+        clean, errors = schemas.validate_hyperparameters(value)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return clean
+
+    def validate(self, attrs):
+        if (attrs.get("model") is None) == (attrs.get("preset") is None):
+            raise serializers.ValidationError(
+                {"model": ["give exactly one of `model` (a PyTorch model id) or `preset` "
+                           f"({', '.join(TrainingPreset.values)})"]})
+        if attrs.get("time_limit_seconds") is None:
+            attrs["time_limit_seconds"] = schemas.default_time_limit_seconds()
+        return attrs
+
+
+class TrainingEpochSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrainingEpoch
+        fields = ["epoch", "box_loss", "cls_loss", "dfl_loss", "precision", "recall", "map50", "map50_95", "lr",
+                  "seconds", "created_at"]
+        read_only_fields = fields
+
+
+class TrainingJobSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Job
+        fields = ["id", "state", "progress", "progress_message", "eta_seconds", "error", "cancel_requested",
+                  "started_at", "finished_at", "worker"]
+        read_only_fields = fields
+
+
+class TrainingRunListSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.username", read_only=True)
+    state = serializers.CharField(source="job.state", read_only=True)
+    progress = serializers.FloatField(source="job.progress", read_only=True)
+    model = serializers.IntegerField(source="parent_model_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = TrainingRun
+        fields = ["id", "job", "owner", "dataset", "model", "preset", "name", "params", "state", "progress",
+                  "result_model", "final_metrics", "device", "created_at"]
+        read_only_fields = fields
+
+
+class TrainingRunDetailSerializer(TrainingRunListSerializer):
+    job_detail = TrainingJobSummarySerializer(source="job", read_only=True)
+    epochs = TrainingEpochSerializer(many=True, read_only=True)
+
+    class Meta(TrainingRunListSerializer.Meta):
+        fields = [*TrainingRunListSerializer.Meta.fields, "artifacts", "job_detail", "epochs"]
+        read_only_fields = fields

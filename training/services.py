@@ -1,0 +1,34 @@
+"""Writes for training: start a run (a TrainingRun and its gpu-queue Job, in one transaction)."""
+from django.db import transaction
+from rest_framework.exceptions import ValidationError
+
+from jobs.models import JobKind
+from jobs.services import job_enqueue
+from registry.models import Dataset, ModelFormat, ModelVersion
+
+from .models import TrainingRun
+
+TASK_NAME = "training.train"  # routed to the gpu queue by CELERY_TASK_ROUTES["training.*"]
+HARD_LIMIT_GRACE_SECONDS = 60  # after the soft limit, time to record the failure before Celery kills the child
+
+
+def training_run_start(*, owner, dataset: Dataset, parent_model: ModelVersion | None, preset: str | None,
+                       name: str = "", epochs: int, imgsz: int, batch: int, seed: int, patience: int,
+                       time_limit_seconds: int, hyperparameters: dict) -> TrainingRun:
+    """Create the run and queue its job; the task is sent once both rows are committed."""
+    if parent_model is not None and parent_model.format != ModelFormat.PYTORCH:
+        raise ValidationError({"model": [f"model {parent_model.pk} is {parent_model.format}; training needs a "
+                                         "PyTorch (.pt) model"]})
+    if (parent_model is None) == (not preset):
+        raise ValidationError({"model": ["give exactly one of `model` or `preset`"]})
+    params = {"epochs": epochs, "imgsz": imgsz, "batch": batch, "seed": seed, "patience": patience,
+              "time_limit_seconds": time_limit_seconds, "hyperparameters": dict(hyperparameters)}
+    with transaction.atomic():
+        job = job_enqueue(kind=JobKind.TRAINING, owner=owner, task_name=TASK_NAME, queue="gpu",
+                          params={**params, "dataset": dataset.pk,
+                                  "model": parent_model.pk if parent_model else None, "preset": preset or ""},
+                          soft_time_limit=time_limit_seconds,
+                          time_limit=time_limit_seconds + HARD_LIMIT_GRACE_SECONDS)
+        run = TrainingRun.objects.create(owner=owner, job=job, dataset=dataset, parent_model=parent_model,
+                                         preset=preset or "", name=name, params=params)
+    return run
