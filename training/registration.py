@@ -1,19 +1,14 @@
 """Registers a training run's best weights as a new PyTorch model version with its lineage.
 
 Runs in the gpu worker (it loads the weights it just wrote, never an upload in the web process). The version
-number is the next one for (owner, name); two runs finishing together retry on the unique constraint.
+number is the next one for (owner, name), assigned by the registry's `model_version_register`.
 """
 from pathlib import Path
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
-
+from registry.model_services import model_version_register
 from registry.models import ModelFormat, ModelSource, ModelVersion
-from registry.storage import artifact_store_file
 
 from .models import TrainingRun
-
-VERSION_ATTEMPTS = 5
 
 
 def training_model_name(run: TrainingRun) -> str:
@@ -38,26 +33,14 @@ def _describe(weights: Path) -> tuple[int | None, list[str]]:
 
 
 def training_model_register(*, run: TrainingRun, weights: Path, metrics: dict) -> ModelVersion:
-    name, sha256, size = artifact_store_file(path=weights, kind="models", suffix=".pt")
     parameters, class_names = _describe(weights)
-    model_name = training_model_name(run)
     lineage = {"training_run": run.pk, "start": run.preset or f"model {run.parent_model_id}",
                "preset": run.preset or None, "epochs": run.params.get("epochs"), "batch": run.params.get("batch"),
                "seed": run.params.get("seed"), "device": run.device, "artifacts": run.artifacts}
     hyperparameters = {**run.params.get("hyperparameters", {}),
                        **{k: run.params.get(k) for k in ("epochs", "imgsz", "batch", "seed", "patience")}}
-    for attempt in range(VERSION_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                latest = (ModelVersion.objects.filter(owner=run.owner, name=model_name)
-                          .aggregate(latest=Max("version"))["latest"] or 0)
-                return ModelVersion.objects.create(
-                    name=model_name, version=latest + 1, owner=run.owner, format=ModelFormat.PYTORCH,
-                    source=ModelSource.TRAINING, task="detect", class_names=class_names or run.dataset.class_names,
-                    input_size=run.params.get("imgsz"), parameters=parameters, file=name, file_size=size,
-                    sha256=sha256, metadata=lineage, parent=run.parent_model, dataset=run.dataset, job=run.job,
-                    hyperparameters=hyperparameters, metrics=metrics)
-        except IntegrityError:
-            if attempt == VERSION_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    return model_version_register(
+        owner=run.owner, name=training_model_name(run), format=ModelFormat.PYTORCH, source=ModelSource.TRAINING,
+        path=weights, class_names=class_names or run.dataset.class_names, input_size=run.params.get("imgsz"),
+        parameters=parameters, metadata=lineage, parent=run.parent_model, dataset=run.dataset, job=run.job,
+        hyperparameters=hyperparameters, metrics=metrics)
