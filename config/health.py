@@ -36,6 +36,10 @@ def workers_per_queue(timeout: float = 1.0) -> dict:
         for queue in queues:
             if queue.get("name") in counts:
                 counts[queue["name"]] += 1
+    # The inference pool is not Celery: its processes register with a heartbeat in Redis (inference/channel.py).
+    from inference.channel import pools_live
+
+    counts["inference"] = len(pools_live(max_age=0))
     return counts
 
 

@@ -232,8 +232,28 @@ DATASET_MAX_RATIO = env_float("DATASET_MAX_RATIO", 100.0, minimum=1.0)  # per-me
 DATASET_MAX_IMAGE_PIXELS = env_int("DATASET_MAX_IMAGE_PIXELS", 64_000_000, minimum=1)
 DATASET_REPORT_MAX_PROBLEMS = env_int("DATASET_REPORT_MAX_PROBLEMS", 50, minimum=1)
 
+# --- inference pool (inference/pool.py, inference/README_SECTION.md) ------------------------------
+INFERENCE_BATCH_WINDOW_MS = env_float("INFERENCE_BATCH_WINDOW_MS", 2.0, minimum=0.0)
+INFERENCE_MAX_BATCH = env_int("INFERENCE_MAX_BATCH", 8, minimum=1)
+INFERENCE_MAX_QUEUE = env_int("INFERENCE_MAX_QUEUE", 256, minimum=1)  # queued requests per model, then 503
+INFERENCE_TIMEOUT_MS = env_int("INFERENCE_TIMEOUT_MS", 10_000, minimum=1)  # default deadline, then 504
+INFERENCE_MAX_IMAGES = env_int("INFERENCE_MAX_IMAGES", 16, minimum=1)
+INFERENCE_MAX_BODY_MB = env_int("INFERENCE_MAX_BODY_MB", 20, minimum=1)
+INFERENCE_MAX_IMAGE_PIXELS = env_int("INFERENCE_MAX_IMAGE_PIXELS", 40_000_000, minimum=1)
+INFERENCE_MAX_MODELS = env_int("INFERENCE_MAX_MODELS", 4, minimum=1)
+INFERENCE_MAX_RSS_MB = env_int("INFERENCE_MAX_RSS_MB", 0, minimum=0)  # 0: bounded by INFERENCE_MAX_MODELS only
+INFERENCE_PRELOAD = [int(i) for i in env_list("INFERENCE_PRELOAD", [])]
+INFERENCE_HEARTBEAT_SECONDS = env_float("INFERENCE_HEARTBEAT_SECONDS", 1.0, minimum=0.1)
+INFERENCE_ORT_THREADS = env_int("INFERENCE_ORT_THREADS", 0, minimum=0)  # 0: ONNX Runtime's default
+INFERENCE_ORT_SPIN = env_bool("INFERENCE_ORT_SPIN", False)  # ORT intra-op threads spin between runs
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])  # empty: any client
+METRICS_TOKEN = env_str("METRICS_TOKEN")  # set: /metrics needs "Authorization: Bearer <token>"
+
 # --- model registry (registry/inspection/sandbox.py, registry/conversion/parity.py) ---------------------
 MODEL_INSPECT_TIMEOUT_SECONDS = env_int("MODEL_INSPECT_TIMEOUT_SECONDS", 120, minimum=5)  # wall and CPU seconds
 MODEL_INSPECT_MEMORY_MB = env_int("MODEL_INSPECT_MEMORY_MB", 6144, minimum=1024)  # address space, plus 4x the file
 CONVERSION_PARITY_ATOL = env_float("CONVERSION_PARITY_ATOL", 1e-3, minimum=0.0)  # x max(1, max |PyTorch output|)
 CONVERSION_PARITY_ATOL_FP16 = env_float("CONVERSION_PARITY_ATOL_FP16", 2e-2, minimum=0.0)  # TensorRT FP16 engines
+
+# --- training (training/schemas.py, training/devices.py) --------------------------------------------
+TRAINING_TIME_LIMIT_SECONDS = env_int("TRAINING_TIME_LIMIT_SECONDS", CELERY_TASK_SOFT_TIME_LIMIT, minimum=1)

@@ -3,12 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from inference.metrics import metrics_view
+
 from .health import HealthApi, LiveApi
 
 admin.site.site_header = "Vision model platform"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),
     path("api/health/", HealthApi.as_view(), name="health"),
     path("api/health/live/", LiveApi.as_view(), name="health-live"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -18,4 +21,5 @@ urlpatterns = [
     path("api/", include("training.urls")),
     path("api/", include("registry.dataset_urls")),
     path("api/", include("registry.model_urls")),
+    path("api/", include("inference.urls")),
 ]

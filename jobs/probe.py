@@ -40,35 +40,10 @@ def gpu_devices() -> dict:
 
 
 def available_engines() -> dict:
-    """Each inference engine and whether this worker can run it, with the reason when not."""
-    engines = {}
-    try:
-        import onnxruntime
+    """Each inference engine and whether this worker can run it, with the reason when not (inference.engines)."""
+    from inference.engines import engines_available
 
-        providers = onnxruntime.get_available_providers()
-        engines["onnxruntime-cpu"] = {"available": "CPUExecutionProvider" in providers}
-        engines["onnxruntime-cuda"] = {"available": "CUDAExecutionProvider" in providers,
-                                       "reason": None if "CUDAExecutionProvider" in providers else
-                                       "onnxruntime has no CUDAExecutionProvider (install onnxruntime-gpu on a GPU host)"}
-        engines["onnxruntime-tensorrt"] = {"available": "TensorrtExecutionProvider" in providers,
-                                           "reason": None if "TensorrtExecutionProvider" in providers else
-                                           "onnxruntime has no TensorrtExecutionProvider"}
-    except ImportError:
-        engines["onnxruntime-cpu"] = {"available": False, "reason": "onnxruntime is not installed"}
-    try:
-        import torch
-
-        engines["pytorch-cpu"] = {"available": True}
-        cuda = torch.cuda.is_available()
-        engines["pytorch-cuda"] = {"available": cuda, "reason": None if cuda else "torch sees no CUDA device"}
-    except ImportError:
-        engines["pytorch-cpu"] = {"available": False, "reason": "torch is not installed"}
-    trt = _version("tensorrt")
-    cuda_ok = engines.get("pytorch-cuda", {}).get("available", False)
-    engines["tensorrt"] = {"available": bool(trt and cuda_ok),
-                           "reason": None if trt and cuda_ok else
-                           ("TensorRT is not installed" if not trt else "no CUDA GPU for TensorRT")}
-    return engines
+    return engines_available()
 
 
 def worker_probe() -> dict:

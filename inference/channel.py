@@ -1,0 +1,110 @@
+"""The Redis protocol between the web process and the inference pool: queues, replies, pool heartbeats.
+
+A request is one list item on `inference:q:<model id>`: a 4-byte big-endian header length, a JSON header, then the
+images' original encoded bytes back to back (no base64). A token (the model id) goes on `inference:ready` so an
+idle pool process wakes up with one BLPOP whatever the model. The pool answers with one JSON item on
+`inference:reply:<request id>`, which the web process BLPOPs until the request's deadline.
+Pool processes register under `inference:pools` with a heartbeat key `inference:pool:<id>` that expires.
+"""
+import functools
+import math
+import json
+import struct
+import time
+import uuid
+
+import redis
+from django.conf import settings
+
+PREFIX = "inference:"
+READY = PREFIX + "ready"
+POOLS = PREFIX + "pools"
+
+
+def queue_key(model_id: int) -> str:
+    return f"{PREFIX}q:{model_id}"
+
+
+def reply_key(request_id: str) -> str:
+    return f"{PREFIX}reply:{request_id}"
+
+
+def pool_key(pool_id: str) -> str:
+    return f"{PREFIX}pool:{pool_id}"
+
+
+@functools.lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    # Blocking pops wait up to a request's deadline: no socket timeout shorter than that.
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=120, health_check_interval=30)
+
+
+def channel_redis() -> redis.Redis:
+    return _client(settings.REDIS_URL)
+
+
+def request_pack(header: dict, images: list[bytes]) -> bytes:
+    header = dict(header, sizes=[len(image) for image in images])
+    head = json.dumps(header, separators=(",", ":")).encode()
+    return b"".join([struct.pack(">I", len(head)), head, *images])
+
+
+def request_unpack(blob: bytes) -> tuple[dict, list[bytes]]:
+    (length,) = struct.unpack(">I", blob[:4])
+    header = json.loads(blob[4:4 + length])
+    images, offset = [], 4 + length
+    for size in header["sizes"]:
+        images.append(blob[offset:offset + size])
+        offset += size
+    return header, images
+
+
+def request_submit(*, model_id: int, header: dict, images: list[bytes], deadline: float) -> str:
+    """Queue one request for `model_id`; returns its id. `deadline` is a wall-clock time (time.time())."""
+    request_id = uuid.uuid4().hex
+    blob = request_pack(dict(header, id=request_id, model_id=model_id, deadline=deadline, enqueued=time.time()), images)
+    pipe = channel_redis().pipeline(transaction=False)
+    pipe.rpush(queue_key(model_id), blob)
+    pipe.rpush(READY, str(model_id))
+    pipe.execute()
+    return request_id
+
+
+def blpop_timeout(seconds: float) -> str:
+    """A BLPOP timeout Redis will not round down to 0 (= block forever): whole milliseconds plus 0.4 ms."""
+    return f"{max(1, math.ceil(seconds * 1000)) / 1000 + 0.0004:.4f}"
+
+
+def reply_wait(request_id: str, deadline: float) -> dict | None:
+    """The pool's reply, or None when the deadline passed first."""
+    remaining = deadline - time.time()
+    if remaining <= 0:
+        return None
+    item = channel_redis().blpop([reply_key(request_id)], timeout=blpop_timeout(remaining))
+    return json.loads(item[1]) if item else None
+
+
+def queue_length(model_id: int) -> int:
+    return channel_redis().llen(queue_key(model_id))
+
+
+_pools_cache: dict[str, tuple[float, list]] = {}
+
+
+def pools_live(max_age: float = 0.5) -> list[dict]:
+    """The live pool processes' heartbeats (cached for `max_age` seconds in this process, per Redis)."""
+    now = time.monotonic()
+    cached = _pools_cache.get(settings.REDIS_URL)
+    if cached and now - cached[0] < max_age:
+        return cached[1]
+    client = channel_redis()
+    ids = sorted(member.decode() for member in client.smembers(POOLS))
+    pools = []
+    if ids:
+        for pool_id, raw in zip(ids, client.mget([pool_key(i) for i in ids])):
+            if raw is None:
+                client.srem(POOLS, pool_id)  # its heartbeat expired: the process is gone
+            else:
+                pools.append(json.loads(raw))
+    _pools_cache[settings.REDIS_URL] = (now, pools)
+    return pools

@@ -1,0 +1,46 @@
+"""Inference engines by name, which of them this worker can run, and the default choice per model format."""
+from .base import Engine, EngineUnavailable
+from .onnxruntime import OnnxRuntimeCpuEngine, OnnxRuntimeCudaEngine, OnnxRuntimeTensorrtEngine
+from .pytorch import PytorchCpuEngine, PytorchCudaEngine
+from .tensorrt import TensorrtEngine
+
+ENGINES: dict[str, type[Engine]] = {cls.name: cls for cls in (
+    OnnxRuntimeCpuEngine, OnnxRuntimeCudaEngine, OnnxRuntimeTensorrtEngine, PytorchCpuEngine, PytorchCudaEngine,
+    TensorrtEngine)}
+
+# The default engine for a format is the first available one here. ORT's TensorRT provider is left out of the
+# default: it builds an engine for minutes on first load, so it serves only when a model selects it.
+DEFAULT_ORDER = {
+    "onnx": ("onnxruntime-cuda", "onnxruntime-cpu"),
+    "pytorch": ("pytorch-cuda", "pytorch-cpu"),
+    "tensorrt": ("tensorrt",),
+}
+
+__all__ = ["ENGINES", "DEFAULT_ORDER", "Engine", "EngineUnavailable", "engines_available", "engine_choose"]
+
+
+def engines_available() -> dict[str, dict]:
+    """{name: {"available": bool, "reason": str | None, "formats": [...]}} for every engine."""
+    report = {}
+    for name, cls in ENGINES.items():
+        try:
+            ok, reason = cls.available()
+        except Exception as exc:  # a broken driver must not break the probe
+            ok, reason = False, f"{exc.__class__.__name__}: {exc}"
+        report[name] = {"available": ok, "reason": None if ok else reason, "formats": list(cls.formats)}
+    return report
+
+
+def engine_choose(*, model_format: str, selected: str, available: set[str]) -> tuple[str | None, str]:
+    """The engine to serve a model of `model_format` with, given the selection and the engines available.
+
+    Returns (name, note): the selected engine when it is available and loads this format, else the first
+    available default for the format (the note says why the selection was not used); (None, reason) when none.
+    """
+    if selected and selected in available and model_format in ENGINES[selected].formats:
+        return selected, ""
+    note = f"selected engine {selected!r} is not available here; using the default" if selected else ""
+    for name in DEFAULT_ORDER.get(model_format, ()):
+        if name in available:
+            return name, note
+    return None, f"no engine for {model_format} models is available"

@@ -1,0 +1,61 @@
+"""Predictions from the web process: check, queue on Redis for the pool, wait for the reply until the deadline."""
+import time
+
+import redis
+from django.conf import settings
+from rest_framework import exceptions, status
+
+from config.exceptions import ServiceUnavailable
+
+from . import channel
+from .selectors import inference_model_get, inference_target
+
+
+class QueueFull(ServiceUnavailable):
+    wait = 1  # DRF turns `wait` into a Retry-After header
+
+
+class DeadlinePassed(exceptions.APIException):
+    status_code = status.HTTP_504_GATEWAY_TIMEOUT
+    default_code = "deadline_passed"
+
+
+class PoolError(exceptions.APIException):
+    def __init__(self, status_code: int, detail: str):
+        self.status_code = status_code
+        super().__init__(detail)
+
+
+def inference_predict(*, user, model_id: int, params: dict, images: list[bytes]) -> dict:
+    """Run `images` through the model's warm engine in the pool; the JSON answer for the API."""
+    started = time.perf_counter()
+    model = inference_model_get(user=user, model_id=model_id)
+    try:
+        target = inference_target(model=model, pools=channel.pools_live())
+        depth = channel.queue_length(target["model_id"])
+        if depth >= settings.INFERENCE_MAX_QUEUE:
+            raise QueueFull(f"Model {model.pk} has {depth} requests queued (INFERENCE_MAX_QUEUE="
+                            f"{settings.INFERENCE_MAX_QUEUE}); retry shortly or add inference pool processes.")
+        timeout_ms = params.get("timeout_ms") or settings.INFERENCE_TIMEOUT_MS
+        deadline = time.time() + timeout_ms / 1000
+        header = {key: target[key] for key in ("format", "path", "engine", "default_imgsz", "class_names")}
+        header.update(conf=params["conf"], iou=params["iou"], max_det=params["max_det"], imgsz=params.get("imgsz"))
+        request_id = channel.request_submit(model_id=target["model_id"], header=header, images=images,
+                                            deadline=deadline)
+        reply = channel.reply_wait(request_id, deadline)
+    except redis.RedisError as exc:
+        raise ServiceUnavailable(f"Redis is unreachable, so the inference pool cannot be reached: {exc}") from exc
+    if reply is None:
+        raise DeadlinePassed(f"No answer within the {timeout_ms} ms deadline (the inference pool is busy or slow).")
+    if "error" in reply:
+        raise PoolError(reply["error"]["status"], reply["error"]["detail"])
+    total_ms = (time.perf_counter() - started) * 1000
+    for result in reply["results"]:
+        result["engine"] = reply["engine"]
+        result["timings"]["total_ms"] = total_ms
+        result["timings"] = {k: round(v, 3) for k, v in result["timings"].items()}
+    body = {"model": model.pk, "served_model": target["model_id"], "engine": reply["engine"], "pool": reply["pool"],
+            "results": reply["results"]}
+    if reply.get("note"):
+        body["note"] = reply["note"]
+    return body
