@@ -1,17 +1,22 @@
 """Shared fixtures: named personas, authenticated API clients and real Celery worker processes."""
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.ml_fixtures import demo_dataset, demo_dataset_tree, tiny_model, tiny_weights  # noqa: F401
-from tests.workers import WorkerProcess, default_worker_args, gpu_worker_args, inference_worker_args
+from tests.workers import WorkerProcess, default_worker_args, gpu_worker_args
 
 PASSWORD = "correct-horse-battery-42"
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
+def _reset_throttles():
+    """Forget login throttle counters between tests (only those: the same Redis holds the broker's queues)."""
+    from jobs.redis_client import redis_client
+
+    client = redis_client()
+    keys = list(client.scan_iter(match="*throttle_*", count=1000))
+    if keys:
+        client.delete(*keys)
     yield
 
 
@@ -91,8 +96,3 @@ def gpu_worker(_workers, transactional_db):
 @pytest.fixture
 def default_worker(_workers, transactional_db):
     return _workers.get("default", default_worker_args)
-
-
-@pytest.fixture
-def inference_worker(_workers, transactional_db):
-    return _workers.get("inference", inference_worker_args)

@@ -206,7 +206,6 @@ CELERY_TASK_ROUTES = {
     "training.*": {"queue": "gpu"},
     "registry.convert*": {"queue": "gpu"},
     "benchmarks.run*": {"queue": "gpu"},
-    "inference.*": {"queue": "inference"},
 }
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-jobs": {"task": "jobs.reap_lost_jobs", "schedule": REAPER_INTERVAL_SECONDS, "options": {"queue": "default"}},

@@ -122,7 +122,3 @@ def gpu_worker_args() -> list[str]:
 def default_worker_args() -> list[str]:
     # -B: an embedded beat runs the reaper (every REAPER_INTERVAL_SECONDS) in the test session.
     return ["worker", "-Q", "default", "-c", "1", "-B", "-s", str(RUN_DIR / "beat-schedule")]
-
-
-def inference_worker_args() -> list[str]:
-    return ["worker", "-Q", "inference", "-c", "1", "--prefetch-multiplier", "1"]

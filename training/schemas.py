@@ -5,7 +5,6 @@ Only names listed here reach ultralytics, so a typo is a 400 naming it instead o
 """
 from django.conf import settings
 
-from config.env import env_int
 
 EPOCHS = (1, 1000)
 IMGSZ = (32, 2048)  # and a multiple of 32, the largest YOLOv8 stride
@@ -47,11 +46,8 @@ HYPERPARAMETER_NAMES = tuple(sorted([*NUMERIC_HYPERPARAMETERS, "optimizer", *BOO
 
 
 def default_time_limit_seconds() -> int:
-    """TRAINING_TIME_LIMIT_SECONDS (a setting, else the environment), else Celery's soft limit for any task."""
-    configured = getattr(settings, "TRAINING_TIME_LIMIT_SECONDS", None)
-    if configured:
-        return int(configured)
-    return env_int("TRAINING_TIME_LIMIT_SECONDS", settings.CELERY_TASK_SOFT_TIME_LIMIT, minimum=1)
+    """The settings' TRAINING_TIME_LIMIT_SECONDS (default: Celery's soft limit for any task)."""
+    return settings.TRAINING_TIME_LIMIT_SECONDS
 
 
 def validate_hyperparameters(values: dict) -> tuple[dict, dict]:

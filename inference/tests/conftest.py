@@ -95,8 +95,8 @@ def _pool_process():
 def inference_pool(_pool_process):
     """A real `manage.py inference_pool` process (one per session), registered before the test starts.
 
-    The suite's autouse cache.clear() flushes the Redis database, registrations included; the pool
-    re-registers on its next heartbeat (0.5 s here), so wait for it.
+    A test may have stopped pools or cleared registrations; the pool re-registers on its next heartbeat
+    (0.5 s here), so wait for it.
     """
     from inference import channel
 
