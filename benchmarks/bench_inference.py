@@ -283,7 +283,7 @@ def main() -> dict:
     ]
     print_table("Inference serving, yolov8n 640, CPU (ms; throughput in images/s)",
                 ["path", "p50", "p95", "p99", "per s", "vs raw", "errors"], rows)
-    print(f"  REST stage medians (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in stage_p50.items()))
+    print("  REST stage medians (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in stage_p50.items()))
     print(f"  raw throughput by batch: {{{', '.join(f'{b}: {v:.2f}/s' for b, v in raw['throughput'].items())}}}; "
           f"mean batch under load {load['mean_batch']:.2f}; statuses {load['statuses']}")
     return {"raw": raw, "rest_concurrency_1": rest, "rest_stage_p50_ms": stage_p50, "load": load,

@@ -15,7 +15,6 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-import numpy as np
 import psutil
 from django.conf import settings
 

@@ -4,23 +4,15 @@
 else the PyTorch engine), or a TensorRT engine file (native TensorRT) — on at least one live pool process that
 has an engine for that format. Otherwise 409 says how to convert.
 """
-from django.http import Http404
 
 from config.exceptions import Conflict, ServiceUnavailable
+from registry.model_selectors import model_get_visible
 from registry.models import ModelVersion
 from registry.storage import artifact_path
 
 from . import channel
 from .engines import DEFAULT_ORDER, ENGINES
 
-try:
-    from registry.model_selectors import model_get_visible
-except ImportError:  # the registry's selector is not there yet: the same rule, locally
-    def model_get_visible(*, user, model_id: int) -> ModelVersion:
-        model = ModelVersion.objects.filter(pk=model_id).first()
-        if model is None or not (model.shared or model.owner_id == user.pk or getattr(user, "is_platform_admin", False)):
-            raise Http404("No model with this id is visible to you.")
-        return model
 
 DEFAULT_IMGSZ = 640
 

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
+from config.pagination import paginated_response
 
 from . import selectors, services
 from .models import JobKind
@@ -18,11 +19,7 @@ class JobListApi(APIView):
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         jobs = selectors.job_list(user=request.user, **filters.validated_data)
-        from rest_framework.pagination import LimitOffsetPagination
-
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(jobs, request, view=self)
-        return paginator.get_paginated_response(JobSerializer(page, many=True).data)
+        return paginated_response(request=request, view=self, queryset=jobs, serializer_class=JobSerializer)
 
 
 class JobDetailApi(APIView):

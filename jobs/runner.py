@@ -112,7 +112,7 @@ def run_job(task, job_id: int, body) -> dict | None:
                                                message="cancelled at a checkpoint")
     except SoftTimeLimitExceeded:
         finished = lifecycle.job_fail(job_id=job_id, result=ctx.partial_result or None,
-                                      error=f"timeout: the job ran past its time limit ({task.soft_time_limit or settings.CELERY_TASK_SOFT_TIME_LIMIT} s)")
+                                      error=f"timeout: the job ran past its time limit ({_soft_limit(task)} s)")
     except PermanentJobError as exc:
         finished = lifecycle.job_fail(job_id=job_id, error=str(exc), result=ctx.partial_result or None)
     except Exception as exc:
@@ -126,6 +126,12 @@ def run_job(task, job_id: int, body) -> dict | None:
             if still_running:
                 lifecycle.job_fail(job_id=job_id, error="the job ended without reporting a result")
     return None
+
+
+def _soft_limit(task) -> float:
+    """The soft time limit this task ran under: its own (set when it was sent) or the global one."""
+    limits = getattr(task.request, "timelimit", None) or (None, None)
+    return limits[1] or task.soft_time_limit or settings.CELERY_TASK_SOFT_TIME_LIMIT
 
 
 def job_task(celery_app, name: str, **options):

@@ -21,3 +21,16 @@ def job_get(*, user, job_id: int) -> Job:
     if job is None:
         raise Http404("No job with this id is visible to you.")
     return job
+
+
+def jobs_active_referencing(*, keys: tuple[str, ...], object_id: int):
+    """QUEUED or RUNNING jobs whose params name `object_id` under one of `keys` (as a number or a string):
+    what keeps a dataset or model from being deleted."""
+    from django.db.models import Q
+
+    from .models import JobState
+
+    refers = Q()
+    for key in keys:
+        refers |= Q(**{f"params__{key}": object_id}) | Q(**{f"params__{key}": str(object_id)})
+    return Job.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).filter(refers)

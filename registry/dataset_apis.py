@@ -7,12 +7,12 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
+from config.pagination import paginated_response
 
 from . import dataset_selectors as selectors
 from . import dataset_services as services
@@ -66,9 +66,8 @@ class DatasetListCreateApi(APIView):
         filters = DatasetFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         datasets = selectors.dataset_list(user=request.user, **filters.validated_data)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(datasets, request, view=self)
-        return paginator.get_paginated_response(DatasetListSerializer(page, many=True).data)
+        return paginated_response(request=request, view=self, queryset=datasets,
+                                  serializer_class=DatasetListSerializer)
 
     @extend_schema(request=DatasetUploadSerializer, responses={201: DatasetSerializer, 200: DatasetSerializer})
     def post(self, request):

@@ -1,10 +1,12 @@
 """Dataset reads: what a user may see, and the paths training needs."""
 from pathlib import Path
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
-from jobs.models import Job, JobState
+from accounts.visibility import visible_to
+from jobs.models import Job
+from jobs.selectors import jobs_active_referencing
 
 from .models import Dataset
 from .storage import artifact_path
@@ -12,9 +14,7 @@ from .storage import artifact_path
 
 def dataset_list(*, user, name: str | None = None) -> QuerySet[Dataset]:
     """Datasets visible to `user`: their own and shared ones; admins see all."""
-    datasets = Dataset.objects.select_related("owner")
-    if not user.is_platform_admin:
-        datasets = datasets.filter(Q(owner=user) | Q(shared=True))
+    datasets = visible_to(Dataset.objects.select_related("owner"), user)
     if name:
         datasets = datasets.filter(name=name)
     return datasets
@@ -47,8 +47,4 @@ def dataset_archive_path(dataset: Dataset) -> Path | None:
 
 def dataset_active_jobs(*, dataset: Dataset) -> QuerySet[Job]:
     """Unfinished jobs whose parameters name this dataset (`dataset` or `dataset_id`, as a number or a string)."""
-    refers = Q()
-    for key in ("dataset", "dataset_id"):
-        for value in (dataset.pk, str(dataset.pk)):
-            refers |= Q(**{f"params__{key}": value})
-    return Job.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING]).filter(refers)
+    return jobs_active_referencing(keys=("dataset", "dataset_id"), object_id=dataset.pk)

@@ -5,13 +5,13 @@ from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import DEFAULTS, IMPORT_STRINGS, APISettings
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
+from config.pagination import paginated_response
 
 from . import conversion_services, model_selectors, model_services
 from .model_serializers import (ConversionRequestSerializer, ConversionSerializer, ModelFilterSerializer,
@@ -56,9 +56,8 @@ class ModelCollectionApi(APIView):
         filters = ModelFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         models = model_selectors.model_list(user=request.user, **filters.validated_data)
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(models, request, view=self)
-        return paginator.get_paginated_response(ModelVersionSerializer(page, many=True).data)
+        return paginated_response(request=request, view=self, queryset=models,
+                                  serializer_class=ModelVersionSerializer)
 
     @extend_schema(request=ModelUploadSerializer, responses={201: ModelVersionDetailSerializer,
                                                              200: ModelVersionDetailSerializer})

@@ -2,23 +2,21 @@
 
 Other apps use `model_get_visible` / `model_list_visible` to resolve a model id for a user (404 when invisible).
 """
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
-from jobs.models import Job, JobState
+from accounts.visibility import visible_to
+from jobs.models import Job
+from jobs.selectors import jobs_active_referencing
 
 from .models import ModelVersion
 
-ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.RUNNING)
 MODEL_PARAM_KEYS = ("model", "model_id", "source")
 
 
 def model_list_visible(*, user) -> QuerySet[ModelVersion]:
     """Every model version `user` may see: their own and shared ones; admins see all."""
-    models = ModelVersion.objects.select_related("owner")
-    if getattr(user, "is_platform_admin", False):
-        return models
-    return models.filter(Q(owner=user) | Q(shared=True))
+    return visible_to(ModelVersion.objects.select_related("owner"), user)
 
 
 def model_list(*, user, name: str | None = None, format: str | None = None,
@@ -48,10 +46,7 @@ def model_next_version(*, owner, name: str) -> int:
 
 def model_active_jobs(*, model: ModelVersion) -> QuerySet[Job]:
     """QUEUED or RUNNING jobs whose params name this model as `model`, `model_id` or `source`."""
-    refers = Q()
-    for key in MODEL_PARAM_KEYS:
-        refers |= Q(**{f"params__{key}": model.pk}) | Q(**{f"params__{key}": str(model.pk)})
-    return Job.objects.filter(state__in=ACTIVE_JOB_STATES).filter(refers)
+    return jobs_active_referencing(keys=MODEL_PARAM_KEYS, object_id=model.pk)
 
 
 def model_file_in_use_elsewhere(*, model: ModelVersion) -> bool:

@@ -65,3 +65,10 @@ def test_a_killed_worker_leaves_its_job_failed_with_worker_lost(alice, settings,
     bound = settings.JOB_STALE_AFTER_SECONDS + settings.REAPER_INTERVAL_SECONDS + 5
     failed = wait_for_job_state(job.id, JobState.FAILED, timeout=bound)
     assert "worker lost" in failed.error
+
+
+def test_a_job_past_its_soft_time_limit_fails_with_timeout(alice, gpu_worker):
+    job = job_enqueue(kind="diagnostic", owner=alice, task_name="tests.sleep", queue="gpu", params={"seconds": 30},
+                      soft_time_limit=1, time_limit=10)
+    failed = wait_for_job_state(job.id, JobState.FAILED, timeout=30)
+    assert failed.error.startswith("timeout:") and "(1 s)" in failed.error

@@ -60,59 +60,29 @@ class CommandProcess:
             return ""
 
 
-class WorkerProcess:
+class WorkerProcess(CommandProcess):
+    """A real `celery worker` (with the test-only tasks of tests/tasks.py), ready once it answers a ping."""
+
     def __init__(self, name: str, args: list[str]):
-        self.name = name
         self.hostname = f"{name}-{uuid.uuid4().hex[:6]}@test"
-        self.args = args
-        self.process: subprocess.Popen | None = None
-        self.log_path = RUN_DIR / f"{self.hostname.split('@')[0]}.log"
+        super().__init__(self.hostname.split("@")[0], [sys.executable, "-m", "celery", "-A", "config", *args,
+                                                       "-n", self.hostname, "--loglevel", "INFO",
+                                                       "--include", "tests.tasks"])
 
-    def start(self, timeout: float = 90.0) -> "WorkerProcess":
-        env = worker_env()
-        command = [sys.executable, "-m", "celery", "-A", "config", *self.args, "-n", self.hostname,
-                   "--loglevel", "INFO", "--include", "tests.tasks"]
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                            start_new_session=True)
-        self._wait_ready(timeout)
-        return self
-
-    def _wait_ready(self, timeout: float) -> None:
+    def start(self, ready=None, timeout: float = 90.0) -> "WorkerProcess":
         from config.celery import app
 
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"worker {self.hostname} exited: {self.log_tail()}")
-            replies = app.control.ping(destination=[self.hostname], timeout=0.5) or []
-            if replies:
-                return
-        raise RuntimeError(f"worker {self.hostname} not ready after {timeout} s: {self.log_tail()}")
+        def answers_ping():
+            return bool(app.control.ping(destination=[self.hostname], timeout=0.5))
 
-    @property
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        super().start(ready=ready or answers_ping, timeout=timeout)
+        return self
 
     def kill(self) -> None:
         """SIGKILL the worker and all its children, as an out-of-memory kill or a pulled plug would."""
         if self.alive:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.alive:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def log_tail(self, chars: int = 3000) -> str:
-        try:
-            return Path(self.log_path).read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
 
 
 def gpu_worker_args() -> list[str]:

@@ -5,11 +5,11 @@ import io
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
+from config.pagination import paginated_response
 
 from . import selectors, services
 from .serializers import (TrainingEpochSerializer, TrainingRunDetailSerializer, TrainingRunListSerializer,
@@ -23,9 +23,8 @@ class TrainingRunListStartApi(APIView):
 
     @extend_schema(responses=TrainingRunListSerializer(many=True))
     def get(self, request):
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(selectors.training_run_list(user=request.user), request, view=self)
-        return paginator.get_paginated_response(TrainingRunListSerializer(page, many=True).data)
+        return paginated_response(request=request, view=self, queryset=selectors.training_run_list(user=request.user),
+                                  serializer_class=TrainingRunListSerializer)
 
     @extend_schema(request=TrainingRunStartSerializer, responses={201: TrainingRunDetailSerializer})
     def post(self, request):

@@ -1,5 +1,4 @@
 """Bad input to predict is a 400 that names the problem, decided in the web process before queueing."""
-import io
 import struct
 import zlib
 

@@ -34,6 +34,14 @@ def test_platform_health_counts_live_pool_processes_as_inference_workers(inferen
     assert workers_per_queue(timeout=0.2)["inference"] >= 1
 
 
+def test_the_container_health_check_passes_while_a_pool_runs_on_this_host(inference_pool):
+    from django.core.management import call_command
+
+    with pytest.raises(SystemExit) as exited:
+        call_command("inference_pool", check=True)
+    assert exited.value.code == 0
+
+
 def test_metrics_show_requests_latency_batches_and_queue_depth_without_a_jwt(alice, api, onnx_model, test_image,
                                                                              inference_pool):
     assert _predict(api(alice), onnx_model.pk, test_image).status_code == 200

@@ -1,4 +1,6 @@
-"""Everything `make run` seeds: the demo accounts (and, as apps add them, demo data)."""
+"""Everything `make run` seeds: the demo accounts, the demo dataset and model, and the first demo jobs."""
+import os
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -14,3 +16,5 @@ class Command(BaseCommand):
         # registry: a shared yolov8n preset (random initial weights, built from its YAML), only the first time
         call_command("make_demo_model", preset="yolov8n", owner="engineer", name="yolov8n-demo", if_missing=True,
                      stdout=self.stdout)
+        if os.environ.get("PLATFORM_DEMO_JOBS", "1") != "0":
+            call_command("seed_demo_jobs", stdout=self.stdout)
