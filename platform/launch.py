@@ -5,6 +5,7 @@ Redis: REDIS_URL if set; else the Redis on 127.0.0.1:6379 if one answers; else a
 data, and every process of platform/Procfile under honcho with prefixed logs. Ctrl-C stops everything.
 """
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -46,10 +47,14 @@ def main() -> int:
               f"flower http://127.0.0.1:{flower}/ (user {env['FLOWER_BASIC_AUTH'].split(':')[0]})")
         honcho = subprocess.Popen([sys.executable, "-m", "honcho", "-f", "platform/Procfile", "-d", str(ROOT),
                                    "start"], env=env)
-        try:
-            return honcho.wait()
-        except KeyboardInterrupt:
-            return honcho.wait()
+        # Ctrl-C reaches honcho through the terminal's process group; a SIGTERM or SIGINT sent to this launcher
+        # alone (a supervisor, `kill`) is passed on, so every process still stops cleanly.
+        signal.signal(signal.SIGTERM, lambda signum, frame: honcho.send_signal(signal.SIGINT))
+        while True:
+            try:
+                return honcho.wait()
+            except KeyboardInterrupt:
+                honcho.send_signal(signal.SIGINT)
     finally:
         if redis_process is not None:
             redis_process.terminate()
