@@ -52,11 +52,14 @@ def transition(*, job_id: int, to_state: str, from_states: list[str] | None = No
 
 
 def job_claim(*, job_id: int, worker: str, task_id: str) -> bool:
+    """QUEUED -> RUNNING for the task the job was sent with. A message that is not the job's own task (a stale
+    message left in Redis by another database, say) never claims it."""
+    if not Job.objects.filter(pk=job_id, celery_task_id=task_id).exists():
+        return False
     now = timezone.now()
-    claimed = transition(job_id=job_id, to_state=JobState.RUNNING, from_states=[JobState.QUEUED],
-                         message=f"claimed by {worker}", started_at=now, heartbeat_at=now, worker=worker[:255],
-                         celery_task_id=task_id[:64], attempts=F("attempts") + 1)
-    return claimed
+    return transition(job_id=job_id, to_state=JobState.RUNNING, from_states=[JobState.QUEUED],
+                      message=f"claimed by {worker}", started_at=now, heartbeat_at=now, worker=worker[:255],
+                      attempts=F("attempts") + 1)
 
 
 def job_heartbeat(*, job_id: int) -> bool:

@@ -76,3 +76,13 @@ def test_the_reaper_fails_a_job_whose_heartbeat_stopped(alice):
     stale.refresh_from_db(), fresh.refresh_from_db()
     assert stale.state == JobState.FAILED and "worker lost" in stale.error
     assert fresh.state == JobState.RUNNING
+
+
+def test_only_the_jobs_own_task_may_claim_it(alice):
+    from jobs import lifecycle
+
+    job = make_job(alice, celery_task_id="the-real-task")
+    assert lifecycle.job_claim(job_id=job.id, worker="w", task_id="a-stale-message") is False
+    assert lifecycle.job_claim(job_id=job.id, worker="w", task_id="the-real-task") is True
+    job.refresh_from_db()
+    assert job.state == JobState.RUNNING and job.attempts == 1
