@@ -81,9 +81,10 @@ class JobContext:
             elapsed = time.monotonic() - self._started
             eta_seconds = round(elapsed * (1.0 - fraction) / fraction, 1)
         lifecycle.job_set_progress(job_id=self.job_id, fraction=fraction, message=message, eta_seconds=eta_seconds)
-        try:  # the Celery task state, so Flower shows progress too
-            self.task.update_state(state="PROGRESS", meta={"job_id": self.job_id, "progress": fraction,
-                                                           "message": message, "eta_seconds": eta_seconds})
+        meta = {"job_id": self.job_id, "progress": fraction, "message": message, "eta_seconds": eta_seconds}
+        try:  # the Celery task state (result backend) and a `task-progress` event, which Flower shows live
+            self.task.update_state(state="PROGRESS", meta=meta)
+            self.task.send_event("task-progress", **meta)
         except Exception:
             log.debug("could not update the Celery task state", exc_info=True)
 

@@ -1,4 +1,6 @@
 """The job lifecycle through real Celery worker processes: probe, cancel, concurrency, a killed worker."""
+import time
+
 import pytest
 
 from jobs.models import Job, JobState
@@ -72,3 +74,21 @@ def test_a_job_past_its_soft_time_limit_fails_with_timeout(alice, gpu_worker):
                       soft_time_limit=1, time_limit=10)
     failed = wait_for_job_state(job.id, JobState.FAILED, timeout=30)
     assert failed.error.startswith("timeout:") and "(1 s)" in failed.error
+
+
+def test_progress_is_sent_as_celery_events_that_flower_shows(alice, gpu_worker):
+    import threading
+
+    from config.celery import app
+
+    seen = []
+    with app.connection_for_read() as connection:
+        receiver = app.events.Receiver(connection, handlers={"task-progress": seen.append})
+        thread = threading.Thread(target=lambda: receiver.capture(limit=None, timeout=30, wakeup=True), daemon=True)
+        thread.start()
+        time.sleep(0.5)  # the receiver's queue is bound before the job starts
+        job = sleep_job(alice, 1.5)
+        wait_for_job_state(job.id, JobState.SUCCEEDED)
+        wait_for(lambda: seen, timeout=5, message="a task-progress event")
+        receiver.should_stop = True
+    assert seen[0]["job_id"] == job.id and 0 <= seen[0]["progress"] < 1 and seen[0]["message"]
