@@ -5,7 +5,7 @@ REQ_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
 VENV ?= $(HOME)/.cache/vision-platform/venv-$(REQ_HASH)
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench venv migrate clean-artifacts
+.PHONY: run test bench venv migrate
 
 venv: $(VENV)/.ready
 

@@ -42,7 +42,7 @@ def test_a_cancelled_queued_job_never_starts(alice, api, gpu_worker):
 
 
 def test_the_gpu_worker_runs_at_most_two_jobs_at_once(alice, gpu_worker):
-    jobs = [sleep_job(alice, 2) for _ in range(3)]
+    jobs = [sleep_job(alice, 4) for _ in range(3)]
     peak = 0
     def all_done():
         nonlocal peak
