@@ -175,6 +175,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ModelFormatEnum": "registry.models.ModelFormat.choices",
+        "ConversionTargetEnum": [("onnx", "onnx"), ("tensorrt", "tensorrt")],
+    },
 }
 
 # --- jobs and Celery -------------------------------------------------------------------------
