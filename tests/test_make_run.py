@@ -1,0 +1,63 @@
+"""`make run`'s launcher brings up every process on embedded defaults and stops them all on SIGTERM."""
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from config.embedded_redis import free_port, port_answers
+from tests.environment import ROOT
+from tests.waiting import wait_for
+
+pytestmark = pytest.mark.workers
+
+
+def test_the_launcher_runs_the_whole_platform_on_embedded_defaults(tmp_path):
+    web, flower, redis_port = free_port(), free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "PLATFORM_TEST_DB_NAME")}
+    env.update(PLATFORM_VAR_DIR=str(tmp_path / "var"), ARTIFACT_ROOT=str(tmp_path / "artifacts"), PORT=str(web),
+               FLOWER_PORT=str(flower), EMBEDDED_REDIS_PORT=str(redis_port), PLATFORM_DEMO_JOBS="0",
+               PLATFORM_DEMO_PASSWORD="launcher-test-password", WEB_CONCURRENCY="1")
+    log = open(tmp_path / "launch.log", "wb")
+    launcher = subprocess.Popen([sys.executable, "platform/launch.py"], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        def healthy():
+            try:
+                body = requests.get(f"http://127.0.0.1:{web}/api/health/", timeout=5).json()
+            except (requests.RequestException, ValueError):
+                return None
+            workers = body["checks"].get("workers")
+            return body if isinstance(workers, dict) and all(workers.values()) else None
+
+        body = wait_for(healthy, timeout=240, interval=1, message="every worker in /api/health/")
+        assert body["status"] == "ok" and body["checks"]["workers"] == {"gpu": 1, "inference": 1, "default": 1}
+        assert port_answers("127.0.0.1", redis_port), "the embedded Redis should serve the session"
+        assert requests.get(f"http://127.0.0.1:{flower}/", timeout=10).status_code == 401
+        token = base64.b64encode(b"admin:launcher-test-password").decode()
+        assert requests.get(f"http://127.0.0.1:{flower}/", headers={"Authorization": f"Basic {token}"},
+                            timeout=10).status_code == 200
+        login = requests.post(f"http://127.0.0.1:{web}/api/auth/token/", timeout=10,
+                              json={"username": "viewer", "password": "launcher-test-password"})
+        assert login.status_code == 200
+        datasets = requests.get(f"http://127.0.0.1:{web}/api/datasets/", timeout=10,
+                                headers={"Authorization": f"Bearer {login.json()['access']}"}).json()
+        assert [d["name"] for d in datasets["results"]] == ["shapes-demo"]
+    finally:
+        launcher.send_signal(signal.SIGTERM)
+        try:
+            launcher.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(launcher.pid, signal.SIGKILL)
+            raise
+        log.close()
+    time.sleep(1)
+    assert not port_answers("127.0.0.1", redis_port), "the embedded Redis stops with the platform"
+    for port in (web, flower):
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
