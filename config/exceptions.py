@@ -1,7 +1,6 @@
 """API error shape: every 4xx/5xx answer carries a `detail` message, and field errors stay keyed by field."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 
@@ -43,6 +42,3 @@ def _summary(errors: dict) -> str:
         parts.append(f"{field}: {text}")
     return "; ".join(parts) or "Invalid request."
 
-
-def error_response(message: str, code: int) -> Response:
-    return Response({"detail": message}, status=code)

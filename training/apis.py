@@ -10,6 +10,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from config.pagination import paginated_response
+from registry.dataset_selectors import dataset_get
+from registry.model_selectors import model_get_visible
 
 from . import selectors, services
 from .serializers import (TrainingEpochSerializer, TrainingRunDetailSerializer, TrainingRunListSerializer,
@@ -31,8 +33,8 @@ class TrainingRunListStartApi(APIView):
         serializer = TrainingRunStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        dataset = selectors.dataset_get_visible(user=request.user, dataset_id=data["dataset"])
-        parent = (selectors.model_version_get_visible(user=request.user, model_id=data["model"])
+        dataset = dataset_get(user=request.user, dataset_id=data["dataset"])
+        parent = (model_get_visible(user=request.user, model_id=data["model"])
                   if data["model"] is not None else None)
         run = services.training_run_start(
             owner=request.user, dataset=dataset, parent_model=parent, preset=data["preset"], name=data["name"],

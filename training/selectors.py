@@ -1,11 +1,5 @@
-"""Reads for training: the runs a user may see, and the datasets/models a user may train on.
-
-Visibility of datasets and models (owner, admin or `shared=True`, else 404) is the registry's own rule.
-"""
+"""Reads for training: the runs a user may see (their own; admins all) and their per-epoch rows."""
 from django.http import Http404
-
-from registry.dataset_selectors import dataset_get as dataset_get_visible  # noqa: F401  (one import point)
-from registry.model_selectors import model_get_visible as model_version_get_visible  # noqa: F401
 
 from .models import TrainingRun
 
