@@ -1,5 +1,8 @@
 """API error shape: every 4xx/5xx answer carries a `detail` message, and field errors stay keyed by field."""
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -16,7 +19,15 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge(f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB "
+                              "this endpoint accepts (MAX_REQUEST_BODY_MB).")
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = exception_handler(exc, context)
@@ -42,3 +53,8 @@ def _summary(errors: dict) -> str:
         parts.append(f"{field}: {text}")
     return "; ".join(parts) or "Invalid request."
 
+
+
+def api_not_found(request, unmatched=""):
+    """Unknown paths under /api/ answer JSON, like the rest of the API (not Django's HTML 404 page)."""
+    return JsonResponse({"detail": f"No API endpoint at {request.path}. See /api/docs/."}, status=404)

@@ -1,10 +1,11 @@
 """URL map: /api/ (REST), /admin/, schema and offline docs."""
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from inference.metrics import metrics_view
 
+from .exceptions import api_not_found
 from .health import HealthApi, LiveApi
 
 admin.site.site_header = "Vision model platform"
@@ -22,4 +23,5 @@ urlpatterns = [
     path("api/", include("registry.dataset_urls")),
     path("api/", include("registry.model_urls")),
     path("api/", include("inference.urls")),
+    re_path(r"^api/(?P<unmatched>.*)$", api_not_found),  # last: unknown API paths answer JSON 404
 ]
