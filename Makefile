@@ -5,7 +5,7 @@ REQ_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
 VENV ?= $(HOME)/.cache/vision-platform/venv-$(REQ_HASH)
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench venv migrate
+.PHONY: run test bench gpu-check venv migrate
 
 venv: $(VENV)/.ready
 
@@ -27,6 +27,10 @@ test: venv
 
 bench: venv
 	$(PY) -m benchmarks.run_all
+
+# On a GPU host: the CUDA, NVML and TensorRT paths for real (skipped where there is no GPU).
+gpu-check: venv
+	$(PY) -m pytest -m gpu -v -rs -s tests/test_gpu_paths.py
 
 migrate: venv
 	$(PY) manage.py migrate
