@@ -7,8 +7,8 @@
    against the first call in a process (what a one-off training script pays). The platform time runs from the API call to the job's finished_at, so it
    includes the queue, the fresh worker child, per-epoch DB rows and progress, and registering the model version.
 2. Dispatch: API call -> the job's started_at (the worker's claim) on an idle queue, p50/p95 over
-   BENCH_DISPATCH_RUNS one-epoch runs, 4 s apart (back to back, every other start waits 1-3 s for the previous
-   job's child to finish exiting: see the note at the loop).
+   BENCH_DISPATCH_RUNS one-epoch runs, 1 s apart (config/worker_pool.py explains why back-to-back jobs no longer
+   wait for the previous job's child to exit).
 
 The measurement runs in a child process with its own embedded Redis, SQLite database and ARTIFACT_ROOT
 (tests/environment.py), so `make bench` neither needs nor touches the platform's own services and data.
@@ -170,9 +170,7 @@ def _inner() -> dict:
         for _ in range(dispatch_runs):
             started, job = _platform_run(client, dataset, {"epochs": 1, "imgsz": 64, "batch": 16, "seed": 0})
             dispatch.append((job.started_at - started).total_seconds() * 1000.0)
-            # Idle queue: the previous job's child has exited too. While a child that ran torch tears down (1-3 s
-            # on 2 cores) the prefork parent is slow to hand the next task to the other child (measured here).
-            time.sleep(4.0)
+            time.sleep(1.0)  # an idle queue: the previous job's child has exited and been replaced
     finally:
         worker.stop()
     overhead = {"images": images, "imgsz": imgsz, "epochs": epochs, "batch": 16, "repeats": repeats,
