@@ -1,4 +1,12 @@
-"""Health: liveness (the process runs) and readiness (database, Redis, and workers per queue)."""
+"""Health: liveness (the process runs) and readiness (database, Redis, and workers per queue).
+
+Counting Celery workers is a broadcast that waits its whole timeout (1 s) for replies, so each web process keeps
+the counts for HEALTH_WORKERS_CACHE_SECONDS; the database and Redis checks run on every call.
+"""
+import threading
+import time
+
+from django.conf import settings
 from django.db import connection
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
@@ -27,6 +35,21 @@ def check_redis() -> str:
         return f"down: {exc.__class__.__name__}: {exc}"
 
 
+_cache: dict = {}
+_cache_lock = threading.Lock()
+
+
+def workers_per_queue_cached() -> dict:
+    """workers_per_queue(), at most HEALTH_WORKERS_CACHE_SECONDS old; concurrent callers share one broadcast."""
+    max_age = settings.HEALTH_WORKERS_CACHE_SECONDS
+    with _cache_lock:
+        if _cache and time.monotonic() - _cache["at"] < max_age:
+            return dict(_cache["counts"])
+        counts = workers_per_queue()
+        _cache.update(at=time.monotonic(), counts=counts)
+        return dict(counts)
+
+
 def workers_per_queue(timeout: float = 1.0) -> dict:
     from config.celery import app
 
@@ -52,7 +75,7 @@ class HealthApi(APIView):
         checks = {"database": check_database(), "redis": check_redis()}
         if checks["redis"] == "ok":
             try:
-                checks["workers"] = workers_per_queue()
+                checks["workers"] = workers_per_queue_cached()
             except Exception as exc:
                 checks["workers"] = f"unknown: {exc}"
         else:

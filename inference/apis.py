@@ -16,6 +16,7 @@ from . import channel
 from .images import BadImage, image_check
 from .metrics import LATENCY, REQUESTS
 from .serializers import PredictJsonSerializer, PredictParamsSerializer
+from .selectors import inference_model_get
 from .services import inference_predict
 
 
@@ -59,6 +60,7 @@ class PredictApi(APIView):
         started = time.perf_counter()
         engine, code = "", 500
         try:
+            model = inference_model_get(user=request.user, model_id=model_id)  # 404 before reading the body
             images, params = _read_images(request)
             label = "image" if request.content_type.startswith("multipart/") else "images"
             for index, data in enumerate(images):
@@ -66,7 +68,7 @@ class PredictApi(APIView):
                     image_check(data, label=f"{label}[{index}]")
                 except BadImage as exc:
                     raise exceptions.ValidationError({label: [str(exc)]}) from None
-            body = inference_predict(user=request.user, model_id=model_id, params=params, images=images)
+            body = inference_predict(model=model, params=params, images=images)
             engine, code = body["engine"], 200
             return Response(body)
         except exceptions.APIException as exc:

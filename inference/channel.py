@@ -59,14 +59,37 @@ def request_unpack(blob: bytes) -> tuple[dict, list[bytes]]:
     return header, images
 
 
-def request_submit(*, model_id: int, header: dict, images: list[bytes], deadline: float) -> str:
-    """Queue one request for `model_id`; returns its id. `deadline` is a wall-clock time (time.time())."""
+class QueueFull(Exception):
+    def __init__(self, depth: int):
+        super().__init__(f"{depth} requests queued")
+        self.depth = depth
+
+
+# Check the queue's length and push the request and the wake-up token in one atomic step (one round trip).
+_SUBMIT = """
+local depth = redis.call('LLEN', KEYS[1])
+if depth >= tonumber(ARGV[2]) then return -depth - 1 end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+return depth
+"""
+
+
+@functools.lru_cache(maxsize=4)
+def _submit_script(url: str):
+    return _client(url).register_script(_SUBMIT)  # EVALSHA after the first call
+
+
+def request_submit(*, model_id: int, header: dict, images: list[bytes], deadline: float, max_queue: int) -> str:
+    """Queue one request for `model_id`; returns its id. `deadline` is a wall-clock time (time.time()).
+
+    QueueFull when `max_queue` requests for the model are already waiting (nothing is queued then).
+    """
     request_id = uuid.uuid4().hex
     blob = request_pack(dict(header, id=request_id, model_id=model_id, deadline=deadline, enqueued=time.time()), images)
-    pipe = channel_redis().pipeline(transaction=False)
-    pipe.rpush(queue_key(model_id), blob)
-    pipe.rpush(READY, str(model_id))
-    pipe.execute()
+    depth = _submit_script(settings.REDIS_URL)(keys=[queue_key(model_id), READY], args=[blob, max_queue, str(model_id)])
+    if depth < 0:
+        raise QueueFull(-depth - 1)
     return request_id
 
 
@@ -82,10 +105,6 @@ def reply_wait(request_id: str, deadline: float) -> dict | None:
         return None
     item = channel_redis().blpop([reply_key(request_id)], timeout=blpop_timeout(remaining))
     return json.loads(item[1]) if item else None
-
-
-def queue_length(model_id: int) -> int:
-    return channel_redis().llen(queue_key(model_id))
 
 
 _pools_cache: dict[str, tuple[float, list]] = {}

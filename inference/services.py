@@ -8,7 +8,7 @@ from rest_framework import exceptions, status
 from config.exceptions import ServiceUnavailable
 
 from . import channel
-from .selectors import inference_model_get, inference_target
+from .selectors import inference_target
 
 
 class QueueFull(ServiceUnavailable):
@@ -26,22 +26,21 @@ class PoolError(exceptions.APIException):
         super().__init__(detail)
 
 
-def inference_predict(*, user, model_id: int, params: dict, images: list[bytes]) -> dict:
-    """Run `images` through the model's warm engine in the pool; the JSON answer for the API."""
+def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
+    """Run `images` through `model`'s warm engine in the pool (the user may see it); the JSON answer for the API."""
     started = time.perf_counter()
-    model = inference_model_get(user=user, model_id=model_id)
     try:
         target = inference_target(model=model, pools=channel.pools_live())
-        depth = channel.queue_length(target["model_id"])
-        if depth >= settings.INFERENCE_MAX_QUEUE:
-            raise QueueFull(f"Model {model.pk} has {depth} requests queued (INFERENCE_MAX_QUEUE="
-                            f"{settings.INFERENCE_MAX_QUEUE}); retry shortly or add inference pool processes.")
         timeout_ms = params.get("timeout_ms") or settings.INFERENCE_TIMEOUT_MS
         deadline = time.time() + timeout_ms / 1000
         header = {key: target[key] for key in ("format", "path", "engine", "default_imgsz", "class_names")}
         header.update(conf=params["conf"], iou=params["iou"], max_det=params["max_det"], imgsz=params.get("imgsz"))
-        request_id = channel.request_submit(model_id=target["model_id"], header=header, images=images,
-                                            deadline=deadline)
+        try:
+            request_id = channel.request_submit(model_id=target["model_id"], header=header, images=images,
+                                                deadline=deadline, max_queue=settings.INFERENCE_MAX_QUEUE)
+        except channel.QueueFull as full:
+            raise QueueFull(f"Model {model.pk} has {full.depth} requests queued (INFERENCE_MAX_QUEUE="
+                            f"{settings.INFERENCE_MAX_QUEUE}); retry shortly or add inference pool processes.") from None
         reply = channel.reply_wait(request_id, deadline)
     except redis.RedisError as exc:
         raise ServiceUnavailable(f"Redis is unreachable, so the inference pool cannot be reached: {exc}") from exc

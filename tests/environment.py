@@ -18,6 +18,7 @@ RUN_DIR = Path(tempfile.mkdtemp(prefix="vp-test-"))
 os.environ.setdefault("JOB_HEARTBEAT_SECONDS", "0.5")
 os.environ.setdefault("JOB_STALE_AFTER_SECONDS", "4")
 os.environ.setdefault("REAPER_INTERVAL_SECONDS", "1")
+os.environ.setdefault("HEALTH_WORKERS_CACHE_SECONDS", "0")  # health tests see workers come and go at once
 os.environ.setdefault("LOGIN_THROTTLE_RATE", "1000/min")
 os.environ["PLATFORM_VAR_DIR"] = str(RUN_DIR / "var")
 os.environ["ARTIFACT_ROOT"] = str(RUN_DIR / "artifacts")

@@ -39,3 +39,18 @@ def test_starting_a_job_with_redis_down_is_503_and_the_job_is_failed(alice, api,
     response = api(alice).post("/api/jobs/probe/", {"queue": "gpu"}, format="json")
     assert response.status_code == 503
     assert Job.objects.get().state == "FAILED"
+
+
+def test_health_keeps_the_worker_counts_for_a_few_seconds(settings, monkeypatch):
+    from config import health
+
+    broadcasts = []
+    monkeypatch.setattr(health, "workers_per_queue", lambda: broadcasts.append(1) or {"gpu": 2, "inference": 1,
+                                                                                     "default": 1})
+    monkeypatch.setattr(health, "_cache", {})
+    settings.HEALTH_WORKERS_CACHE_SECONDS = 60
+    answers = [APIClient().get("/api/health/").json()["checks"]["workers"] for _ in range(3)]
+    assert answers == [{"gpu": 2, "inference": 1, "default": 1}] * 3 and len(broadcasts) == 1
+    settings.HEALTH_WORKERS_CACHE_SECONDS = 0
+    APIClient().get("/api/health/")
+    assert len(broadcasts) == 2

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from config.embedded_redis import free_port, port_answers
 from tests.environment import ROOT
@@ -22,7 +23,7 @@ def test_the_launcher_runs_the_whole_platform_on_embedded_defaults(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "PLATFORM_TEST_DB_NAME")}
     env.update(PLATFORM_VAR_DIR=str(tmp_path / "var"), ARTIFACT_ROOT=str(tmp_path / "artifacts"), PORT=str(web),
                FLOWER_PORT=str(flower), EMBEDDED_REDIS_PORT=str(redis_port), PLATFORM_DEMO_JOBS="0",
-               PLATFORM_DEMO_PASSWORD="launcher-test-password", WEB_CONCURRENCY="1")
+               PLATFORM_DEMO_PASSWORD="launcher-test-password", WEB_CONCURRENCY="2")
     log = open(tmp_path / "launch.log", "wb")
     launcher = subprocess.Popen([sys.executable, "platform/launch.py"], cwd=ROOT, env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -48,6 +49,15 @@ def test_the_launcher_runs_the_whole_platform_on_embedded_defaults(tmp_path):
         datasets = requests.get(f"http://127.0.0.1:{web}/api/datasets/", timeout=10,
                                 headers={"Authorization": f"Bearer {login.json()['access']}"}).json()
         assert [d["name"] for d in datasets["results"]] == ["shapes-demo"]
+        # Two gunicorn workers, one connection per request: /metrics still counts every request once.
+        for _ in range(10):
+            missing = requests.post(f"http://127.0.0.1:{web}/api/inference/999999/predict/", timeout=10,
+                                    headers={"Authorization": f"Bearer {login.json()['access']}", "Connection": "close"})
+            assert missing.status_code == 404
+        metrics = requests.get(f"http://127.0.0.1:{web}/metrics", timeout=10).text
+        counted = [s.value for family in text_string_to_metric_families(metrics) for s in family.samples
+                   if s.name == "inference_requests_total" and s.labels.get("model") == "999999"]
+        assert counted == [10.0], metrics[:3000]
     finally:
         launcher.send_signal(signal.SIGTERM)
         try:
