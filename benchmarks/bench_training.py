@@ -143,7 +143,7 @@ def _inner() -> dict:
     images = int(os.environ.get("BENCH_TRAIN_IMAGES", "64"))
     imgsz = int(os.environ.get("BENCH_TRAIN_IMGSZ", "128"))
     epochs = int(os.environ.get("BENCH_TRAIN_EPOCHS", "3"))
-    repeats = int(os.environ.get("BENCH_TRAIN_REPEATS", "2"))
+    repeats = int(os.environ.get("BENCH_TRAIN_REPEATS", "4"))
     dispatch_runs = int(os.environ.get("BENCH_DISPATCH_RUNS", "10"))
     settings = {"epochs": epochs, "imgsz": imgsz, "batch": 16, "seed": 0}
 
