@@ -40,7 +40,8 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
                                                 deadline=deadline, max_queue=settings.INFERENCE_MAX_QUEUE)
         except channel.QueueFull as full:
             raise QueueFull(f"Model {model.pk} has {full.depth} requests queued (INFERENCE_MAX_QUEUE="
-                            f"{settings.INFERENCE_MAX_QUEUE}); retry shortly or add inference pool processes.") from None
+                            f"{settings.INFERENCE_MAX_QUEUE}); retry shortly or add inference pool processes."
+                            ) from None
         reply = channel.reply_wait(request_id, deadline)
     except redis.RedisError as exc:
         raise ServiceUnavailable(f"Redis is unreachable, so the inference pool cannot be reached: {exc}") from exc

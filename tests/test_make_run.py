@@ -50,9 +50,10 @@ def test_the_launcher_runs_the_whole_platform_on_embedded_defaults(tmp_path):
                                 headers={"Authorization": f"Bearer {login.json()['access']}"}).json()
         assert [d["name"] for d in datasets["results"]] == ["shapes-demo"]
         # Two gunicorn workers, one connection per request: /metrics still counts every request once.
+        headers = {"Authorization": f"Bearer {login.json()['access']}", "Connection": "close"}
         for _ in range(10):
             missing = requests.post(f"http://127.0.0.1:{web}/api/inference/999999/predict/", timeout=10,
-                                    headers={"Authorization": f"Bearer {login.json()['access']}", "Connection": "close"})
+                                    headers=headers)
             assert missing.status_code == 404
         metrics = requests.get(f"http://127.0.0.1:{web}/metrics", timeout=10).text
         counted = [s.value for family in text_string_to_metric_families(metrics) for s in family.samples

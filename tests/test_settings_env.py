@@ -34,7 +34,7 @@ def test_lists_are_comma_separated(monkeypatch):
     assert env.env_list("ALLOWED_HOSTS", []) == ["a.example", "b.example"]
 
 
-def test_debug_off_without_a_secret_key_refuses_to_start(tmp_path):
+def _django_setup(tmp_path, **extra):
     import os
     import subprocess
     import sys
@@ -42,11 +42,21 @@ def test_debug_off_without_a_secret_key_refuses_to_start(tmp_path):
     from tests.environment import ROOT
 
     environ = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SECRET_KEY_FILE")}
-    environ.update(DEBUG="false", PLATFORM_VAR_DIR=str(tmp_path))
-    result = subprocess.run([sys.executable, "-c", "import django, os; os.environ.setdefault("
-                             "'DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup()"],
-                            cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60)
+    environ.update(DEBUG="false", PLATFORM_VAR_DIR=str(tmp_path), **extra)
+    return subprocess.run([sys.executable, "-c", "import django, os; os.environ.setdefault("
+                           "'DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup()"],
+                          cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60)
+
+
+def test_debug_off_without_a_secret_key_refuses_to_start(tmp_path):
+    result = _django_setup(tmp_path)
     assert result.returncode != 0 and "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_debug_off_with_a_short_secret_key_refuses_to_start(tmp_path):
+    result = _django_setup(tmp_path, SECRET_KEY="too-short-a-key")
+    assert result.returncode != 0 and "SECRET_KEY is 15 characters; at least 32" in result.stderr
+    assert _django_setup(tmp_path, SECRET_KEY="k" * 32).returncode == 0
 
 
 def test_the_embedded_redis_starts_and_answers(tmp_path):

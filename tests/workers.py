@@ -66,7 +66,8 @@ class WorkerProcess(CommandProcess):
     def __init__(self, name: str, args: list[str]):
         self.hostname = f"{name}-{uuid.uuid4().hex[:6]}@test"
         super().__init__(self.hostname.split("@")[0], [sys.executable, "-m", "celery", "-A", "config", *args,
-                                                       "-n", self.hostname, "--loglevel", os.environ.get("TEST_WORKER_LOGLEVEL", "INFO"),
+                                                       "-n", self.hostname,
+                                                       "--loglevel", os.environ.get("TEST_WORKER_LOGLEVEL", "INFO"),
                                                        "--include", "tests.tasks"])
 
     def start(self, ready=None, timeout: float = 90.0) -> "WorkerProcess":
