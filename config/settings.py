@@ -215,6 +215,7 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 3, "i
                                                             "interval_step": 0.5, "interval_max": 1}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    "training.curves": {"queue": "default"},  # plotting needs no GPU slot
     "training.*": {"queue": "gpu"},
     "registry.convert*": {"queue": "gpu"},
     "benchmarks.run*": {"queue": "gpu"},

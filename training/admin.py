@@ -1,5 +1,7 @@
 """Admin pages for training runs: the run, its job's state and progress, and its epochs inline."""
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import TrainingEpoch, TrainingRun
 
@@ -22,7 +24,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
     search_fields = ["name", "owner__username", "dataset__name"]
     list_select_related = ["owner", "dataset", "job", "parent_model", "result_model"]
     readonly_fields = ["owner", "job", "dataset", "parent_model", "preset", "params", "result_model", "artifacts",
-                       "final_metrics", "device", "worker_pid", "state", "progress", "created_at", "updated_at"]
+                       "final_metrics", "device", "worker_pid", "state", "progress", "curves", "created_at", "updated_at"]
     fields = ["name", *readonly_fields]
     inlines = [TrainingEpochInline]
 
@@ -39,6 +41,11 @@ class TrainingRunAdmin(admin.ModelAdmin):
         job = run.job
         eta = f", ETA {job.eta_seconds:.0f} s" if job.eta_seconds is not None and not job.is_terminal else ""
         return f"{job.progress:.0%} {job.progress_message}{eta}".strip()
+
+    @admin.display(description="curves")
+    def curves(self, run):
+        url = reverse("training-run-curves", args=[run.pk])
+        return format_html('<a href="{}"><img src="{}" alt="training curves" style="max-width: 800px"></a>', url, url)
 
     def has_add_permission(self, request):
         return False  # runs start through the API, which validates and queues them

@@ -1,8 +1,8 @@
-"""Thin DRF views for training runs: start, list, detail, and the per-epoch metrics as CSV."""
+"""Thin DRF views for training runs: start, list, detail, the per-epoch metrics as CSV, and the curves as PNG."""
 import csv
 import io
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -12,8 +12,10 @@ from accounts.permissions import CanWriteOrReadOnly
 from config.pagination import paginated_response
 from registry.dataset_selectors import dataset_get
 from registry.model_selectors import model_get_visible
+from registry.storage import artifact_path
 
 from . import selectors, services
+from .curves import CURVES_FILE, curves_png, curves_title
 from .serializers import (TrainingEpochSerializer, TrainingRunDetailSerializer, TrainingRunListSerializer,
                           TrainingRunStartSerializer)
 
@@ -63,4 +65,19 @@ class TrainingRunMetricsCsvApi(APIView):
             writer.writerow(["" if row[name] is None else row[name] for name in CSV_COLUMNS])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="training-run-{run.pk}-metrics.csv"'
+        return response
+
+
+class TrainingRunCurvesApi(APIView):
+    """The run's curves: the saved artifact once the run has ended, else drawn now from the epochs so far."""
+
+    @extend_schema(responses={(200, "image/png"): bytes})
+    def get(self, request, run_id: int):
+        run = selectors.training_run_get(user=request.user, run_id=run_id)
+        saved = artifact_path(run.artifacts) / CURVES_FILE if run.artifacts else None
+        if run.job.is_terminal and saved is not None and saved.is_file():
+            return FileResponse(saved.open("rb"), content_type="image/png")
+        png = curves_png(epochs=list(selectors.training_run_epochs(run=run)), title=curves_title(run))
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "no-store"  # it changes every epoch while the run trains
         return response

@@ -1,11 +1,15 @@
-"""Writes for training: start a run (a TrainingRun and its gpu-queue Job, in one transaction)."""
+"""Writes for training: start a run (a TrainingRun and its gpu-queue Job, in one transaction); save its curves."""
+from pathlib import Path
+
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from jobs.models import JobKind
 from jobs.services import job_enqueue
 from registry.models import Dataset, ModelFormat, ModelVersion
+from registry.storage import artifact_path
 
+from .curves import CURVES_FILE, curves_png, curves_title
 from .models import TrainingRun
 
 TASK_NAME = "training.train"  # routed to the gpu queue by CELERY_TASK_ROUTES["training.*"]
@@ -32,3 +36,17 @@ def training_run_start(*, owner, dataset: Dataset, parent_model: ModelVersion | 
         run = TrainingRun.objects.create(owner=owner, job=job, dataset=dataset, parent_model=parent_model,
                                          preset=preset or "", name=name, params=params)
     return run
+
+
+def training_curves_save(*, run: TrainingRun) -> Path | None:
+    """Draw the run's curves into its artifacts (`training/<id>/curves.png`, replaced atomically); None without
+    an artifacts directory (the run never started)."""
+    if not run.artifacts:
+        return None
+    run_dir = artifact_path(run.artifacts)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    target = run_dir / CURVES_FILE
+    scratch = target.with_name(f".{CURVES_FILE}.tmp")
+    scratch.write_bytes(curves_png(epochs=list(run.epochs.order_by("epoch")), title=curves_title(run)))
+    scratch.replace(target)
+    return target

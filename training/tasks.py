@@ -14,13 +14,40 @@ from config.celery import app
 from jobs.runner import job_task
 
 log = logging.getLogger(__name__)
+CURVES_TASK_NAME = "training.curves"  # routed to the default queue (settings: exact names win over "training.*")
 
 
 @job_task(app, "training.train")
 def train(ctx):
     from .runner import training_run_execute
 
-    return training_run_execute(ctx)
+    try:
+        return training_run_execute(ctx)
+    finally:
+        _curves_save_later(job_id=ctx.job_id)
+
+
+def _curves_save_later(*, job_id: int) -> None:
+    """Queue the drawing of the run's curves on the default queue (a killed child never gets here: the API then
+    draws them on request)."""
+    from .models import TrainingRun
+
+    try:
+        run_id = TrainingRun.objects.filter(job_id=job_id).values_list("pk", flat=True).first()
+        if run_id is not None:
+            curves_save.delay(run_id)
+    except Exception:
+        log.exception("could not queue the curves of the run of job %s", job_id)
+
+
+@app.task(name=CURVES_TASK_NAME, ignore_result=True)
+def curves_save(run_id: int) -> None:
+    from .models import TrainingRun
+    from .services import training_curves_save
+
+    run = TrainingRun.objects.select_related("dataset", "parent_model").filter(pk=run_id).first()
+    if run is not None:
+        training_curves_save(run=run)
 
 
 @celeryd_after_setup.connect

@@ -7,4 +7,5 @@ urlpatterns = [
     path("training-runs/<int:run_id>/", apis.TrainingRunDetailApi.as_view(), name="training-run-detail"),
     path("training-runs/<int:run_id>/metrics.csv", apis.TrainingRunMetricsCsvApi.as_view(),
          name="training-run-metrics-csv"),
+    path("training-runs/<int:run_id>/curves.png", apis.TrainingRunCurvesApi.as_view(), name="training-run-curves"),
 ]

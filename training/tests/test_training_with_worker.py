@@ -28,8 +28,8 @@ def wait_for_first_epoch(run_id, timeout=90):
                     message=f"a first epoch row of run {run_id}")
 
 
-def test_a_run_reports_every_epoch_and_registers_a_model_that_converts_to_onnx(alice, api, gpu_worker, demo_dataset,
-                                                                               tiny_model):
+def test_a_run_reports_every_epoch_and_registers_a_model_that_converts_to_onnx(alice, api, gpu_worker, default_worker,
+                                                                               demo_dataset, tiny_model):
     client = api(alice)
     run = start(client, demo_dataset, preset=None, model=tiny_model.id, epochs=3,
                 hyperparameters={"lr0": 0.02, "warmup_epochs": 0, "mosaic": 0.5})
@@ -69,6 +69,10 @@ def test_a_run_reports_every_epoch_and_registers_a_model_that_converts_to_onnx(a
     assert {"results.csv", "args.yaml"} <= set(os.listdir(run_dir)) and (run_dir / "weights" / "best.pt").is_file()
     csv_lines = client.get(f"{URL}{run['id']}/metrics.csv").content.decode().strip().splitlines()
     assert len(csv_lines) == 4
+    # The default worker draws the curves into the artifacts once the run has ended; the API then serves that file.
+    wait_for(lambda: (run_dir / "curves.png").is_file(), timeout=30, interval=0.1, message="curves.png")
+    curves = client.get(f"{URL}{run['id']}/curves.png")
+    assert curves.status_code == 200 and b"".join(curves.streaming_content) == (run_dir / "curves.png").read_bytes()
 
     conversion = client.post(f"/api/models/{model.id}/convert/", {"target": "onnx", "imgsz": 64}, format="json")
     assert conversion.status_code == 202, conversion.json()
