@@ -20,6 +20,32 @@ def _reset_throttles():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _jobs_ended_before_the_tables_are_emptied(request):
+    """A transactional test ends with its tables truncated. A worker that claims or finishes one of the test's jobs
+    meanwhile (a transition updates jobs_job and inserts its history in one transaction) can deadlock that TRUNCATE
+    on PostgreSQL. So the test's queued jobs are cancelled and its running ones are waited for (they stop at their
+    next checkpoint, or the reaper fails them) before the tables are emptied."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" not in request.fixturenames and not (marker and marker.kwargs.get("transaction")):
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # set up first, so torn down after this fixture's end
+    yield
+    from jobs.lifecycle import job_request_cancel, jobs_reap_lost
+    from jobs.models import Job, JobState
+    from tests.waiting import wait_for
+
+    for job in Job.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING]):
+        job_request_cancel(job=job)
+
+    def none_running():
+        jobs_reap_lost()  # a job whose worker the test killed, where no beat runs the reaper
+        return not Job.objects.filter(state=JobState.RUNNING).exists()
+
+    wait_for(none_running, timeout=60, interval=0.05, message="the test's running jobs to end")
+
+
 def _user(username, role):
     from accounts.services import user_create
 

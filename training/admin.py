@@ -24,7 +24,8 @@ class TrainingRunAdmin(admin.ModelAdmin):
     search_fields = ["name", "owner__username", "dataset__name"]
     list_select_related = ["owner", "dataset", "job", "parent_model", "result_model"]
     readonly_fields = ["owner", "job", "dataset", "parent_model", "preset", "params", "result_model", "artifacts",
-                       "final_metrics", "device", "worker_pid", "state", "progress", "curves", "created_at", "updated_at"]
+                       "final_metrics", "device", "worker_pid", "state", "progress", "curves", "created_at",
+                       "updated_at"]
     fields = ["name", *readonly_fields]
     inlines = [TrainingEpochInline]
 

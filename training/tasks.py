@@ -45,7 +45,8 @@ def curves_save(run_id: int) -> None:
     from .models import TrainingRun
     from .services import training_curves_save
 
-    run = TrainingRun.objects.select_related("dataset", "parent_model").filter(pk=run_id).first()
+    # One table per query (no joins): a reader that locks one table at a time cannot deadlock a test's TRUNCATE.
+    run = TrainingRun.objects.filter(pk=run_id).first()
     if run is not None:
         training_curves_save(run=run)
 
