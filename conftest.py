@@ -1,4 +1,6 @@
 """Shared fixtures: named personas, authenticated API clients and real Celery worker processes."""
+import time
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -108,7 +110,28 @@ class _Workers:
 
 
 @pytest.fixture(scope="session")
-def _workers(django_db_setup, django_db_blocker):
+def _database_sessions_closed(django_db_setup, django_db_blocker):
+    """Session fixtures that start processes depend on this one, so after they stopped it waits for their database
+    sessions to close (on PostgreSQL a backend outlives its killed client by a moment): the test database can
+    then be dropped. Sessions still open after 10 s are terminated."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    others = ("FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cursor.execute(f"SELECT count(*) {others}")
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
+
+
+@pytest.fixture(scope="session")
+def _workers(_database_sessions_closed):
     workers = _Workers()
     yield workers
     workers.stop_all()

@@ -85,8 +85,8 @@ def start_pool(pool_id: str, **env) -> CommandProcess:
 
 
 @pytest.fixture(scope="session")
-def _pool_process(django_db_setup):
-    # Depends on the test database so it stops before the database is dropped (its connections would block that).
+def _pool_process(_database_sessions_closed):
+    # Stops before the test database is dropped (its connections would block that).
     process = start_pool(f"test-{int(time.time())}")
     yield process
     process.stop()
