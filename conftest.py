@@ -119,7 +119,7 @@ def _database_sessions_closed(django_db_setup, django_db_blocker):
 
     if connection.vendor != "postgresql":
         return
-    others = ("FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
