@@ -1,6 +1,6 @@
 """Registers a training run's best weights as a new PyTorch model version with its lineage.
 
-Runs in the gpu worker (it loads the weights it just wrote, never an upload in the web process). The version
+Runs in the gpu worker on the weights it just wrote (never an upload in the web process). The version
 number is the next one for (owner, name), assigned by the registry's `model_version_register`.
 """
 from pathlib import Path
@@ -18,12 +18,10 @@ def training_model_name(run: TrainingRun) -> str:
     return f"{start}-{run.dataset.name}"[:150]
 
 
-def _describe(weights: Path) -> tuple[int | None, list[str]]:
-    """Parameter count and class names of the weights ultralytics just saved."""
+def _describe(model) -> tuple[int | None, list[str]]:
+    """Parameter count and class names of the trained ultralytics model (after `train()` it holds the best weights,
+    so they need not be loaded from disk a second time)."""
     try:
-        from ultralytics import YOLO
-
-        model = YOLO(str(weights))
         parameters = sum(p.numel() for p in model.model.parameters())
         names = model.names
         class_names = [names[i] for i in sorted(names)] if isinstance(names, dict) else list(names or [])
@@ -32,8 +30,9 @@ def _describe(weights: Path) -> tuple[int | None, list[str]]:
         return None, []
 
 
-def training_model_register(*, run: TrainingRun, weights: Path, metrics: dict) -> ModelVersion:
-    parameters, class_names = _describe(weights)
+def training_model_register(*, run: TrainingRun, weights: Path, model, metrics: dict) -> ModelVersion:
+    """`weights`: the file to register; `model`: the ultralytics model that was trained (described in memory)."""
+    parameters, class_names = _describe(model)
     lineage = {"training_run": run.pk, "start": run.preset or f"model {run.parent_model_id}",
                "preset": run.preset or None, "epochs": run.params.get("epochs"), "batch": run.params.get("batch"),
                "seed": run.params.get("seed"), "device": run.device, "artifacts": run.artifacts}

@@ -173,7 +173,7 @@ def training_run_execute(ctx) -> dict:
         best = Path(model.trainer.last)
     final_metrics = reporter.final_metrics
     ctx.progress(0.995, "registering the trained model")
-    version = training_model_register(run=run, weights=best, metrics=final_metrics)
+    version = training_model_register(run=run, weights=best, model=model, metrics=final_metrics)
     TrainingRun.objects.filter(pk=run.pk).update(result_model=version, final_metrics=final_metrics)
     log.info("training run %s on %s: setup %.2f s (imports %.2f s), training %.2f s, registration %.2f s", run.pk,
              run.device, training_started - entered, imported - entered, trained - training_started,
