@@ -10,13 +10,13 @@ PY := $(VENV)/bin/python
 venv: $(VENV)/.ready
 
 # The virtual environment lives outside the checkout, keyed by the requirements' hash (so no timestamp
-# dependency: a fresh clone reuses it), and is built in a temporary folder then moved, so a half-built one never counts.
+# dependency: a fresh clone reuses it). It is built where it stays (console scripts such as bin/celery keep a
+# valid interpreter path) and marked ready last, so a half-built one is rebuilt from scratch.
 $(VENV)/.ready:
 	@echo ">> creating $(VENV) (first time only: a few minutes)"
-	rm -rf "$(VENV).tmp"
-	$(PYTHON) -m venv "$(VENV).tmp"
-	"$(VENV).tmp/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	rm -rf "$(VENV)" && mv "$(VENV).tmp" "$(VENV)"
+	rm -rf "$(VENV)"
+	$(PYTHON) -m venv "$(VENV)"
+	"$(VENV)/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch "$@"
 
 run: venv
@@ -26,7 +26,7 @@ test: venv
 	$(PY) -m pytest
 
 bench: venv
-	$(PY) -m benchmarks.run_all
+	$(PY) -m tests.perf.run_all
 
 # On a GPU host: the CUDA, NVML and TensorRT paths for real (skipped where there is no GPU).
 gpu-check: venv

@@ -218,7 +218,6 @@ CELERY_TASK_ROUTES = {
     "training.curves": {"queue": "default"},  # plotting needs no GPU slot
     "training.*": {"queue": "gpu"},
     "registry.convert*": {"queue": "gpu"},
-    "benchmarks.run*": {"queue": "gpu"},
 }
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-jobs": {"task": "jobs.reap_lost_jobs", "schedule": REAPER_INTERVAL_SECONDS, "options": {"queue": "default"}},

@@ -2,7 +2,7 @@
 baseline measured in the same run, and saves their JSON results under var/bench/.
 
 Each bench module has `main() -> dict` (its results) and prints its own table. Run one with
-`python -m benchmarks.bench_NAME`. BENCH_ONLY=name1,name2 limits the run.
+`python -m tests.perf.bench_NAME`. BENCH_ONLY=name1,name2 limits the run.
 """
 import importlib
 import json
@@ -12,13 +12,13 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     only = {name.strip() for name in os.environ.get("BENCH_ONLY", "").split(",") if name.strip()}
-    names = sorted(m.name for m in pkgutil.iter_modules([str(ROOT / "benchmarks")]) if m.name.startswith("bench_"))
+    names = sorted(m.name for m in pkgutil.iter_modules([str(ROOT / "tests" / "perf")]) if m.name.startswith("bench_"))
     out_dir = ROOT / "var" / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
     failures = 0
@@ -28,7 +28,7 @@ def main() -> int:
         print(f"\n===== {name} =====", flush=True)
         started = time.monotonic()
         try:
-            results = importlib.import_module(f"benchmarks.{name}").main()
+            results = importlib.import_module(f"tests.perf.{name}").main()
         except Exception as exc:  # one broken bench must not hide the others
             failures += 1
             print(f"!! {name} failed: {exc.__class__.__name__}: {exc}", flush=True)

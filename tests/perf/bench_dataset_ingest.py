@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _django(scratch: Path):
@@ -70,7 +70,7 @@ def _run(scratch: Path, images: int, imgsz: int) -> dict:
     from django.test.utils import override_settings
     from rest_framework.test import APIClient
 
-    from benchmarks.harness import print_table
+    from tests.perf.harness import print_table
     from registry.demo_data import write_demo_dataset
 
     tree = write_demo_dataset(scratch / "tree", images=images, imgsz=imgsz, seed=0)

@@ -20,16 +20,16 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MARKER = "BENCH_TRAINING_RESULT "
 
 
 def main() -> dict:
-    from benchmarks.harness import print_table
+    from tests.perf.harness import print_table
 
     env = dict(os.environ)
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    completed = subprocess.run([sys.executable, "-m", "benchmarks.bench_training", "--inner"], cwd=ROOT, env=env,
+    completed = subprocess.run([sys.executable, "-m", "tests.perf.bench_training", "--inner"], cwd=ROOT, env=env,
                                capture_output=True, text=True, timeout=1800)
     lines = [line for line in completed.stdout.splitlines() if line.startswith(MARKER)]
     if completed.returncode != 0 or not lines:
@@ -133,7 +133,7 @@ def _inner() -> dict:
 
     run_dir = _platform()
     from accounts.services import user_create
-    from benchmarks.harness import percentiles
+    from tests.perf.harness import percentiles
     from registry.dataset_selectors import dataset_yaml_path
     from rest_framework.test import APIClient
     from tests.workers import WorkerProcess, gpu_worker_args

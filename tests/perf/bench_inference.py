@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.harness import percentiles, print_table
+from tests.perf.harness import percentiles, print_table
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 IMGSZ = 640
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "100"))
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
