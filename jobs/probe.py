@@ -1,5 +1,4 @@
 """What a worker can do: host, library versions, CUDA devices (NVML), CPUs, and the inference engines it can run."""
-import importlib
 import os
 import platform
 import socket
@@ -7,36 +6,7 @@ import sys
 
 import psutil
 
-
-def _version(module: str) -> str | None:
-    try:
-        return getattr(importlib.import_module(module), "__version__", "unknown")
-    except Exception:
-        return None
-
-
-def gpu_devices() -> dict:
-    """CUDA devices through NVML: name, memory and driver; `error` says why there are none."""
-    try:
-        import pynvml
-    except ImportError:
-        return {"devices": [], "driver": None, "error": "nvidia-ml-py is not installed"}
-    try:
-        pynvml.nvmlInit()
-    except Exception as exc:
-        return {"devices": [], "driver": None, "error": f"NVML unavailable: {exc}"}
-    try:
-        driver = pynvml.nvmlSystemGetDriverVersion()
-        devices = []
-        for index in range(pynvml.nvmlDeviceGetCount()):
-            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
-            name = pynvml.nvmlDeviceGetName(handle)
-            devices.append({"index": index, "name": name.decode() if isinstance(name, bytes) else name,
-                            "memory_total_mb": round(memory.total / 2**20), "memory_free_mb": round(memory.free / 2**20)})
-        return {"devices": devices, "driver": driver.decode() if isinstance(driver, bytes) else driver, "error": None}
-    finally:
-        pynvml.nvmlShutdown()
+from config.hardware import gpu_devices, library_version as _version
 
 
 def available_engines() -> dict:

@@ -4,14 +4,9 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from config.hardware import gpu_present as _gpu_present
+
 from .base import Engine
-
-
-def _gpu_present() -> tuple[bool, str]:
-    from jobs.probe import gpu_devices
-
-    info = gpu_devices()
-    return (True, "") if info["devices"] else (False, f"no CUDA GPU on this worker ({info['error'] or 'none found'})")
 
 
 class OnnxRuntimeEngine(Engine):
