@@ -13,11 +13,22 @@ even run two queued jobs one after the other instead of side by side. Measured (
    torch and ultralytics loaded: about 0.3 s. The parent freezes what it has at pool start (`gc.freeze()`), so
    the collection only walks what came after.
 
+4. Its children may have children. billiard starts each pool child as a daemon process, and multiprocessing
+   refuses to start processes from a daemon ("daemonic processes are not allowed to have children"), so every
+   training job failed on a GPU host, where ultralytics' DataLoader starts worker processes. Each child clears
+   its own daemon flag when it starts (`worker_process_init`). What the flag protected still holds: a child's
+   loader workers are daemons themselves (torch makes them so, and they exit when their parent dies, through
+   torch's parent watchdog), a hard time limit or a SIGKILL of the child leaves no worker behind for longer than
+   that watchdog's poll, and the parent still terminates its children on shutdown.
+
 Every worker uses it (`CELERY_WORKER_POOL`); without a task budget it behaves like `prefork`.
 """
 import gc
+import multiprocessing
 
+from billiard import process as billiard_process
 from celery.concurrency import asynpool, prefork
+from celery.signals import worker_process_init
 
 MAINTAIN_POOL_INTERVAL_SECONDS = 0.1
 
@@ -46,6 +57,13 @@ class RecyclingAwareAsynPool(asynpool.AsynPool):
         if not self._maxtasksperchild:
             return super().timers
         return {self.maintain_pool: MAINTAIN_POOL_INTERVAL_SECONDS}
+
+
+@worker_process_init.connect
+def _allow_children(**kwargs) -> None:
+    """Run in each pool child as it starts: it may start processes (billiard and multiprocessing share the object)."""
+    for current in {id(p): p for p in (billiard_process.current_process(), multiprocessing.current_process())}.values():
+        current._config["daemon"] = False
 
 
 class TaskPool(prefork.TaskPool):

@@ -15,3 +15,30 @@ def sleep_job(ctx):
         if step % 5 == 0:
             ctx.progress(step / steps, f"step {step}/{steps}")
     return {"slept": seconds}
+
+
+@job_task(app, "tests.dataloader")
+def dataloader_job(ctx):
+    """Iterate a torch DataLoader with worker processes inside the job, as ultralytics does when training on CUDA."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    workers = int(ctx.params.get("workers", 2))
+    loader = DataLoader(TensorDataset(torch.arange(64, dtype=torch.float32)), batch_size=8, num_workers=workers)
+    total = sum(float(batch[0].sum()) for batch in loader)
+    return {"total": total, "workers": workers}
+
+
+@job_task(app, "tests.ultralytics_loader")
+def ultralytics_loader_job(ctx):
+    """ultralytics' own build_dataloader over a dataset folder, with loader workers forced on."""
+    from ultralytics.cfg import get_cfg
+    from ultralytics.data import build_dataloader, build_yolo_dataset
+    from ultralytics.data.utils import check_det_dataset
+
+    data = check_det_dataset(ctx.params["data_yaml"])
+    cfg = get_cfg(overrides={"imgsz": 64})
+    dataset = build_yolo_dataset(cfg, data["train"], batch=8, data=data, mode="train")
+    loader = build_dataloader(dataset, batch=8, workers=int(ctx.params.get("workers", 2)), shuffle=False)
+    images = sum(len(batch["img"]) for batch in loader)
+    return {"images": images, "workers": loader.num_workers}

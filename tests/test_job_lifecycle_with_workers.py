@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from jobs.models import Job, JobState
+from jobs.models import TERMINAL_STATES, Job, JobState
 from jobs.services import job_enqueue
 from tests.waiting import wait_for, wait_for_job_state
 
@@ -47,8 +47,9 @@ def test_the_gpu_worker_runs_at_most_two_jobs_at_once(alice, gpu_worker):
     def all_done():
         nonlocal peak
         peak = max(peak, Job.objects.filter(pk__in=[j.id for j in jobs], state=JobState.RUNNING).count())
-        return Job.objects.filter(pk__in=[j.id for j in jobs], state=JobState.SUCCEEDED).count() == 3
-    wait_for(all_done, timeout=60, interval=0.05, message="three jobs to finish")
+        return Job.objects.filter(pk__in=[j.id for j in jobs], state__in=TERMINAL_STATES).count() == 3
+    wait_for(all_done, timeout=60, interval=0.05, message="three jobs to end")
+    assert [Job.objects.get(pk=j.id).state for j in jobs] == [JobState.SUCCEEDED] * 3
     assert peak == 2
 
 

@@ -24,8 +24,14 @@ def start(client, dataset, **changes):
 
 
 def wait_for_first_epoch(run_id, timeout=90):
-    return wait_for(lambda: TrainingEpoch.objects.filter(run_id=run_id).exists(), timeout=timeout, interval=0.1,
-                    message=f"a first epoch row of run {run_id}")
+    def first_epoch():
+        if TrainingEpoch.objects.filter(run_id=run_id).exists():
+            return True
+        job = Job.objects.get(training_run__pk=run_id)
+        assert not job.is_terminal, f"job {job.pk} ended {job.state} before a first epoch: {job.error}"
+        return False
+
+    return wait_for(first_epoch, timeout=timeout, interval=0.1, message=f"a first epoch row of run {run_id}")
 
 
 def test_a_run_reports_every_epoch_and_registers_a_model_that_converts_to_onnx(alice, api, gpu_worker, default_worker,
