@@ -243,7 +243,7 @@ DATASET_MAX_RATIO = env_float("DATASET_MAX_RATIO", 100.0, minimum=1.0)  # per-me
 DATASET_MAX_IMAGE_PIXELS = env_int("DATASET_MAX_IMAGE_PIXELS", 64_000_000, minimum=1)
 DATASET_REPORT_MAX_PROBLEMS = env_int("DATASET_REPORT_MAX_PROBLEMS", 50, minimum=1)
 
-# --- inference pool (inference/pool.py, inference/README_SECTION.md) ------------------------------
+# --- inference pool (inference/pool.py; docs/inference.md) ------------------------------------------
 INFERENCE_BATCH_WINDOW_MS = env_float("INFERENCE_BATCH_WINDOW_MS", 2.0, minimum=0.0)
 INFERENCE_MAX_BATCH = env_int("INFERENCE_MAX_BATCH", 8, minimum=1)
 INFERENCE_MAX_QUEUE = env_int("INFERENCE_MAX_QUEUE", 256, minimum=1)  # queued requests per model, then 503
@@ -268,3 +268,7 @@ CONVERSION_PARITY_ATOL_FP16 = env_float("CONVERSION_PARITY_ATOL_FP16", 2e-2, min
 
 # --- training (training/schemas.py, training/devices.py) --------------------------------------------
 TRAINING_TIME_LIMIT_SECONDS = env_int("TRAINING_TIME_LIMIT_SECONDS", CELERY_TASK_SOFT_TIME_LIMIT, minimum=1)
+TRAINING_DEVICE = env_str("TRAINING_DEVICE", "")  # e.g. "cpu" or "0" for the whole worker; "" = one GPU per pool slot
+# DataLoader worker processes per training run; unset = 0 on the CPU, a few on a GPU (training/devices.py)
+TRAINING_DATALOADER_WORKERS = env_int("TRAINING_DATALOADER_WORKERS", None, minimum=0)
+TRAINING_PRELOAD = env_bool("TRAINING_PRELOAD", True)  # a gpu worker imports the training stack once, at start

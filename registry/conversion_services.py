@@ -30,8 +30,8 @@ RETRYABLE_STATES = (JobState.FAILED, JobState.CANCELLED)
 
 def parity_rel_tol(*, half: bool = False) -> float:
     if half:
-        return float(getattr(settings, "CONVERSION_PARITY_ATOL_FP16", 2e-2))
-    return float(getattr(settings, "CONVERSION_PARITY_ATOL", 1e-3))
+        return settings.CONVERSION_PARITY_ATOL_FP16
+    return settings.CONVERSION_PARITY_ATOL
 
 
 def _options_key(target: str, options: dict) -> str:

@@ -57,7 +57,7 @@ def pool_slot_index() -> int:
 
 def choose_device() -> str:
     """`cpu`, or the CUDA device index as a string (ultralytics' `device=` syntax)."""
-    forced = os.environ.get("TRAINING_DEVICE", "").strip()
+    forced = settings.TRAINING_DEVICE.strip()
     if forced:
         return forced
     import torch
@@ -73,9 +73,9 @@ def device_label(device: str) -> str:
 
 def dataloader_workers(device: str) -> int:
     """0 on the CPU (the loader would compete with training for the same cores); a few on a GPU."""
-    configured = os.environ.get("TRAINING_DATALOADER_WORKERS", "").strip()
-    if configured:
-        return max(int(configured), 0)
+    configured = settings.TRAINING_DATALOADER_WORKERS
+    if configured is not None:
+        return configured
     if device == "cpu":
         return 0
     return max(min(4, (os.cpu_count() or 2) // 4), 1)

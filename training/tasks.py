@@ -6,9 +6,9 @@ initialises CUDA (PYTORCH_NVML_BASED_CUDA_CHECK=1 keeps an incidental availabili
 forked children can. TRAINING_PRELOAD=0 turns the preload off.
 """
 import logging
-import os
 
 from celery.signals import celeryd_after_setup
+from django.conf import settings
 
 from config.celery import app
 from jobs.runner import job_task
@@ -57,7 +57,7 @@ def _preload_training_stack(sender=None, instance=None, conf=None, **kwargs):
         queues = set(instance.app.amqp.queues.consume_from or {})
     except Exception:
         return
-    if "gpu" not in queues or os.environ.get("TRAINING_PRELOAD", "1") == "0":
+    if "gpu" not in queues or not settings.TRAINING_PRELOAD:
         return
     from . import devices
 

@@ -30,11 +30,11 @@ class OnnxRuntimeEngine(Engine):
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        threads = getattr(settings, "INFERENCE_ORT_THREADS", 0)
+        threads = settings.INFERENCE_ORT_THREADS
         if threads:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        if not getattr(settings, "INFERENCE_ORT_SPIN", False):
+        if not settings.INFERENCE_ORT_SPIN:
             # Idle intra-op threads otherwise spin after each run, taking the CPU the web process and the next
             # request's decoding need on a small host.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -58,9 +58,9 @@ def _child_env(scratch: Path) -> dict:
 
 def pt_inspect_in_subprocess(*, path: Path) -> dict:
     """Metadata of the checkpoint at `path` (see pt_inspect.describe_checkpoint) or PtInspectionError."""
-    timeout = int(getattr(settings, "MODEL_INSPECT_TIMEOUT_SECONDS", 120))
+    timeout = settings.MODEL_INSPECT_TIMEOUT_SECONDS
     # torch alone maps ~3.5 GB of address space; then room for a copy of the weights and the float32 model.
-    memory = (int(getattr(settings, "MODEL_INSPECT_MEMORY_MB", 6144)) * 1024 * 1024
+    memory = (settings.MODEL_INSPECT_MEMORY_MB * 1024 * 1024
               + 4 * path.stat().st_size)
     scratch = Path(tempfile.mkdtemp(prefix="pt-inspect-"))
     try:
