@@ -1,6 +1,11 @@
 """Native TensorRT engine: deserialises a .engine file and runs it with CUDA buffers owned by torch.
 
 Unproven on the CPU-only development machine (no GPU, no TensorRT there); `available()` says why.
+
+Every step of a run (the host-to-device copy and FP16 cast of the input, the engine's execution, the output's
+cast) is queued on the engine's one stream, in that order, and the stream is synchronised before the result is
+read. Queuing the copy on the current stream and executing on another one, as an earlier version did, let the
+engine read an input whose copy had not finished when requests came back to back.
 """
 from pathlib import Path
 
@@ -28,7 +33,7 @@ class TensorrtEngine(Engine):
             return False, "no CUDA GPU on this worker for TensorRT"
         return True, ""
 
-    def _load(self, path: Path, device: str) -> None:
+    def _deserialise(self, path: Path) -> None:
         import tensorrt as trt
         import torch
 
@@ -53,18 +58,27 @@ class TensorrtEngine(Engine):
         shape = tuple(self.engine.get_tensor_shape(self.input_name))
         self.input_shape = tuple(d if d >= 0 else None for d in shape)
         self.fp16 = self.engine.get_tensor_dtype(self.input_name) == trt.DataType.HALF
-        self.stream = torch.cuda.Stream()
+        self.stream = torch.cuda.Stream(device=self.cuda_device)
+
+    def _load(self, path: Path, device: str) -> None:
+        import torch
+
+        self.cuda_device = torch.device(device if device.startswith("cuda") else "cuda")
+        self.device = str(self.cuda_device)
+        with torch.cuda.device(self.cuda_device):
+            self._deserialise(path)
 
     def _run(self, batch: np.ndarray) -> np.ndarray:
         torch = self.torch
         dtype = torch.float16 if self.fp16 else torch.float32
-        inputs = torch.from_numpy(batch).to("cuda", dtype=dtype).contiguous()
-        self.context.set_input_shape(self.input_name, tuple(inputs.shape))
-        out_shape = tuple(self.context.get_tensor_shape(self.output_name))
-        outputs = torch.empty(out_shape, dtype=dtype, device="cuda")
-        self.context.set_tensor_address(self.input_name, inputs.data_ptr())
-        self.context.set_tensor_address(self.output_name, outputs.data_ptr())
-        with torch.cuda.stream(self.stream):
+        with torch.cuda.device(self.cuda_device), torch.cuda.stream(self.stream):
+            inputs = torch.from_numpy(batch).to(self.cuda_device, dtype=dtype).contiguous()
+            self.context.set_input_shape(self.input_name, tuple(inputs.shape))
+            out_shape = tuple(self.context.get_tensor_shape(self.output_name))
+            outputs = torch.empty(out_shape, dtype=dtype, device=self.cuda_device)
+            self.context.set_tensor_address(self.input_name, inputs.data_ptr())
+            self.context.set_tensor_address(self.output_name, outputs.data_ptr())
             self.context.execute_async_v3(self.stream.cuda_stream)
+            result = outputs.float()
         self.stream.synchronize()
-        return outputs.float().cpu().numpy()
+        return result.cpu().numpy()
