@@ -71,6 +71,13 @@ class ModelVersion(TimeStampedModel):
     metrics = models.JSONField(default=dict, blank=True)
     # serving: the engine the benchmark selection chose ("" = the best available default)
     selected_engine = models.CharField(max_length=64, blank=True, default="")
+    serving_version = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="served_for",
+                                        help_text="The version the selected engine serves (e.g. this model's ONNX "
+                                                  "or INT8 conversion); empty: this version itself.")
+    serving_benchmark = models.ForeignKey("benchmarks.BenchmarkRun", null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+",
+                                          help_text="The benchmark whose selection set the engine; empty: by hand.")
 
     class Meta:
         ordering = ["name", "-version"]

@@ -1,17 +1,38 @@
 """Inference engines by name, which of them this worker can run, and the default choice per model format."""
 from .base import Engine, EngineUnavailable
+from . import pytorch as _pytorch
 from .onnxruntime import OnnxRuntimeCpuEngine, OnnxRuntimeCudaEngine, OnnxRuntimeTensorrtEngine
+from .openvino import OpenVinoCpuEngine, OpenVinoGpuEngine
 from .pytorch import PytorchCpuEngine, PytorchCudaEngine
 from .tensorrt import TensorrtEngine
 
+
+class _Missing(Engine):
+    """An engine this build of the project does not implement yet: listed, never available."""
+
+    formats = ("pytorch",)
+
+    @classmethod
+    def available(cls) -> tuple[bool, str]:
+        return False, f"{cls.name} is not implemented in this build"
+
+
+def _optional(class_name: str, name: str) -> type[Engine]:
+    """PyTorch CUDA FP16 variants live in pytorch.py; where they are absent, a placeholder keeps the name listed."""
+    return getattr(_pytorch, class_name, None) or type(class_name, (_Missing,), {"name": name, "device": "cuda"})
+
+
+PytorchCudaFp16Engine = _optional("PytorchCudaFp16Engine", "pytorch-cuda-fp16")
+PytorchCudaFp16GraphEngine = _optional("PytorchCudaFp16GraphEngine", "pytorch-cuda-fp16-graph")
+
 ENGINES: dict[str, type[Engine]] = {cls.name: cls for cls in (
-    OnnxRuntimeCpuEngine, OnnxRuntimeCudaEngine, OnnxRuntimeTensorrtEngine, PytorchCpuEngine, PytorchCudaEngine,
-    TensorrtEngine)}
+    OnnxRuntimeCpuEngine, OnnxRuntimeCudaEngine, OnnxRuntimeTensorrtEngine, OpenVinoCpuEngine, OpenVinoGpuEngine,
+    PytorchCpuEngine, PytorchCudaEngine, PytorchCudaFp16Engine, PytorchCudaFp16GraphEngine, TensorrtEngine)}
 
 # The default engine for a format is the first available one here. ORT's TensorRT provider is left out of the
 # default: it builds an engine for minutes on first load, so it serves only when a model selects it.
 DEFAULT_ORDER = {
-    "onnx": ("onnxruntime-cuda", "onnxruntime-cpu"),
+    "onnx": ("onnxruntime-cuda", "onnxruntime-cpu", "openvino-cpu"),
     "pytorch": ("pytorch-cuda", "pytorch-cpu"),
     "tensorrt": ("tensorrt",),
 }

@@ -1,0 +1,83 @@
+"""INT8 post-training quantization of an FP32 ONNX model: ONNX Runtime static quantization in QDQ format.
+
+Calibrated on images of the model's dataset, pre-processed exactly like inference (letterbox, RGB, 0-1), so the
+activation ranges are those the served model sees. QDQ (QuantizeLinear/DequantizeLinear around each op) is the
+format both ONNX Runtime's CPU provider and OpenVINO's CPU plugin run as real INT8 kernels. The YOLO detection head
+(the last Concat/Sigmoid block that decodes boxes and class scores) stays in FP32: quantizing box coordinates in
+pixels and scores in 0-1 with one scale costs most of the accuracy and little of the time.
+"""
+import random
+from pathlib import Path
+
+import numpy as np
+
+CALIBRATION_IMAGES = 32
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+
+
+def calibration_images(*, dataset_root: Path, limit: int = CALIBRATION_IMAGES, seed: int = 0) -> list[Path]:
+    """Up to `limit` images, the training split first (calibrating on the validation split would flatter it)."""
+    found = []
+    for split in ("train", "val", "test"):
+        folder = dataset_root / "images" / split
+        if folder.is_dir():
+            found = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+            if found:
+                break
+    random.Random(seed).shuffle(found)
+    return found[:limit]
+
+
+class _Reader:
+    """onnxruntime.quantization.CalibrationDataReader over pre-processed images, one batch of 1 at a time."""
+
+    def __init__(self, *, input_name: str, images: list[Path], imgsz: int):
+        self.input_name, self.images, self.imgsz = input_name, list(images), imgsz
+        self.index = 0
+
+    def get_next(self):
+        import cv2
+
+        from inference.processing import preprocess
+
+        while self.index < len(self.images):
+            image = cv2.imread(str(self.images[self.index]))
+            self.index += 1
+            if image is not None:
+                return {self.input_name: preprocess([image], self.imgsz)}
+        return None
+
+    def rewind(self):
+        self.index = 0
+
+
+def _head_nodes(model) -> list[str]:
+    """Names of the nodes after the last Conv of each detection branch: the box decoding and score sigmoid."""
+    nodes = list(model.graph.node)
+    last_conv = max((i for i, node in enumerate(nodes) if node.op_type == "Conv"), default=-1)
+    return [node.name for node in nodes[last_conv + 1:] if node.name]
+
+
+def quantize_int8(*, source: Path, target: Path, dataset_root: Path, imgsz: int,
+                  limit: int = CALIBRATION_IMAGES) -> dict:
+    """Write the INT8 QDQ model of `source` to `target`; returns what was done (for the version's metadata)."""
+    import onnx
+    import onnxruntime
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    images = calibration_images(dataset_root=dataset_root, limit=limit)
+    if not images:
+        raise ValueError(f"the dataset has no images under {dataset_root / 'images'} to calibrate on")
+    model = onnx.load(str(source))
+    input_name = model.graph.input[0].name
+    excluded = _head_nodes(model)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    np.random.seed(0)
+    quantize_static(str(source), str(target), _Reader(input_name=input_name, images=images, imgsz=imgsz),
+                    quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                    per_channel=True, calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=excluded,
+                    extra_options={"ActivationSymmetric": False, "WeightSymmetric": True})
+    return {"quantization": "int8", "method": "onnxruntime.quantize_static", "format": "QDQ",
+            "activations": "uint8 per-tensor (MinMax)", "weights": "int8 per-channel",
+            "calibration_images": len(images), "excluded_nodes": len(excluded), "imgsz": imgsz,
+            "onnxruntime": onnxruntime.__version__}
