@@ -52,5 +52,16 @@ def test_the_gpu_image_brings_onnxruntime_gpu_and_tensorrt():
     assert "onnxruntime-gpu==" in extras and "tensorrt==" in extras
 
 
+def test_the_gpu_image_cuda_matches_the_cuda_torch_is_built_for():
+    import re
+
+    import torch
+
+    base = re.search(r"^FROM nvidia/cuda:(\d+)\.", (ROOT / "Dockerfile.gpu").read_text(), re.MULTILINE)
+    assert base, "Dockerfile.gpu has no nvidia/cuda base image"
+    assert torch.version.cuda, "the installed torch is a CPU build: the check needs the CUDA build of requirements.txt"
+    assert base.group(1) == torch.version.cuda.split(".")[0], (base.group(1), torch.version.cuda)
+
+
 def test_flower_requires_basic_auth_in_compose():
     assert "FLOWER_BASIC_AUTH" in SERVICES["flower"]["environment"]
