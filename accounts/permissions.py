@@ -1,4 +1,4 @@
-"""Role and ownership checks shared by every app's APIs."""
+"""Role checks shared by every app's APIs (ownership: accounts/visibility.py)."""
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 
@@ -19,13 +19,3 @@ class CanWriteOrReadOnly(BasePermission):
             return False
         return request.method in SAFE_METHODS or request.user.can_write
 
-
-class IsOwnerOrAdmin(BasePermission):
-    """Object-level: changes only by the object's owner or an admin."""
-
-    message = "Only the owner or an admin may change this."
-
-    def has_object_permission(self, request, view, obj):
-        if request.method in SAFE_METHODS:
-            return True
-        return request.user.is_platform_admin or getattr(obj, "owner_id", None) == request.user.id

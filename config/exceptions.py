@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
@@ -11,6 +12,14 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state."
     default_code = "conflict"
+
+
+class InUse(Conflict):
+    """409 for a delete that other rows block (config/deletion.py); the answer lists them under `dependents`."""
+
+    def __init__(self, detail: str, *, dependents: list[dict]):
+        super().__init__(detail)
+        self.dependents = dependents
 
 
 class ServiceUnavailable(exceptions.APIException):
@@ -28,11 +37,17 @@ def api_exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB "
                               "this endpoint accepts (MAX_REQUEST_BODY_MB).")
+    if isinstance(exc, (ProtectedError, RestrictedError)):  # a delete outside config.deletion: still a JSON 409
+        from .deletion import dependents_of, describe
+
+        exc = Conflict("This object is used by " + ", ".join(describe(o) for o in dependents_of(exc)[:10]) + ".")
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     response = exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, InUse):
+        response.data = {"detail": response.data["detail"], "dependents": exc.dependents}
     if isinstance(response.data, dict) and "detail" not in response.data:
         response.data = {"detail": _summary(response.data), "errors": response.data}
     elif isinstance(response.data, list):

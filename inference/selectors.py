@@ -10,7 +10,6 @@ from registry.model_selectors import model_get_visible
 from registry.models import ModelVersion
 from registry.storage import artifact_path
 
-from . import channel
 from .engines import DEFAULT_ORDER, ENGINES
 
 
@@ -21,17 +20,28 @@ def inference_model_get(*, user, model_id: int) -> ModelVersion:
     return model_get_visible(user=user, model_id=model_id)
 
 
+def _loads(engine: str, model_format: str) -> bool:
+    return engine in ENGINES and model_format in ENGINES[engine].formats
+
+
 def _candidates(model: ModelVersion) -> list[tuple[ModelVersion, str]]:
-    """(version, selected engine) pairs that could serve `model`, preferred first."""
+    """(version, selected engine) pairs that could serve `model`, preferred first.
+
+    A serving selection (a benchmark's or one set by hand) names the engine and the version it serves (this one, or
+    a conversion of it such as the INT8 ONNX); it comes first, the defaults follow as fallbacks.
+    """
+    selected = model.selected_engine
+    chosen = []
+    if selected and model.serving_version_id and _loads(selected, model.serving_version.format):
+        chosen = [(model.serving_version, selected)]
     if model.format == "pytorch":
         onnx = (ModelVersion.objects.filter(parent=model, format="onnx").order_by("-created_at", "-pk").first())
-        selected = model.selected_engine
-        pytorch = (model, selected if selected.startswith("pytorch") else "")
+        pytorch = (model, selected if _loads(selected, "pytorch") else "")
         if onnx is None:
-            return [pytorch]
-        onnx_pair = (onnx, onnx.selected_engine or (selected if selected.startswith("onnxruntime") else ""))
-        return [pytorch, onnx_pair] if selected.startswith("pytorch") else [onnx_pair, pytorch]
-    return [(model, model.selected_engine)]
+            return [*chosen, pytorch]
+        onnx_pair = (onnx, onnx.selected_engine or (selected if _loads(selected, "onnx") else ""))
+        return [*chosen, *([pytorch, onnx_pair] if _loads(selected, "pytorch") else [onnx_pair, pytorch])]
+    return [*chosen, (model, selected if _loads(selected, model.format) else "")]
 
 
 def _target(version: ModelVersion, selected: str, requested: ModelVersion) -> dict:
@@ -64,7 +74,3 @@ def inference_target_for_preload(*, model_id: int) -> dict:
     model = ModelVersion.objects.get(pk=model_id)
     pool = {"engines": engines_available()}
     return inference_target(model=model, pools=[pool])
-
-
-def pools_live() -> list[dict]:
-    return channel.pools_live()

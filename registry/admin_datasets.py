@@ -27,9 +27,9 @@ class DatasetAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):  # datasets enter through the validating upload only
         return False
 
-    def delete_model(self, request, obj):  # through the service: files go too, and jobs in use block it
+    def delete_model(self, request, obj):  # through the service: files go too, and rows that use it block it
         try:
-            dataset_delete(dataset=obj)
+            dataset_delete(user=request.user, dataset=obj)
         except Conflict as exc:
             self.message_user(request, str(exc.detail), level=messages.ERROR)
 

@@ -1,37 +1,26 @@
-"""Conversions: request one (validated options, dedupe, a job on the gpu queue) and run it inside that job.
+"""Conversions from the web side: request one (validated options, dedupe, a job on the gpu queue) and delete one.
+The work itself runs inside the job: conversion_runner.py.
 
 A request with the same source, target and options as an earlier conversion that is queued, running or
 succeeded returns that conversion instead of starting a new job; a FAILED or CANCELLED one is retried.
 """
 import hashlib
 import json
-import shutil
-import tempfile
-import time
-from pathlib import Path
 
-from django.conf import settings
 from django.db import transaction
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 
+from accounts.visibility import check_can_modify
+from config.deletion import delete_or_conflict
+from config.exceptions import Conflict
 from jobs.models import JobKind, JobState
-from jobs.runner import PermanentJobError
 from jobs.services import job_enqueue
 
-from .conversion.onnx import ConversionError
-from .model_services import model_version_register
-from .models import Conversion, ModelFormat, ModelSource, ModelVersion
-from .storage import artifact_path
+from .models import Conversion, ModelFormat, ModelVersion
 
 TASK_NAME = "registry.convert"
 DEFAULT_IMGSZ = 640
 RETRYABLE_STATES = (JobState.FAILED, JobState.CANCELLED)
-
-
-def parity_rel_tol(*, half: bool = False) -> float:
-    if half:
-        return settings.CONVERSION_PARITY_ATOL_FP16
-    return settings.CONVERSION_PARITY_ATOL
 
 
 def _options_key(target: str, options: dict) -> str:
@@ -60,8 +49,7 @@ def _check_source(*, source: ModelVersion, target: str, options: dict) -> None:
 
 def conversion_request(*, user, source: ModelVersion, target: str, options: dict) -> tuple[Conversion, bool]:
     """Start a conversion job (202) or return the existing equivalent conversion (200)."""
-    if not (user.is_platform_admin or source.owner_id == user.id):
-        raise PermissionDenied("Only the model's owner or an admin may convert it.")
+    check_can_modify(source, user, action="convert")
     options = dict(options)
     if options.get("imgsz") is None:
         options["imgsz"] = _default_imgsz(source)
@@ -81,128 +69,12 @@ def conversion_request(*, user, source: ModelVersion, target: str, options: dict
     return conversion, True
 
 
-# ---- inside the job (GPU worker) -------------------------------------------------------------------------------
-
-def conversion_execute(*, ctx) -> dict:
-    """The body of the `registry.convert` job: dispatch on the target, register the result."""
-    conversion = Conversion.objects.select_related("source", "source__owner").get(job_id=ctx.job_id)
-    scratch = Path(tempfile.mkdtemp(prefix=f"convert-{conversion.pk}-"))
-    try:
-        if conversion.target == ModelFormat.ONNX:
-            return _convert_to_onnx(ctx=ctx, conversion=conversion, scratch=scratch)
-        if conversion.target == ModelFormat.TENSORRT:
-            return _convert_to_tensorrt(ctx=ctx, conversion=conversion, scratch=scratch)
-        raise PermanentJobError(f"unknown conversion target {conversion.target!r}")
-    except ConversionError as exc:
-        raise PermanentJobError(str(exc)) from exc
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _register(*, ctx, conversion: Conversion, path: Path, format: str, imgsz: int, metadata: dict) -> ModelVersion:
-    source = conversion.source
-    result = model_version_register(
-        owner=source.owner, name=source.name, format=format, source=ModelSource.CONVERSION, path=path,
-        shared=source.shared, task=source.task, class_names=source.class_names, input_size=imgsz,
-        parameters=source.parameters, gflops=source.gflops if imgsz == source.input_size else None,
-        metadata=metadata, parent=source, dataset=source.dataset, job=ctx.job,
-        hyperparameters=source.hyperparameters)
-    Conversion.objects.filter(pk=conversion.pk).update(result=result)
-    return result
-
-
-def _parity_or_fail(ctx, parity: dict, what: str) -> None:
-    ctx.partial_result = {"parity": parity}
-    if not parity.get("passed"):
-        detail = parity.get("detail") or (f"max abs diff {parity['max_abs_diff']:.3g} > tolerance "
-                                           f"{parity['tolerance']:.3g}")
-        raise PermanentJobError(f"the {what} does not match PyTorch closely enough: {detail}")
-
-
-def _convert_to_onnx(*, ctx, conversion: Conversion, scratch: Path) -> dict:
-    from .conversion.onnx import onnx_check, onnx_export, onnx_run, torch_run
-    from .conversion.parity import parity_compare, parity_inputs
-    from .inspection.onnx_inspect import onnx_describe
-
-    options = conversion.options
-    imgsz = options["imgsz"]
-    ctx.progress(0.05, "exporting to ONNX")
-    path, module, seconds = onnx_export(weights=artifact_path(conversion.source.file), workdir=scratch,
-                                        imgsz=imgsz, opset=options.get("opset"), dynamic=options.get("dynamic", False),
-                                        simplify=options.get("simplify", True))
-    ctx.checkpoint()
-    ctx.progress(0.6, "checking the ONNX model")
-    onnx_check(path=path)
-    described = onnx_describe(path=path)
-    ctx.progress(0.7, "comparing ONNX Runtime with PyTorch")
-    if module is None:
-        raise PermanentJobError("the exporter did not expose its PyTorch model; parity cannot be checked")
-    images = parity_inputs(batch=2 if options.get("dynamic") else 1, imgsz=imgsz, seed=0)
-    parity = parity_compare(reference=torch_run(module=module, images=images),
-                            candidate=onnx_run(path=path, images=images), rel_tol=parity_rel_tol())
-    parity["batch"] = int(images.shape[0])
-    _parity_or_fail(ctx, parity, "ONNX model")
-    ctx.checkpoint()
-    metadata = {key: described[key] for key in ("opset", "ir_version", "producer", "inputs", "outputs", "dynamic",
-                                                "ultralytics_version")}
-    metadata.update(conversion_options=options, parity=parity, export_seconds=round(seconds, 3))
-    result = _register(ctx=ctx, conversion=conversion, path=path, format=ModelFormat.ONNX, imgsz=imgsz,
-                       metadata=metadata)
-    return {"model_id": result.pk, "conversion_id": conversion.pk, "parity": parity,
-            "export_seconds": round(seconds, 3), "opset": described["opset"]}
-
-
-def _onnx_for_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> tuple[Path, dict]:
-    """The ONNX to build from: the source itself, an earlier static ONNX conversion of it, or a fresh export."""
-    from .conversion.onnx import onnx_check, onnx_export
-
-    source, imgsz = conversion.source, conversion.options["imgsz"]
-    if source.format == ModelFormat.ONNX:
-        return artifact_path(source.file), {"onnx_from": "source", "onnx_model_id": source.pk}
-    earlier = (Conversion.objects.filter(source=source, target=ModelFormat.ONNX, job__state=JobState.SUCCEEDED,
-                                         result__isnull=False, options__imgsz=imgsz, options__dynamic=False)
-               .select_related("result").order_by("-created_at").first())
-    if earlier is not None:
-        return artifact_path(earlier.result.file), {"onnx_from": "conversion", "onnx_model_id": earlier.result_id}
-    ctx.progress(0.05, "exporting to ONNX for TensorRT")
-    path, _, seconds = onnx_export(weights=artifact_path(source.file), workdir=scratch, imgsz=imgsz, opset=None,
-                                   dynamic=False, simplify=True)
-    onnx_check(path=path)
-    return path, {"onnx_from": "export", "export_seconds": round(seconds, 3)}
-
-
-def _convert_to_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> dict:
-    from .conversion.tensorrt import tensorrt_missing
-
-    missing = tensorrt_missing()
-    if missing:  # before any work: this worker can never do it
-        raise PermanentJobError(f"TensorRT conversion is unavailable: {' and '.join(missing)}.")
-    from .conversion.onnx import onnx_run
-    from .conversion.parity import parity_compare, parity_inputs
-    from .conversion.tensorrt import tensorrt_build, tensorrt_run
-
-    options = conversion.options
-    imgsz, half = options["imgsz"], options.get("half", True)
-    onnx_path, origin = _onnx_for_tensorrt(ctx=ctx, conversion=conversion, scratch=scratch)
-    ctx.checkpoint()
-    ctx.progress(0.3, f"building a TensorRT {'FP16' if half else 'FP32'} engine")
-    engine_path = scratch / "model.engine"
-    started = time.monotonic()
-    facts = tensorrt_build(onnx_path=onnx_path, engine_path=engine_path, half=half,
-                           workspace_gb=options.get("workspace_gb", 4), imgsz=imgsz)
-    ctx.checkpoint()
-    ctx.progress(0.85, "comparing TensorRT with ONNX Runtime")
-    images = parity_inputs(batch=1, imgsz=imgsz, seed=0)
-    input_name = facts["inputs"][0]["name"]
-    reference = onnx_run(path=onnx_path, images=images)
-    outputs = tensorrt_run(engine_path=engine_path, inputs={input_name: images})
-    parity = parity_compare(reference=reference, candidate=[outputs[o["name"]] for o in facts["outputs"]],
-                            rel_tol=parity_rel_tol(half=half))
-    parity["reference"] = "onnxruntime-cpu"
-    _parity_or_fail(ctx, parity, "TensorRT engine")
-    metadata = {**facts, **origin, "conversion_options": options, "parity": parity}
-    result = _register(ctx=ctx, conversion=conversion, path=engine_path, format=ModelFormat.TENSORRT, imgsz=imgsz,
-                       metadata=metadata)
-    return {"model_id": result.pk, "conversion_id": conversion.pk, "parity": parity,
-            "build_seconds": facts["build_seconds"], "total_seconds": round(time.monotonic() - started, 3),
-            "precision": facts["precision"], "gpu": facts["gpu"]}
+def conversion_delete(*, user, conversion: Conversion) -> None:
+    """Delete a finished conversion and its job (the version it produced stays). The requester or an admin; 409
+    while its job is queued or running, or naming the rows that use it."""
+    check_can_modify(conversion, user, action="delete", owner_field="job__owner")
+    job = conversion.job
+    if not job.is_terminal:
+        raise Conflict(f"Conversion {conversion.pk} is {job.state.lower()}; cancel it (POST /api/jobs/{job.pk}/cancel/) "
+                       "and delete it once it has stopped.")
+    delete_or_conflict(job, subject=conversion)  # the conversion goes with its job (one-to-one, CASCADE)

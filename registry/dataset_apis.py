@@ -118,9 +118,7 @@ class DatasetDetailApi(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, dataset_id: int):
         dataset = selectors.dataset_get(user=request.user, dataset_id=dataset_id)
-        if not (request.user.is_platform_admin or dataset.owner_id == request.user.id):
-            raise exceptions.PermissionDenied("Only the owner or an admin may delete this dataset.")
-        services.dataset_delete(dataset=dataset)
+        services.dataset_delete(user=request.user, dataset=dataset)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

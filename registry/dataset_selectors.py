@@ -5,8 +5,6 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.visibility import visible_to
-from jobs.models import Job
-from jobs.selectors import jobs_active_referencing
 
 from .models import Dataset
 from .storage import artifact_path
@@ -44,7 +42,3 @@ def dataset_yaml_path(dataset: Dataset) -> Path:
 def dataset_archive_path(dataset: Dataset) -> Path | None:
     return artifact_path(dataset.archive) if dataset.archive else None
 
-
-def dataset_active_jobs(*, dataset: Dataset) -> QuerySet[Job]:
-    """Unfinished jobs whose parameters name this dataset (`dataset` or `dataset_id`, as a number or a string)."""
-    return jobs_active_referencing(keys=("dataset", "dataset_id"), object_id=dataset.pk)

@@ -14,9 +14,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
+from accounts.visibility import check_can_modify
+from config.deletion import delete_or_conflict
 from config.exceptions import Conflict
 
-from .dataset_selectors import dataset_active_jobs
 from .models import Dataset
 from .storage import artifact_delete, artifact_store_file, artifact_store_tree, sha256_of
 from .validation.problems import Problems
@@ -120,15 +121,12 @@ def _files_shared(storage_name: str) -> bool:
     return Dataset.objects.filter(Q(root=storage_name) | Q(archive=storage_name)).exists()
 
 
-def dataset_delete(*, dataset: Dataset) -> None:
-    """Delete the record, and its files unless another record shares the same content. 409 while a job uses it."""
-    with transaction.atomic():
-        jobs = list(dataset_active_jobs(dataset=dataset).values_list("pk", flat=True)[:10])
-        if jobs:
-            raise Conflict(f"Dataset {dataset.pk} is used by unfinished job(s) {', '.join(map(str, jobs))}; "
-                           "cancel them or wait for them to finish, then delete.")
-        names = [dataset.root, dataset.archive]
-        dataset.delete()
+def dataset_delete(*, user, dataset: Dataset) -> None:
+    """Delete the record, and its files unless another record shares the same content. Owner or admin; 409
+    naming the training runs, models and other rows that use it (their PROTECT foreign keys)."""
+    check_can_modify(dataset, user, action="delete")
+    names = [dataset.root, dataset.archive]
+    delete_or_conflict(dataset)
     for name in names:
         if name and not _files_shared(name):
             artifact_delete(name)

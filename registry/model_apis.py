@@ -1,17 +1,19 @@
-"""Thin DRF views for model versions: list/upload/preset, detail, download, delete, convert."""
+"""Thin DRF views for model versions: list/upload/preset, detail, download, delete, convert; a conversion's detail
+and delete."""
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import DEFAULTS, IMPORT_STRINGS, APISettings
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from config.pagination import paginated_response
+from config.parsers import JSONObjectParser
 
 from . import conversion_services, model_selectors, model_services
 from .model_serializers import (ConversionRequestSerializer, ConversionSerializer, ModelFilterSerializer,
@@ -48,7 +50,7 @@ class FormatIsAFilter(DefaultContentNegotiation):
 class ModelCollectionApi(APIView):
     permission_classes = [CanWriteOrReadOnly]
     content_negotiation_class = FormatIsAFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
     @extend_schema(parameters=[OpenApiParameter("name", str), OpenApiParameter("format", str),
                                OpenApiParameter("owner", str)], responses=ModelVersionSerializer(many=True))
@@ -121,3 +123,18 @@ class ModelConvertApi(APIView):
                                                                      **serializer.validated_data)
         return Response(ConversionSerializer(conversion).data,
                         status=status.HTTP_202_ACCEPTED if created else status.HTTP_200_OK)
+
+
+class ConversionDetailApi(APIView):
+    permission_classes = [CanWriteOrReadOnly]
+
+    @extend_schema(responses=ConversionSerializer)
+    def get(self, request, conversion_id: int):
+        conversion = model_selectors.conversion_get(user=request.user, conversion_id=conversion_id)
+        return Response(ConversionSerializer(conversion).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, conversion_id: int):
+        conversion = model_selectors.conversion_get(user=request.user, conversion_id=conversion_id)
+        conversion_services.conversion_delete(user=request.user, conversion=conversion)
+        return Response(status=status.HTTP_204_NO_CONTENT)

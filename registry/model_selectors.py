@@ -1,4 +1,4 @@
-"""Reads for model versions: what a user may see, lineage, and the jobs that still use a model.
+"""Reads for model versions: what a user may see, lineage, and whether another version shares a file.
 
 Other apps use `model_get_visible` / `model_list_visible` to resolve a model id for a user (404 when invisible).
 """
@@ -6,13 +6,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.visibility import visible_to
-from jobs.models import Job
-from jobs.selectors import jobs_active_referencing
 
-from .models import ModelVersion
-
-MODEL_PARAM_KEYS = ("model", "model_id", "source")
-
+from .models import Conversion, ModelVersion
 
 def model_list_visible(*, user) -> QuerySet[ModelVersion]:
     """Every model version `user` may see: their own and shared ones; admins see all."""
@@ -44,11 +39,15 @@ def model_next_version(*, owner, name: str) -> int:
     return (latest.first() or 0) + 1
 
 
-def model_active_jobs(*, model: ModelVersion) -> QuerySet[Job]:
-    """QUEUED or RUNNING jobs whose params name this model as `model`, `model_id` or `source`."""
-    return jobs_active_referencing(keys=MODEL_PARAM_KEYS, object_id=model.pk)
-
-
 def model_file_in_use_elsewhere(*, model: ModelVersion) -> bool:
     """Files are content-addressed: another version may hold the very same bytes."""
     return ModelVersion.objects.filter(file=model.file).exclude(pk=model.pk).exists()
+
+
+def conversion_get(*, user, conversion_id: int) -> Conversion:
+    """The conversion if `user` may see it (whoever requested it, and admins); 404 otherwise."""
+    conversion = (visible_to(Conversion.objects.select_related("job", "source", "result"), user,
+                             owner_field="job__owner").filter(pk=conversion_id).first())
+    if conversion is None:
+        raise Http404("No conversion with this id is visible to you.")
+    return conversion

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 
-from config.exceptions import Conflict
+from accounts.visibility import check_can_modify
+from config.deletion import delete_or_conflict
 
 from . import model_selectors
 from .inspection.onnx_inspect import OnnxInspectionError, onnx_describe
@@ -121,16 +122,12 @@ def model_preset_create(*, owner, name: str, preset: str, shared: bool = False) 
 
 
 def model_delete(*, user, model: ModelVersion) -> None:
-    """Delete a version and its file (unless other versions hold the same bytes). Owner or admin; 409 if in use."""
-    if not (user.is_platform_admin or model.owner_id == user.id):
-        raise PermissionDenied("Only the owner or an admin may delete this model.")
-    active = list(model_selectors.model_active_jobs(model=model).values_list("pk", flat=True)[:5])
-    if active:
-        raise Conflict(f"The model is in use by job(s) {', '.join(map(str, active))} that are queued or running; "
-                       f"cancel them or wait for them to finish.")
+    """Delete a version and its file (unless other versions hold the same bytes). Owner or admin; 409 naming the
+    conversions, training runs, derived versions and other rows that use it (their PROTECT foreign keys)."""
+    check_can_modify(model, user, action="delete")
     file_name = model.file
     shared_file = model_selectors.model_file_in_use_elsewhere(model=model)
     with transaction.atomic():
-        model.delete()
+        delete_or_conflict(model)
         if not shared_file:
             transaction.on_commit(lambda: artifact_delete(file_name))

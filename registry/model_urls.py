@@ -8,4 +8,5 @@ urlpatterns = [
     path("models/<int:model_id>/", model_apis.ModelDetailApi.as_view(), name="model-detail"),
     path("models/<int:model_id>/download/", model_apis.ModelDownloadApi.as_view(), name="model-download"),
     path("models/<int:model_id>/convert/", model_apis.ModelConvertApi.as_view(), name="model-convert"),
+    path("conversions/<int:conversion_id>/", model_apis.ConversionDetailApi.as_view(), name="conversion-detail"),
 ]

@@ -63,9 +63,9 @@ class ModelVersion(TimeStampedModel):
     file_size = models.BigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, db_index=True)
     metadata = models.JSONField(default=dict, blank=True, help_text="Format details: opset, inputs, outputs, preset...")
-    # lineage
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
-    dataset = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.SET_NULL, related_name="models")
+    # lineage: PROTECT, so a parent or dataset is not deleted while a version derived from it exists (409)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    dataset = models.ForeignKey(Dataset, null=True, blank=True, on_delete=models.PROTECT, related_name="models")
     job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="models")
     hyperparameters = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
@@ -92,7 +92,7 @@ class ModelVersion(TimeStampedModel):
 class Conversion(TimeStampedModel):
     """A request to convert a model version to another format; its job produces the new version."""
 
-    source = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="conversions")
+    source = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="conversions")
     target = models.CharField(max_length=16, choices=ModelFormat.choices)
     options = models.JSONField(default=dict)
     options_key = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of target + canonical options.")

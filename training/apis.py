@@ -1,4 +1,4 @@
-"""Thin DRF views for training runs: start, list, detail, the per-epoch metrics as CSV, and the curves as PNG."""
+"""Thin DRF views for training runs: start, list, detail, delete, the per-epoch metrics as CSV, the curves as PNG."""
 import csv
 import io
 
@@ -48,10 +48,18 @@ class TrainingRunListStartApi(APIView):
 
 
 class TrainingRunDetailApi(APIView):
+    permission_classes = [CanWriteOrReadOnly]
+
     @extend_schema(responses=TrainingRunDetailSerializer)
     def get(self, request, run_id: int):
         run = selectors.training_run_get(user=request.user, run_id=run_id)
         return Response(TrainingRunDetailSerializer(run).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, run_id: int):
+        run = selectors.training_run_get(user=request.user, run_id=run_id)
+        services.training_run_delete(user=request.user, run=run)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TrainingRunMetricsCsvApi(APIView):

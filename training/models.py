@@ -17,7 +17,7 @@ class TrainingRun(TimeStampedModel):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_runs")
     job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="training_run")
     dataset = models.ForeignKey("registry.Dataset", on_delete=models.PROTECT, related_name="training_runs")
-    parent_model = models.ForeignKey("registry.ModelVersion", null=True, blank=True, on_delete=models.SET_NULL,
+    parent_model = models.ForeignKey("registry.ModelVersion", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="training_runs",
                                      help_text="Start weights; empty when the run starts from a preset.")
     preset = models.CharField(max_length=16, choices=TrainingPreset.choices, blank=True, default="")

@@ -1,14 +1,14 @@
-"""Reads for training: the runs a user may see (their own; admins all) and their per-epoch rows."""
+"""Reads for training: the runs a user may see (accounts.visibility: their own; admins all) and their epochs."""
 from django.http import Http404
+
+from accounts.visibility import visible_to
 
 from .models import TrainingRun
 
 
 def training_run_list(*, user):
-    runs = TrainingRun.objects.select_related("owner", "job", "dataset", "parent_model", "result_model")
-    if not user.is_platform_admin:
-        runs = runs.filter(owner=user)
-    return runs
+    return visible_to(TrainingRun.objects.select_related("owner", "job", "dataset", "parent_model", "result_model"),
+                      user)
 
 
 def training_run_get(*, user, run_id: int) -> TrainingRun:

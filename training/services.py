@@ -1,13 +1,17 @@
-"""Writes for training: start a run (a TrainingRun and its gpu-queue Job, in one transaction); save its curves."""
+"""Writes for training: start a run (a TrainingRun and its gpu-queue Job, in one transaction), delete a finished
+one, save its curves."""
 from pathlib import Path
 
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
+from accounts.visibility import check_can_modify
+from config.deletion import delete_or_conflict
+from config.exceptions import Conflict
 from jobs.models import JobKind
 from jobs.services import job_enqueue
 from registry.models import Dataset, ModelFormat, ModelVersion
-from registry.storage import artifact_path
+from registry.storage import artifact_delete, artifact_path
 
 from .curves import CURVES_FILE, curves_png, curves_title
 from .models import TrainingRun
@@ -36,6 +40,21 @@ def training_run_start(*, owner, dataset: Dataset, parent_model: ModelVersion | 
         run = TrainingRun.objects.create(owner=owner, job=job, dataset=dataset, parent_model=parent_model,
                                          preset=preset or "", name=name, params=params)
     return run
+
+
+def training_run_delete(*, user, run: TrainingRun) -> None:
+    """Delete a finished run, its job, epochs and artifacts; the model version it produced stays (its lineage keeps
+    the dataset and parent). The owner or an admin; 409 while it is queued or running, or naming the rows that
+    use it (their PROTECT foreign keys)."""
+    check_can_modify(run, user, action="delete")
+    job = run.job
+    if not job.is_terminal:
+        raise Conflict(f"Training run {run.pk} is {job.state.lower()}; cancel it (POST /api/jobs/{job.pk}/cancel/) "
+                       "and delete it once it has stopped.")
+    artifacts = run.artifacts
+    with transaction.atomic():
+        delete_or_conflict(job, subject=run)  # the run and its epochs go with its job (one-to-one, CASCADE)
+        transaction.on_commit(lambda: artifact_delete(artifacts))
 
 
 def training_curves_save(*, run: TrainingRun) -> Path | None:

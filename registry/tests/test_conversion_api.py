@@ -80,7 +80,7 @@ def test_parity_fails_when_the_difference_passes_the_tolerance():
 
 
 def test_a_tensorrt_build_reuses_an_earlier_static_onnx_conversion_of_the_same_size(alice, tiny_model, tmp_path):
-    from registry.conversion_services import _onnx_for_tensorrt
+    from registry.conversion_runner import _onnx_for_tensorrt
     from registry.model_services import model_version_register
     from registry.storage import artifact_path
 

@@ -1,13 +1,14 @@
-"""Listing, reading, downloading and deleting datasets: visibility, ownership, and jobs that hold a dataset."""
+"""Listing, reading, downloading and deleting datasets: visibility, ownership, and the rows that keep a dataset."""
 import io
 import zipfile
 
 import pytest
 
-from jobs.models import Job, JobKind, JobState
+from jobs.models import JobState
 from registry.models import Dataset
 
 from .dataset_zips import demo_files, make_zip, stored_files, upload
+from .rows import model_row, run_row
 
 pytestmark = pytest.mark.django_db
 
@@ -78,17 +79,41 @@ def test_files_shared_with_another_record_survive_a_delete(api, alice, carol):
     assert stored_files() == files
 
 
-@pytest.mark.parametrize("key, value", [("dataset", int), ("dataset_id", str)])
-def test_a_dataset_in_use_by_an_unfinished_job_cannot_be_deleted(api, alice, alices, key, value):
-    job = Job.objects.create(kind=JobKind.TRAINING, owner=alice, params={key: value(alices["id"])},
-                             state=JobState.QUEUED)
+def test_a_dataset_a_finished_training_run_used_answers_409_naming_the_run_and_its_model(api, alice, alices):
+    dataset = Dataset.objects.get(pk=alices["id"])
+    trained = model_row(alice, name="demo-yolov8n", source="training", dataset=dataset)
+    run = run_row(alice, dataset, result=trained)
+
+    response = api(alice).delete(f"/api/datasets/{dataset.pk}/")
+
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["detail"] == (f"Dataset {dataset.pk} (private v1) is used by model version {trained.pk} "
+                              f"(demo-yolov8n v1), training run {run.pk}; delete those first.")
+    assert {(d["type"], d["id"]) for d in body["dependents"]} == {("modelversion", trained.pk),
+                                                                  ("trainingrun", run.pk)}
+    assert Dataset.objects.filter(pk=dataset.pk).exists()
+
+
+def test_a_dataset_is_deleted_once_the_rows_that_used_it_are_gone(api, alice, alices):
+    dataset = Dataset.objects.get(pk=alices["id"])
+    trained = model_row(alice, source="training", dataset=dataset)
+    run = run_row(alice, dataset, result=trained)
+
+    assert api(alice).delete(f"/api/training-runs/{run.pk}/").status_code == 204
+    assert api(alice).delete(f"/api/models/{trained.pk}/").status_code == 204
+    assert api(alice).delete(f"/api/datasets/{dataset.pk}/").status_code == 204
+    assert not Dataset.objects.exists()
+
+
+def test_a_queued_training_run_holds_its_dataset_too(api, alice, alices):
+    run = run_row(alice, Dataset.objects.get(pk=alices["id"]), state=JobState.QUEUED)
+
     response = api(alice).delete(f"/api/datasets/{alices['id']}/")
 
     assert response.status_code == 409
-    assert f"job(s) {job.pk}" in response.json()["detail"]
-    job.state = JobState.SUCCEEDED
-    job.save()
-    assert api(alice).delete(f"/api/datasets/{alices['id']}/").status_code == 204
+    assert f"training run {run.pk}" in response.json()["detail"]
 
 
 def test_a_viewer_cannot_delete_a_shared_dataset(api, alice, bob):

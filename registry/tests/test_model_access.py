@@ -1,14 +1,15 @@
-"""Who sees, downloads and deletes model versions: owners, shared rows, admins, viewers; in-use models stay."""
+"""Who sees, downloads and deletes model versions: owners, shared rows, admins, viewers; models other rows use stay."""
 import pytest
 from django.http import Http404
 
-from jobs.models import Job, JobKind, JobState
+from jobs.models import JobState
 from registry.model_selectors import model_get_visible, model_list_visible
 from registry.model_services import model_version_register
 from registry.models import ModelVersion
 from registry.storage import artifact_path
 
 from .model_files import as_upload, bytes_upload, resaved_checkpoint, upload
+from .rows import conversion_row, dataset_row, model_row, run_row
 
 pytestmark = pytest.mark.django_db
 
@@ -113,16 +114,28 @@ def test_an_admin_deletes_anyones_model(api, root, alices):
     assert api(root).delete(f"/api/models/{alices['id']}/").status_code == 204
 
 
-@pytest.mark.parametrize("key", ["model", "model_id", "source"])
-def test_a_model_used_by_a_queued_or_running_job_cannot_be_deleted(api, alice, alices, key):
-    job = Job.objects.create(kind=JobKind.BENCHMARK, owner=alice, queue="gpu", params={key: alices["id"]})
+def test_a_model_a_conversion_a_training_run_and_a_derived_version_use_answers_409_naming_them(api, alice):
+    model = model_row(alice, name="base")
+    onnx = model_row(alice, name="base", format="onnx", source="conversion", parent=model)
+    conversion = conversion_row(model, result=onnx)
+    run = run_row(alice, dataset_row(alice), parent=model, state=JobState.RUNNING)
 
-    response = api(alice).delete(f"/api/models/{alices['id']}/")
+    response = api(alice).delete(f"/api/models/{model.pk}/")
 
     assert response.status_code == 409
-    assert str(job.pk) in response.json()["detail"]
-    Job.objects.filter(pk=job.pk).update(state=JobState.SUCCEEDED)
-    assert api(alice).delete(f"/api/models/{alices['id']}/").status_code == 204
+    assert response.json()["detail"] == (
+        f"Model version {model.pk} (base v1) is used by conversion {conversion.pk}, model version {onnx.pk} "
+        f"(base v2), training run {run.pk}; delete those first.")
+    assert ModelVersion.objects.filter(pk=model.pk).exists()
+
+
+def test_a_model_nothing_uses_any_more_is_deleted(api, alice):
+    model = model_row(alice, name="base")
+    conversion = conversion_row(model, state=JobState.FAILED)
+
+    assert api(alice).delete(f"/api/models/{model.pk}/").status_code == 409
+    assert api(alice).delete(f"/api/conversions/{conversion.pk}/").status_code == 204
+    assert api(alice).delete(f"/api/models/{model.pk}/").status_code == 204
 
 
 def test_an_upload_just_over_the_limit_is_stopped_while_streaming(api, alice, settings):
