@@ -1,4 +1,7 @@
-"""Health: liveness (the process runs) and readiness (database, Redis, and workers per queue).
+"""Health: liveness (the process runs) and readiness (database, Redis, workers per queue, jobs waiting on no one).
+
+Jobs queued on a queue no worker consumes would wait forever: the answer lists those queues under
+`waiting_on_no_consumer` with status "degraded" (still 200: the web process itself can serve).
 
 Counting Celery workers is a broadcast that waits its whole timeout (1 s) for replies, so each web process keeps
 the counts for HEALTH_WORKERS_CACHE_SECONDS; the database and Redis checks run on every call.
@@ -26,7 +29,7 @@ def check_database() -> str:
 
 
 def check_redis() -> str:
-    from jobs.redis_client import redis_client
+    from config.redis import redis_client
 
     try:
         redis_client().ping()
@@ -66,6 +69,16 @@ def workers_per_queue(timeout: float = 1.0) -> dict:
     return counts
 
 
+def queues_waiting_on_no_consumer(workers: dict) -> dict:
+    """{queue: number of QUEUED jobs} for each queue that has queued jobs and no worker consuming it."""
+    from django.db.models import Count
+
+    from jobs.models import Job, JobState
+
+    queued = dict(Job.objects.filter(state=JobState.QUEUED).order_by().values_list("queue").annotate(n=Count("id")))
+    return {queue: count for queue, count in sorted(queued.items()) if count and not workers.get(queue)}
+
+
 class HealthApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -84,6 +97,12 @@ class HealthApi(APIView):
         body = {"status": "ok" if not down else "down", "checks": checks}
         if down:
             body["down"] = down
+        if checks["database"] == "ok" and isinstance(checks["workers"], dict):
+            waiting = queues_waiting_on_no_consumer(checks["workers"])
+            if waiting:
+                body["waiting_on_no_consumer"] = waiting
+                if not down:
+                    body["status"] = "degraded"
         return Response(body, status=503 if down else 200)
 
 

@@ -16,6 +16,8 @@ import uuid
 import redis
 from django.conf import settings
 
+from config.redis import redis_blocking_client, redis_client
+
 PREFIX = "inference:"
 READY = PREFIX + "ready"
 POOLS = PREFIX + "pools"
@@ -33,14 +35,10 @@ def pool_key(pool_id: str) -> str:
     return f"{PREFIX}pool:{pool_id}"
 
 
-@functools.lru_cache(maxsize=4)
-def _client(url: str) -> redis.Redis:
-    # Blocking pops wait up to a request's deadline: no socket timeout shorter than that.
-    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=120, health_check_interval=30)
-
-
 def channel_redis() -> redis.Redis:
-    return _client(settings.REDIS_URL)
+    """The channel's client (config/redis.py): blocking pops wait up to a request's deadline, so its read timeout
+    is longer than any deadline; every other command uses the short-timeout client."""
+    return redis_blocking_client()
 
 
 def request_pack(header: dict, images: list[bytes]) -> bytes:
@@ -77,7 +75,7 @@ return depth
 
 @functools.lru_cache(maxsize=4)
 def _submit_script(url: str):
-    return _client(url).register_script(_SUBMIT)  # EVALSHA after the first call
+    return redis_client().register_script(_SUBMIT)  # EVALSHA after the first call
 
 
 def request_submit(*, model_id: int, header: dict, images: list[bytes], deadline: float, max_queue: int) -> str:
@@ -116,7 +114,7 @@ def pools_live(max_age: float = 0.5) -> list[dict]:
     cached = _pools_cache.get(settings.REDIS_URL)
     if cached and now - cached[0] < max_age:
         return cached[1]
-    client = channel_redis()
+    client = redis_client()
     ids = sorted(member.decode() for member in client.smembers(POOLS))
     pools = []
     if ids:

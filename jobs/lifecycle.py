@@ -122,7 +122,9 @@ def jobs_reap_lost(*, now=None) -> list[int]:
 
 
 def _revoke(task_id: str) -> None:
-    if not task_id:
+    from config.redis import redis_available
+
+    if not task_id or not redis_available():  # Celery's broadcast would retry for minutes against a dead Redis
         return
     try:
         from config.celery import app
@@ -136,10 +138,85 @@ def channel(job_id: int) -> str:
     return f"vp:jobs:{job_id}"
 
 
+def job_fail_worker_lost(*, task_id: str, detail: str) -> int | None:
+    """Celery saw the process running `task_id` die (SIGKILL, out of memory): fail its job now, not a stale
+    heartbeat later. Only the job sent with this very task id; returns its id if it was failed."""
+    job_id = Job.objects.filter(celery_task_id=task_id, state__in=[JobState.QUEUED, JobState.RUNNING]) \
+        .values_list("pk", flat=True).first() if task_id else None
+    message = (f"worker lost: the process running the job died ({detail}); it was killed, or ran out of memory. "
+               "Start the job again.")
+    if job_id is not None and job_fail(job_id=job_id, error=message):
+        log.warning("failed job %s: %s", job_id, message)
+        return job_id
+    return None
+
+
+def jobs_reap_lost_messages(*, now=None) -> list[int]:
+    """Fail QUEUED jobs whose Celery message is gone from Redis (Redis restarted without its data, a flush, a
+    failover): nothing would ever run them. A job counts as lost once its message has been missing for
+    JOB_LOST_MESSAGE_SECONDS (so a message in flight between the queue and a worker is never mistaken for lost).
+    The time a job was first seen missing is kept in Redis itself: if Redis loses it too, the count restarts."""
+    from config.redis import redis_client
+
+    now = now or timezone.now()
+    grace = settings.JOB_LOST_MESSAGE_SECONDS
+    queued = list(Job.objects.filter(state=JobState.QUEUED, created_at__lt=now - timedelta(seconds=2))
+                  .exclude(celery_task_id="").values_list("pk", "queue", "celery_task_id"))
+    if not queued:
+        return []
+    client = redis_client()
+    present = _task_ids_in_redis(client, {queue for _, queue, _ in queued})
+    reaped = []
+    for job_id, queue, task_id in queued:
+        key = f"vp:jobs:missing-since:{job_id}"
+        if task_id in present:
+            client.delete(key)
+            continue
+        client.set(key, now.timestamp(), nx=True, ex=max(int(grace) * 10, 3600))
+        since = float(client.get(key) or now.timestamp())
+        if now.timestamp() - since < grace:
+            continue
+        message = (f"lost: its message vanished from the {queue!r} queue in Redis (Redis restarted without its data, "
+                   "was flushed or failed over), so no worker would ever run it; nothing ran. Start it again.")
+        if job_fail(job_id=job_id, error=message):
+            client.delete(key)
+            reaped.append(job_id)
+            log.warning("reaped job %s: %s", job_id, message)
+    return reaped
+
+
+# kombu's Redis transport: one list per queue and priority step, and the messages workers hold (acks_late) in a hash.
+_PRIORITY_SEPARATOR = "\x06\x16"
+_UNACKED = "unacked"
+
+
+def _task_ids_in_redis(client, queues: set[str]) -> set[str]:
+    ids = set()
+
+    def add(raw):
+        try:
+            message = json.loads(raw)
+            message = message[0] if isinstance(message, list) else message
+            ids.add(message["headers"]["id"])
+        except (ValueError, KeyError, IndexError, TypeError):
+            pass
+
+    for queue in queues:
+        for key in [queue, *(f"{queue}{_PRIORITY_SEPARATOR}{step}" for step in (3, 6, 9))]:
+            for raw in client.lrange(key, 0, -1):
+                add(raw)
+    for raw in client.hvals(_UNACKED):
+        add(raw)
+    return ids
+
+
 def publish(job_id: int, payload: dict) -> None:
-    from .redis_client import redis_client
+    from config.redis import redis_client, redis_mark_down, redis_recently_down
 
     try:
         redis_client().publish(channel(job_id), json.dumps(payload))
     except Exception:  # progress over Redis is best effort
         log.debug("progress publish failed for job %s", job_id, exc_info=True)
+    if redis_recently_down():
+        return
+        redis_mark_down()

@@ -2,7 +2,6 @@
 from rest_framework import serializers
 
 from .models import Job, JobKind, JobState
-from .services import QUEUES
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -21,5 +20,11 @@ class JobFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=JobKind.choices, required=False)
 
 
+# Queues a Celery worker consumes. `inference` is the inference pool's own Redis protocol (inference/channel.py),
+# not a Celery queue: a probe sent there would wait forever.
+PROBE_QUEUES = ("gpu", "default")
+
+
 class ProbeRequestSerializer(serializers.Serializer):
-    queue = serializers.ChoiceField(choices=QUEUES, default="gpu")
+    queue = serializers.ChoiceField(choices=PROBE_QUEUES, default="gpu", error_messages={
+        "invalid_choice": "\"{input}\" has no worker to run a probe; choose one of: " + ", ".join(PROBE_QUEUES) + "."})
