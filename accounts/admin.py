@@ -1,7 +1,9 @@
+"""Django admin for users: the role drives the staff flags; a password reset or a deactivation revokes tokens."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import Role, User
+from .services import user_tokens_revoke
 
 
 @admin.register(User)
@@ -15,3 +17,14 @@ class UserAdmin(BaseUserAdmin):
         # The role decides Django admin access: only platform admins are staff.
         obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN
         super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_tokens_revoke(user=obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        # The admin's "change password" form saves the user itself; a successful POST ends in a redirect.
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, id)
+            if user is not None:
+                user_tokens_revoke(user=user)
+        return response

@@ -9,6 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from config.pagination import paginated_response
+
 from . import services
 from .models import User
 from .permissions import IsPlatformAdmin
@@ -65,7 +67,7 @@ class UserListCreateApi(APIView):
         role = request.query_params.get("role")
         if role:
             users = users.filter(role=role)
-        return Response(UserSerializer(users, many=True).data)
+        return paginated_response(request=request, view=self, queryset=users, serializer_class=UserSerializer)
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
     def post(self, request):

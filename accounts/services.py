@@ -1,4 +1,8 @@
-"""Writes for users: create, update (role keeps Django's staff flags in step), password, logout."""
+"""Writes for users: create, update (role keeps Django's staff flags in step), password, logout, token revocation.
+
+A password change, an admin's reset and a deactivation revoke every refresh token the user holds (blacklisted), and
+tokens carry a digest of the password hash (SIMPLE_JWT CHECK_REVOKE_TOKEN), so access tokens die with the password.
+"""
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from rest_framework_simplejwt.exceptions import TokenError
@@ -33,6 +37,7 @@ def user_update(*, user: User, role: str | None = None, email: str | None = None
         _apply_role(user, role)
     if email is not None:
         user.email = email
+    deactivated = is_active is False and user.is_active
     if is_active is not None:
         user.is_active = is_active
     if password is not None:
@@ -40,6 +45,8 @@ def user_update(*, user: User, role: str | None = None, email: str | None = None
             validate_password(password, user)
         user.set_password(password)
     user.save()
+    if password is not None or deactivated:
+        user_tokens_revoke(user=user)
     return user
 
 
@@ -53,7 +60,21 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
     except Exception as exc:  # django ValidationError: report under the field
         raise ValidationError({"new_password": list(getattr(exc, "messages", [str(exc)]))}) from None
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        user.save(update_fields=["password"])
+        user_tokens_revoke(user=user)
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Blacklist every outstanding, unexpired refresh token of `user`; the number newly blacklisted."""
+    from django.utils import timezone
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    outstanding = (OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now())
+                   .exclude(blacklistedtoken__isnull=False))
+    created = BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding],
+                                                   ignore_conflicts=True)
+    return len(created)
 
 
 def refresh_token_blacklist(*, token: str) -> None:

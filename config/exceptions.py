@@ -4,6 +4,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
 
@@ -70,6 +71,17 @@ def _summary(errors: dict) -> str:
 
 
 
+@csrf_exempt  # a POST/DELETE to an unknown path is a 404, not a CSRF 403: there is nothing here to protect
 def api_not_found(request, unmatched=""):
     """Unknown paths under /api/ answer JSON, like the rest of the API (not Django's HTML 404 page)."""
     return JsonResponse({"detail": f"No API endpoint at {request.path}. See /api/docs/."}, status=404)
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: JSON under /api/ (a session-cookie client without the token), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": f"CSRF check failed: {reason} Send the X-CSRFToken header with a session "
+                                       "cookie, or authenticate with a bearer token."}, status=403)
+    from django.views.csrf import csrf_failure as django_csrf_failure
+
+    return django_csrf_failure(request, reason=reason)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import ServiceUnavailable
+from config.parsers import JSONObjectParser
 
 from . import channel
 from .images import BadImage, image_check
@@ -53,7 +54,7 @@ def _read_images(request) -> tuple[list[bytes], dict]:
 
 
 class PredictApi(APIView):
-    parser_classes = [MultiPartParser, JSONParser]
+    parser_classes = [MultiPartParser, JSONObjectParser]
 
     @extend_schema(request=PredictJsonSerializer, responses={200: dict})
     def post(self, request, model_id: int):

@@ -10,6 +10,8 @@ import warnings
 from django.conf import settings
 from PIL import Image
 
+from config.filekind import not_an_image
+
 FORMATS = {"JPEG", "PNG", "BMP", "WEBP"}
 
 
@@ -29,7 +31,7 @@ def image_check(data: bytes, *, label: str) -> tuple[int, int]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise BadImage(f"{label} declares too many pixels (a decompression bomb?)") from None
     except Exception:
-        raise BadImage(f"{label} is not an image (JPEG, PNG, BMP or WebP expected)") from None
+        raise BadImage(f"{label} is {not_an_image(data[:64])} (JPEG, PNG, BMP or WebP expected)") from None
     if fmt not in FORMATS:
         raise BadImage(f"{label} is a {fmt} image; JPEG, PNG, BMP or WebP expected")
     limit = settings.INFERENCE_MAX_IMAGE_PIXELS

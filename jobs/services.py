@@ -4,6 +4,7 @@ import uuid
 
 from django.db import transaction
 
+from accounts.quotas import job_quota_check
 from config.exceptions import ServiceUnavailable
 
 from . import lifecycle
@@ -18,13 +19,17 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
                 soft_time_limit: float | None = None, time_limit: float | None = None) -> Job:
     """Create a QUEUED job and send `task_name(job_id)` to `queue` after commit (never before the row exists).
 
-    If the broker cannot be reached the job is FAILED at once and the caller gets a 503.
+    If the broker cannot be reached the job is FAILED at once and the caller gets a 503. Over the owner's job
+    quota (accounts.quotas) nothing is created and the caller gets a 429.
     `soft_time_limit`/`time_limit` (seconds) override the Celery defaults for this one task.
     """
     if queue not in QUEUES:
         raise ValueError(f"unknown queue {queue!r}")
     task_id = str(uuid.uuid4())
     with transaction.atomic():
+        # The owner's row is locked so that concurrent starts by one user count each other's jobs (the quota).
+        list(type(owner).objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+        job_quota_check(user=owner)
         job = Job.objects.create(kind=kind, owner=owner, queue=queue, params=params or {}, celery_task_id=task_id)
         limits = {key: value for key, value in (("soft_time_limit", soft_time_limit), ("time_limit", time_limit))
                   if value is not None}

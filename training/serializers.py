@@ -13,9 +13,11 @@ class TrainingRunStartSerializer(serializers.Serializer):
     dataset = serializers.IntegerField(min_value=1)
     model = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     preset = serializers.ChoiceField(choices=TrainingPreset.choices, required=False, allow_null=True, default=None)
+    # Not trimmed: " " must be refused, not turned into "" (which means "the default name").
     name = serializers.RegexField(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$", required=False, allow_blank=True,
-                                  default="", error_messages={"invalid": "use letters, digits, '.', '_' or '-' "
-                                                                        "(at most 150, starting with a letter/digit)"})
+                                  trim_whitespace=False, default="",
+                                  error_messages={"invalid": "use letters, digits, '.', '_' or '-' "
+                                                             "(at most 150, starting with a letter/digit)"})
     epochs = serializers.IntegerField(min_value=schemas.EPOCHS[0], max_value=schemas.EPOCHS[1], default=50)
     imgsz = serializers.IntegerField(min_value=schemas.IMGSZ[0], max_value=schemas.IMGSZ[1], default=640)
     batch = serializers.IntegerField(min_value=schemas.BATCH[0], max_value=schemas.BATCH[1], default=16)

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
+
+from config.filekind import not_an_image
 
 from .problems import Problems
 
@@ -260,6 +262,9 @@ def _inspect_image(path: Path, max_pixels: int) -> tuple[tuple[int, int] | None,
             image.verify()
         with Image.open(path) as image:  # verify() leaves the image unusable: reopen to decode the pixels
             image.load()
+    except (UnidentifiedImageError, ImportError):  # ImportError: ultralytics' Image.open patch wants pi_heif
+        with open(path, "rb") as file:
+            return None, not_an_image(file.read(64))
     except Exception as exc:  # PIL raises many exception types for broken files; all mean "cannot decode"
         return None, f"the image cannot be decoded ({exc.__class__.__name__}: {exc})"
     if width < 1 or height < 1:

@@ -1,0 +1,57 @@
+"""Per-user quotas: active jobs (QUOTA_ACTIVE_JOBS) and stored upload bytes (QUOTA_UPLOAD_MB); admins are exempt.
+
+Checked in the one place each kind of work goes through: jobs.services.job_enqueue for every job, and the dataset
+and model upload services for bytes. Over the limit is a 429 whose message names the limit and its setting; the
+request then leaves nothing behind (the caller's transaction rolls back, no task is sent).
+"""
+from django.conf import settings
+from django.db.models import Sum
+from rest_framework import exceptions, status
+
+
+class QuotaExceeded(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "quota_exceeded"
+
+
+def _exempt(user) -> bool:
+    return bool(getattr(user, "is_platform_admin", False))
+
+
+def active_jobs_count(*, user) -> int:
+    from jobs.models import Job, JobState
+
+    return Job.objects.filter(owner=user, state__in=[JobState.QUEUED, JobState.RUNNING]).count()
+
+
+def job_quota_check(*, user) -> None:
+    """429 when `user` already has QUOTA_ACTIVE_JOBS queued or running jobs. Call inside the creating transaction,
+    after locking the user's row (jobs.services does), so two requests at once cannot both take the last slot."""
+    limit = settings.QUOTA_ACTIVE_JOBS
+    if not limit or _exempt(user):
+        return
+    active = active_jobs_count(user=user)
+    if active >= limit:
+        raise QuotaExceeded(f"Job quota reached: {active} of your jobs are queued or running and the limit is {limit} "
+                            "per user (QUOTA_ACTIVE_JOBS). Wait for one to finish or cancel one.")
+
+
+def stored_bytes(*, user) -> int:
+    """Bytes the user's datasets (archives) and model versions occupy in storage."""
+    from registry.models import Dataset, ModelVersion
+
+    datasets = Dataset.objects.filter(owner=user).aggregate(total=Sum("size_bytes"))["total"] or 0
+    models = ModelVersion.objects.filter(owner=user).aggregate(total=Sum("file_size"))["total"] or 0
+    return datasets + models
+
+
+def upload_quota_check(*, user, incoming_bytes: int) -> None:
+    """429 when storing `incoming_bytes` more would take `user` past QUOTA_UPLOAD_MB."""
+    limit_mb = settings.QUOTA_UPLOAD_MB
+    if not limit_mb or _exempt(user):
+        return
+    used = stored_bytes(user=user)
+    if used + incoming_bytes > limit_mb * 1024 * 1024:
+        raise QuotaExceeded(f"Storage quota reached: you store {used / 2**20:.1f} MB and this upload adds "
+                            f"{incoming_bytes / 2**20:.1f} MB, over the limit of {limit_mb} MB per user "
+                            "(QUOTA_UPLOAD_MB). Delete datasets or models you no longer need.")

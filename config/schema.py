@@ -1,0 +1,59 @@
+"""The OpenAPI schema says what the API really answers: paginated lists and the error responses of every operation.
+
+The API's views are plain APIViews that paginate through config.pagination.paginated_response, so drf-spectacular
+cannot see the pagination and documented lists as bare arrays. PlatformAutoSchema gives every GET that answers a
+list the platform paginator, which documents `{count, next, previous, results}` and the `limit`/`offset`
+parameters. error_responses_hook then adds the error answers (the `Error` body of config.exceptions) that any
+operation may give, so a generated client knows their shape and a schema-conformance check accepts them.
+"""
+from drf_spectacular.openapi import AutoSchema
+
+from .pagination import PlatformPagination
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every 4xx/5xx answer under /api/: a human-readable `detail`; field errors keyed by field.",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, naming the field or limit."},
+        "errors": {"description": "Per-field messages (a 400 on a request body or query parameters).",
+                   "oneOf": [{"type": "object", "additionalProperties": {}}, {"type": "array", "items": {}}]},
+    },
+    "required": ["detail"],
+}
+
+ERRORS = {
+    "400": "Bad request: a body, field or query parameter is invalid (the message names it).",
+    "401": "Not signed in, or the token is invalid, expired or revoked.",
+    "403": "Signed in, but the role may not do this (viewers cannot write; admin-only operations).",
+    "404": "No such object, or not visible to this user.",
+    "409": "Conflict with the object's current state (e.g. cancelling a finished job).",
+    "413": "The request body or upload is larger than its limit.",
+    "415": "The body's media type is not accepted by this operation.",
+    "429": "Too many requests (login throttle) or a per-user quota reached (the message names the limit).",
+    "503": "A dependency (Redis, a worker pool) is unavailable; retry later.",
+}
+
+
+class PlatformAutoSchema(AutoSchema):
+    def _get_paginator(self):
+        paginator = super()._get_paginator()
+        if paginator is None and self.method == "GET":
+            return PlatformPagination()  # only consulted for list responses (_is_list_view)
+        return paginator
+
+
+def error_responses_hook(result, generator, request, public):
+    """Postprocessing hook: an `Error` component and the error responses on every operation under /api/."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"$ref": "#/components/schemas/Error"}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for code, description in ERRORS.items():
+                responses.setdefault(code, {"description": description,
+                                            "content": {"application/json": {"schema": ref}}})
+    return result
