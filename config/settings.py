@@ -234,6 +234,7 @@ CELERY_TASK_ROUTES = {
     "training.curves": {"queue": "default"},  # plotting needs no GPU slot
     "training.*": {"queue": "gpu"},
     "registry.convert*": {"queue": "gpu"},
+    "reports.*": {"queue": "default"},  # collecting and drawing a report needs no GPU slot
 }
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-jobs": {"task": "jobs.reap_lost_jobs", "schedule": REAPER_INTERVAL_SECONDS, "options": {"queue": "default"}},
@@ -288,3 +289,6 @@ TRAINING_DEVICE = env_str("TRAINING_DEVICE", "")  # e.g. "cpu" or "0" for the wh
 # DataLoader worker processes per training run; unset = 0 on the CPU, a few on a GPU (training/devices.py)
 TRAINING_DATALOADER_WORKERS = env_int("TRAINING_DATALOADER_WORKERS", None, minimum=0)
 TRAINING_PRELOAD = env_bool("TRAINING_PRELOAD", True)  # a gpu worker imports the training stack once, at start
+
+# --- reports (reports/links.py): how long a signed link to a report's HTML views opens it -----------------
+REPORT_LINK_MAX_AGE_SECONDS = env_int("REPORT_LINK_MAX_AGE_SECONDS", 24 * 3600, minimum=1)

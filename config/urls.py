@@ -23,5 +23,7 @@ urlpatterns = [
     path("api/", include("registry.dataset_urls")),
     path("api/", include("registry.model_urls")),
     path("api/", include("inference.urls")),
+    path("api/", include("reports.urls")),
+    path("reports/", include("reports.html_urls")),
     re_path(r"^api/(?P<unmatched>.*)$", api_not_found),  # last: unknown API paths answer JSON 404
 ]

@@ -53,15 +53,23 @@ class ModelVersionSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     lineage = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
+    serving = serializers.SerializerMethodField()
 
     class Meta:
         model = ModelVersion
         fields = ["id", "name", "version", "owner", "shared", "format", "source", "task", "class_names",
                   "input_size", "parameters", "gflops", "file_size", "sha256", "metadata", "lineage",
-                  "hyperparameters", "metrics", "selected_engine", "download_url", "created_at", "updated_at"]
+                  "hyperparameters", "metrics", "selected_engine", "serving", "download_url", "created_at",
+                  "updated_at"]
 
     def get_lineage(self, model) -> dict:
         return {"parent": model.parent_id, "dataset": model.dataset_id, "job": model.job_id}
+
+    def get_serving(self, model) -> dict:
+        """The selected engine, the version it serves and the benchmark it came from (empty: by hand or none)."""
+        return {"engine": model.selected_engine or None,
+                "version": model.serving_version_id or (model.pk if model.selected_engine else None),
+                "benchmark": model.serving_benchmark_id}
 
     def get_download_url(self, model) -> str:
         return reverse("model-download", args=[model.pk])

@@ -1,0 +1,88 @@
+"""Writes for benchmarks: start a run (a BenchmarkRun and its gpu-queue Job), apply a selection, set serving by hand."""
+from django.db import transaction
+from rest_framework.exceptions import PermissionDenied, ValidationError
+
+from inference.engines import ENGINES
+from jobs.models import JobKind
+from jobs.services import job_enqueue
+from registry.models import Dataset, ModelFormat, ModelVersion
+
+from .models import BenchmarkRun
+
+TASK_NAME = "benchmarks.run"  # routed to the gpu queue by CELERY_TASK_ROUTES["benchmarks.*"]
+
+
+def _may_change_serving(*, user, model: ModelVersion) -> bool:
+    return bool(user.is_platform_admin or model.owner_id == user.id)
+
+
+def benchmark_run_start(*, owner, model: ModelVersion, dataset: Dataset | None, params: dict) -> BenchmarkRun:
+    """Create the run and queue its job; the task is sent once both rows are committed."""
+    if params["apply"] and not _may_change_serving(user=owner, model=model):
+        raise PermissionDenied("Only the model's owner or an admin may apply a selection to its serving engine; "
+                               'benchmark it with "apply": false.')
+    with transaction.atomic():
+        job = job_enqueue(kind=JobKind.BENCHMARK, owner=owner, task_name=TASK_NAME, queue="gpu",
+                          params={"model": model.pk, "dataset": dataset.pk if dataset else None, **params})
+        run = BenchmarkRun.objects.create(owner=owner, job=job, model=model, dataset=dataset, params=params)
+    return run
+
+
+def _serving_version_default(*, model: ModelVersion, engine: str) -> ModelVersion | None:
+    """The version `engine` would serve for `model`: the model itself, else its newest conversion in a format the
+    engine loads (FP32, not a quantized one: those are chosen explicitly)."""
+    formats = ENGINES[engine].formats
+    if model.format in formats:
+        return model
+    return (ModelVersion.objects.filter(parent=model, format__in=formats).exclude(metadata__quantization="int8")
+            .order_by("-created_at", "-pk").first())
+
+
+def _lineage_contains(*, model: ModelVersion, version: ModelVersion) -> bool:
+    """`version` is `model` or descends from it (a conversion of a conversion: the INT8 ONNX of a .pt)."""
+    node, depth = version, 0
+    while node is not None and depth < 8:
+        if node.pk == model.pk:
+            return True
+        node, depth = node.parent, depth + 1
+    return False
+
+
+def model_serving_set(*, user, model: ModelVersion, engine: str, version: ModelVersion | None = None,
+                      benchmark: BenchmarkRun | None = None) -> ModelVersion:
+    """Serve `model` with `engine` (on `version`, a version in its lineage); engine "" clears the selection."""
+    if not _may_change_serving(user=user, model=model):
+        raise PermissionDenied("Only the model's owner or an admin may change its serving engine.")
+    if not engine:
+        model.selected_engine, model.serving_version, model.serving_benchmark = "", None, None
+        model.save(update_fields=["selected_engine", "serving_version", "serving_benchmark", "updated_at"])
+        return model
+    if engine not in ENGINES:
+        raise ValidationError({"engine": [f"unknown engine {engine!r}; known: {', '.join(sorted(ENGINES))}"]})
+    if version is None:
+        version = _serving_version_default(model=model, engine=engine)
+        if version is None:
+            raise ValidationError({"engine": [
+                f"{engine} loads {', '.join(ENGINES[engine].formats)} models; model {model.pk} is {model.format} and "
+                f"has no such conversion (convert it first: POST /api/models/{model.pk}/convert/)"]})
+    elif not _lineage_contains(model=model, version=version):
+        raise ValidationError({"version": [f"model {version.pk} is not model {model.pk} or a conversion of it"]})
+    if version.format not in ENGINES[engine].formats:
+        raise ValidationError({"engine": [f"{engine} cannot load a {version.format} model (it loads "
+                                          f"{', '.join(ENGINES[engine].formats)})"]})
+    model.selected_engine = engine
+    model.serving_version = None if version.pk == model.pk else version
+    model.serving_benchmark = benchmark
+    model.save(update_fields=["selected_engine", "serving_version", "serving_benchmark", "updated_at"])
+    return model
+
+
+def benchmark_selection_apply(*, run: BenchmarkRun) -> None:
+    """Make the run's winner the model's serving engine (inside the job, on behalf of the run's owner)."""
+    selected = run.selected or {}
+    if not selected.get("engine"):
+        return
+    version = ModelVersion.objects.filter(pk=selected.get("source_model")).first() or run.model
+    model_serving_set(user=run.owner, model=run.model, engine=selected["engine"], version=version, benchmark=run)
+    BenchmarkRun.objects.filter(pk=run.pk).update(applied=True)
+    run.applied = True

@@ -1,0 +1,119 @@
+"""The model version each engine variant runs, reusing conversions that exist and making those that do not.
+
+Inside a benchmark job the conversions run inline (a gpu job waiting for another gpu job to get the other slot
+could wait forever): each is still a registry Conversion with its own Job and history, run by the registry's own
+`conversion_execute`, so it is found and reused by later conversion requests and benchmarks, and carries the
+registry's parity check. The INT8 variant is a child version of the FP32 ONNX (source "conversion", metadata
+`quantization: int8` and the calibration dataset), reused on the next benchmark with the same dataset.
+"""
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.db import transaction
+
+from jobs import lifecycle
+from jobs.models import Job, JobKind, JobState
+from registry.models import Conversion, Dataset, ModelFormat, ModelSource, ModelVersion
+from registry.storage import artifact_path
+
+
+class SourceFailed(Exception):
+    """The version an engine needs could not be produced (conversion or quantization failed): the row is failed."""
+
+
+def _conversion_execute():
+    try:  # the registry splits the job side of conversions into its own module
+        from registry.conversion_runner import conversion_execute
+    except ImportError:
+        from registry.conversion_services import conversion_execute
+    return conversion_execute
+
+
+def _options_key(target: str, options: dict) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps({"target": target, **options}, sort_keys=True).encode()).hexdigest()
+
+
+class _InlineContext:
+    """What `conversion_execute` needs of a job context, for a conversion run inside the benchmark's job."""
+
+    def __init__(self, *, job: Job, parent_ctx, progress):
+        self.job, self.job_id, self.params = job, job.pk, job.params
+        self.partial_result: dict = {}
+        self._parent, self._progress = parent_ctx, progress
+
+    def checkpoint(self) -> None:
+        lifecycle.job_heartbeat(job_id=self.job_id)
+        self._parent.checkpoint()
+
+    def progress(self, fraction: float, message: str = "", eta_seconds=None) -> None:
+        lifecycle.job_set_progress(job_id=self.job_id, fraction=fraction, message=message)
+        self._progress(f"converting: {message}")
+
+
+def _existing_conversion(*, source: ModelVersion, target: str, imgsz: int) -> ModelVersion | None:
+    """A succeeded conversion of `source` to `target` whose input size fits `imgsz` (or is dynamic)."""
+    for conversion in (Conversion.objects.filter(source=source, target=target, job__state=JobState.SUCCEEDED,
+                                                 result__isnull=False)
+                       .select_related("result").order_by("-created_at")):
+        options = conversion.options or {}
+        if options.get("imgsz") == imgsz or options.get("dynamic"):
+            if not (conversion.result.metadata or {}).get("quantization"):
+                return conversion.result
+    return None
+
+
+def convert_inline(*, source: ModelVersion, target: str, imgsz: int, ctx, progress, worker: str) -> ModelVersion:
+    """Reuse a succeeded conversion, else run one now inside this job (registered like any other)."""
+    found = _existing_conversion(source=source, target=target, imgsz=imgsz)
+    if found is not None:
+        return found
+    options = ({"imgsz": imgsz, "opset": None, "dynamic": False, "simplify": True} if target == ModelFormat.ONNX
+               else {"imgsz": imgsz, "half": True, "workspace_gb": 4})
+    with transaction.atomic():
+        job = Job.objects.create(kind=JobKind.CONVERSION, owner=source.owner, queue="gpu",
+                                 params={"source": source.pk, "target": target, **options, "inline_in_job": ctx.job_id})
+        Conversion.objects.create(source=source, target=target, options=options,
+                                  options_key=_options_key(target, options), job=job)
+    lifecycle.job_claim(job_id=job.pk, worker=worker, task_id="")
+    inline = _InlineContext(job=job, parent_ctx=ctx, progress=progress)
+    try:
+        result = _conversion_execute()(ctx=inline)
+    except Exception as exc:
+        lifecycle.job_fail(job_id=job.pk, error=str(exc), result=inline.partial_result or None)
+        raise SourceFailed(f"conversion to {target} failed: {exc}") from exc
+    lifecycle.job_succeed(job_id=job.pk, result=result)
+    return ModelVersion.objects.get(pk=result["model_id"])
+
+
+def int8_version(*, onnx: ModelVersion, dataset: Dataset, imgsz: int, job: Job, progress) -> ModelVersion:
+    """The INT8 QDQ child of `onnx` calibrated on `dataset`: an earlier one, else quantized and registered now."""
+    from registry.model_services import model_version_register
+
+    from .quantize import quantize_int8
+
+    earlier = (ModelVersion.objects.filter(parent=onnx, format=ModelFormat.ONNX, metadata__quantization="int8",
+                                           metadata__calibration_dataset=dataset.pk)
+               .order_by("-created_at").first())
+    if earlier is not None:
+        return earlier
+    progress("quantizing to INT8 (calibrating on the dataset)")
+    scratch = Path(tempfile.mkdtemp(prefix="int8-"))
+    try:
+        target = scratch / "model-int8.onnx"
+        try:
+            facts = quantize_int8(source=artifact_path(onnx.file), target=target,
+                                  dataset_root=artifact_path(dataset.root), imgsz=imgsz)
+        except Exception as exc:
+            raise SourceFailed(f"INT8 quantization failed: {type(exc).__name__}: {str(exc)[:400]}") from exc
+        metadata = {**(onnx.metadata or {}), **facts, "calibration_dataset": dataset.pk, "fp32_model": onnx.pk}
+        return model_version_register(
+            owner=onnx.owner, name=onnx.name, format=ModelFormat.ONNX, source=ModelSource.CONVERSION, path=target,
+            shared=onnx.shared, task=onnx.task, class_names=onnx.class_names, input_size=onnx.input_size,
+            parameters=onnx.parameters, metadata=metadata, parent=onnx, dataset=dataset, job=job,
+            hyperparameters=onnx.hyperparameters)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,14 @@
+"""Thin Celery task for benchmarks: `benchmarks.run(job_id)` on the gpu queue (the work is in runner.py).
+
+Progress goes through the job context per engine variant, so the job row, the API and Flower show which engine is
+being measured.
+"""
+from config.celery import app
+from jobs.runner import job_task
+
+
+@job_task(app, "benchmarks.run")
+def benchmark_run(ctx):
+    from .runner import benchmark_run_execute
+
+    return benchmark_run_execute(ctx)

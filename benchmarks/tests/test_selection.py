@@ -1,0 +1,62 @@
+"""The selection's pure functions: per-constraint verdicts, ranking by the objective, and the nearest miss."""
+from benchmarks.selection import candidates_from_rows, select
+
+
+def _row(engine, precision, batch, p50, p95, p99, fps, map50_95=None, drop=None, rss=300.0, status="measured"):
+    return {"engine": engine, "precision": precision, "batch_size": batch, "status": status, "p50_ms": p50,
+            "p95_ms": p95, "p99_ms": p99, "fps": fps, "map50_95": map50_95, "map_drop": drop, "peak_rss_mb": rss,
+            "device": "cpu", "source_model": 7}
+
+
+ROWS = [
+    _row("pytorch-cpu", "fp32", 1, 140, 150, 160, 7, 0.66, 0.0),
+    _row("pytorch-cpu", "fp32", 8, 900, 950, 990, 9, 0.66, 0.0),
+    _row("onnxruntime-cpu", "fp32", 1, 67, 70, 75, 15, 0.66, 0.0),
+    _row("openvino-cpu", "bf16", 1, 29, 31.4, 33, 34, 0.659, 0.001),
+    _row("openvino-cpu", "int8", 1, 14, 15, 16, 70, 0.61, 0.05),
+    _row("tensorrt", "fp16", 1, None, None, None, None, status="unavailable"),
+]
+
+
+def test_candidates_take_latency_from_the_smallest_batch_and_throughput_from_the_best():
+    candidates = {c["engine"] + c["precision"]: c for c in candidates_from_rows(ROWS)}
+    assert set(candidates) == {"pytorch-cpufp32", "onnxruntime-cpufp32", "openvino-cpubf16", "openvino-cpuint8"}
+    assert candidates["pytorch-cpufp32"]["p95_ms"] == 150 and candidates["pytorch-cpufp32"]["fps"] == 9
+
+
+def test_the_fastest_passing_candidate_wins_and_the_reason_gives_values_and_limits():
+    selected = select(candidates=candidates_from_rows(ROWS),
+                      constraints={"max_p95_ms": 50, "max_map50_95_drop": 0.01, "min_fps": None}, objective="p95")
+    assert (selected["engine"], selected["precision"]) == ("openvino-cpu", "bf16")
+    assert selected["reason"].startswith("p95 31.4 ms ≤ 50 ms, mAP50-95 drop 0.001 ≤ 0.01; fastest (p95) of ")
+    assert "the only one passing" in selected["reason"]
+    int8 = next(c for c in selected["candidates"] if c["candidate"] == "openvino-cpu (int8)")
+    assert not int8["passed"]
+    assert [c["text"] for c in int8["checks"] if not c["passed"]] == ["mAP50-95 drop 0.050 > 0.01"]
+
+
+def test_the_objective_fps_ranks_by_throughput():
+    selected = select(candidates=candidates_from_rows(ROWS), constraints={}, objective="fps")
+    assert (selected["engine"], selected["precision"]) == ("openvino-cpu", "int8")
+    assert "highest throughput of 4 passing" in selected["reason"]
+
+
+def test_when_nothing_passes_nothing_is_selected_and_the_blocking_constraints_and_nearest_miss_are_named():
+    selected = select(candidates=candidates_from_rows(ROWS), constraints={"max_p95_ms": 1, "min_fps": 10_000},
+                      objective="p50")
+    assert selected["engine"] is None and not selected["passed"]
+    assert selected["blocking"]["onnxruntime-cpu (fp32)"] == ["p95 70.0 ms > 1 ms", "throughput 15.0 img/s < 10000 img/s"]
+    assert selected["nearest_miss"]["candidate"] == "openvino-cpu (int8)"
+    assert "nearest miss: openvino-cpu (int8)" in selected["reason"]
+
+
+def test_a_constraint_on_a_value_that_was_not_measured_blocks():
+    rows = [_row("onnxruntime-cpu", "fp32", 1, 67, 70, 75, 15)]
+    selected = select(candidates=candidates_from_rows(rows), constraints={"min_map50_95": 0.5}, objective="p95")
+    assert selected["engine"] is None
+    assert selected["blocking"]["onnxruntime-cpu (fp32)"] == ["mAP50-95 not measured (limit 0.5)"]
+
+
+def test_no_measured_engine_selects_nothing():
+    selected = select(candidates=[], constraints={"max_p95_ms": 50}, objective="p95")
+    assert selected["engine"] is None and selected["reason"] == "no engine was measured"
