@@ -1,0 +1,146 @@
+"""Writes for reports: queue one (a Report and its default-queue Job, in one transaction), and build its snapshot.
+
+The build runs in the worker (`reports.render`): it resolves the subject and baseline as the report's owner would
+see them, asks each kind's collector for its tables, metrics, plots and findings, adds the deltas, the
+environment and the simple view's words, validates the whole against reports/schema.py, and stores it.
+"""
+import functools
+import os
+import subprocess
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from config.hardware import host_info, library_versions
+from jobs.models import JobKind
+from jobs.runner import PermanentJobError
+from jobs.services import job_enqueue
+
+from .collectors import SubjectUnavailable, collector_for
+from .deltas import deltas_compute
+from .models import Report
+from .schema import SCHEMA_VERSION, snapshot_errors
+from .summary import summary_build
+
+TASK_NAME = "reports.render"  # routed to the default queue by CELERY_TASK_ROUTES["reports.*"]
+TIME_LIMIT_SECONDS = 300
+
+
+def report_create(*, owner, subject_kind: str, subject_id: int, baseline_kind: str = "",
+                  baseline_id: int | None = None, title: str = "", shared: bool = False) -> Report:
+    """Queue the rendering of a report; the caller has checked that `owner` may see the subject and baseline."""
+    params = {"subject": subject_kind, "id": subject_id,
+              "baseline": {"subject": baseline_kind, "id": baseline_id} if baseline_kind else None}
+    with transaction.atomic():
+        job = job_enqueue(kind=JobKind.REPORT, owner=owner, task_name=TASK_NAME, queue="default", params=params,
+                          soft_time_limit=TIME_LIMIT_SECONDS, time_limit=TIME_LIMIT_SECONDS + 30)
+        return Report.objects.create(owner=owner, job=job, subject_kind=subject_kind, subject_id=subject_id,
+                                     baseline_kind=baseline_kind or "", baseline_id=baseline_id, title=title,
+                                     shared=shared)
+
+
+def report_build(*, report: Report) -> dict:
+    """Collect everything about the subject (and baseline) now and store it as the report's snapshot."""
+    started = time.perf_counter()
+    collected = _collect(kind=report.subject_kind, object_id=report.subject_id, user=report.owner, what="subject")
+    baseline, notes = None, []
+    baseline_kind, baseline_id, chosen = report.baseline_kind, report.baseline_id, "requested"
+    if not baseline_kind:
+        collector = collector_for(report.subject_kind)
+        automatic = getattr(collector, "default_baseline", None)
+        picked = automatic(user=report.owner, obj=collected["_object"]) if automatic else None
+        if picked:
+            (baseline_kind, baseline_id), chosen = picked, "automatic"
+    if baseline_kind:
+        try:
+            other = _collect(kind=baseline_kind, object_id=baseline_id, user=report.owner, what="baseline")
+        except PermanentJobError as exc:
+            if chosen == "requested":
+                raise
+            notes.append(f"The automatic baseline could not be read ({exc}).")
+        else:
+            baseline = {"kind": baseline_kind, "id": baseline_id, "title": other["title"], "chosen": chosen,
+                        "subject": other["subject"], "metrics": other["metrics"]}
+    deltas = deltas_compute(subject_metrics=collected["metrics"], baseline_metrics=baseline["metrics"]) \
+        if baseline else []
+    if baseline and not any(d["within_noise"] is not None for d in deltas):
+        notes.append("Neither side measured its own spread (repeated timings), so no difference can be called "
+                     "noise: read small differences with care.")
+    snapshot = {
+        "schema_version": SCHEMA_VERSION,
+        "report": {"id": report.pk, "title": report.title or collected["title"], "owner": report.owner.username,
+                   "created_at": report.created_at.isoformat(), "generated_at": timezone.now().isoformat(),
+                   "job": report.job_id},
+        "subject": collected["subject"],
+        "subject_title": collected["title"],
+        "baseline": baseline,
+        "metadata": {"lineage": collected["lineage"], "people": collected["people"], "jobs": collected["jobs"],
+                     "environment": _environment(collected["measured_on"])},
+        "tables": collected["tables"],
+        "metrics": collected["metrics"],
+        "deltas": deltas,
+        "plots": collected["plots"],
+        "summary": summary_build(collected=collected, baseline=baseline, deltas=deltas, notes=notes),
+        "notes": notes,
+    }
+    errors = snapshot_errors(snapshot)
+    if errors:  # a collector bug: fail loudly rather than store a report the views cannot show
+        raise PermanentJobError(f"the report does not match its schema: {errors[0]}")
+    fields = {"snapshot": snapshot, "rendered_at": timezone.now(),
+              "render_seconds": round(time.perf_counter() - started, 3)}
+    if chosen == "automatic" and baseline:
+        fields.update(baseline_kind=baseline_kind, baseline_id=baseline_id)
+    Report.objects.filter(pk=report.pk).update(**fields)
+    return snapshot
+
+
+def report_delete(*, report: Report) -> None:
+    with transaction.atomic():
+        job = report.job
+        report.delete()
+        job.delete()
+
+
+def _collect(*, kind: str, object_id: int, user, what: str) -> dict:
+    try:
+        collector = collector_for(kind)
+        obj = collector.resolve(user=user, object_id=object_id)
+    except SubjectUnavailable as exc:
+        raise PermanentJobError(str(exc)) from exc
+    except Http404 as exc:
+        raise PermanentJobError(f"the {what} ({kind} {object_id}) no longer exists or is not visible to "
+                                f"{user.username}") from exc
+    collected = collector.collect(obj=obj)
+    collected["_object"] = obj
+    return collected
+
+
+def _environment(measured_on: dict) -> dict:
+    """Where the numbers were measured; the renderer's own facts only stand in, labelled, when they were not kept."""
+    renderer = {"host": host_info(), "libraries": _library_versions()}
+    measured = dict(measured_on)
+    if not measured.get("host"):
+        measured["host_source"] = "not recorded by the measuring job; see `renderer` for the report worker's host"
+    if not measured.get("libraries"):
+        measured["libraries"] = None
+    return {"platform_version": platform_version(), "measured_by": measured, "renderer": renderer}
+
+
+@functools.cache
+def _library_versions() -> dict:
+    return library_versions()  # imports torch, ultralytics...: once per worker process
+
+
+def platform_version() -> str:
+    """PLATFORM_VERSION if set (containers have no .git), else the checkout's commit, else "unknown"."""
+    if os.environ.get("PLATFORM_VERSION"):
+        return os.environ["PLATFORM_VERSION"]
+    try:
+        found = subprocess.run(["git", "rev-parse", "HEAD"], cwd=settings.BASE_DIR, capture_output=True, text=True,
+                               timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return found.stdout.strip() if found.returncode == 0 and found.stdout.strip() else "unknown"

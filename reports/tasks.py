@@ -1,0 +1,16 @@
+"""Thin Celery task for reports: `reports.render(job_id)` on the default queue (collecting needs no GPU slot)."""
+from config.celery import app
+from jobs.runner import job_task
+
+
+@job_task(app, "reports.render")
+def render(ctx):
+    from .models import Report
+    from .services import report_build
+
+    report = Report.objects.select_related("owner").get(job_id=ctx.job_id)
+    ctx.progress(0.1, "collecting")
+    snapshot = report_build(report=report)
+    report.refresh_from_db(fields=["render_seconds"])
+    return {"report_id": report.pk, "tables": len(snapshot["tables"]), "plots": len(snapshot["plots"]),
+            "render_seconds": report.render_seconds}
