@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "inference",
     "benchmarks",
     "reports",
+    "searches",
 ]
 
 MIDDLEWARE = [
@@ -235,9 +236,13 @@ CELERY_TASK_ROUTES = {
     "training.*": {"queue": "gpu"},
     "registry.convert*": {"queue": "gpu"},
     "reports.*": {"queue": "default"},  # collecting and drawing a report needs no GPU slot
+    "searches.measure_latency": {"queue": "gpu"},  # exports and times a trained individual
+    "searches.*": {"queue": "default"},  # the controller step and sweep never hold a GPU slot
 }
 CELERY_BEAT_SCHEDULE = {
     "reap-lost-jobs": {"task": "jobs.reap_lost_jobs", "schedule": REAPER_INTERVAL_SECONDS, "options": {"queue": "default"}},
+    "step-searches": {"task": "searches.sweep", "schedule": env_float("SEARCH_SWEEP_SECONDS", 15.0, minimum=0.5),
+                      "options": {"queue": "default"}},  # resumes searches whose events were lost (docs/searches.md)
 }
 
 FLOWER_BASIC_AUTH = env_str("FLOWER_BASIC_AUTH")
@@ -289,6 +294,10 @@ TRAINING_DEVICE = env_str("TRAINING_DEVICE", "")  # e.g. "cpu" or "0" for the wh
 # DataLoader worker processes per training run; unset = 0 on the CPU, a few on a GPU (training/devices.py)
 TRAINING_DATALOADER_WORKERS = env_int("TRAINING_DATALOADER_WORKERS", None, minimum=0)
 TRAINING_PRELOAD = env_bool("TRAINING_PRELOAD", True)  # a gpu worker imports the training stack once, at start
+
+# --- searches (searches/, docs/searches.md) ------------------------------------------------------------
+SEARCH_MAX_TRIALS = env_int("SEARCH_MAX_TRIALS", 200, minimum=1)  # population x generations of one search
+SEARCH_LATENCY_RESEND_SECONDS = env_float("SEARCH_LATENCY_RESEND_SECONDS", 600.0, minimum=1.0)  # lost measurement
 
 # --- reports (reports/links.py): how long a signed link to a report's HTML views opens it -----------------
 REPORT_LINK_MAX_AGE_SECONDS = env_int("REPORT_LINK_MAX_AGE_SECONDS", 24 * 3600, minimum=1)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("accounts.urls")),
     path("api/", include("jobs.urls")),
     path("api/", include("training.urls")),
+    path("api/", include("searches.urls")),
     path("api/", include("registry.dataset_urls")),
     path("api/", include("registry.model_urls")),
     path("api/", include("inference.urls")),

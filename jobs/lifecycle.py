@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Job, JobState, JobTransition
+from .models import TERMINAL_STATES, Job, JobState, JobTransition
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,22 @@ def transition(*, job_id: int, to_state: str, from_states: list[str] | None = No
                                          message=message[:2000])
     if moved:
         publish(job_id, {"state": to_state})
+        if to_state in TERMINAL_STATES:
+            _announce_finished(job_id, to_state)
     return bool(moved)
+
+
+def _announce_finished(job_id: int, state: str) -> None:
+    """Tell listeners (jobs/signals.py) that a job ended; their errors are logged, never raised into a transition."""
+    from .signals import job_finished
+
+    try:
+        kind = Job.objects.filter(pk=job_id).values_list("kind", flat=True).first() or ""
+        for receiver, outcome in job_finished.send_robust(sender=Job, job_id=job_id, state=state, kind=kind):
+            if isinstance(outcome, Exception):
+                log.error("job_finished receiver %r failed for job %s: %r", receiver, job_id, outcome)
+    except Exception:
+        log.exception("could not announce the end of job %s", job_id)
 
 
 def job_claim(*, job_id: int, worker: str, task_id: str) -> bool:
@@ -119,23 +134,6 @@ def jobs_reap_lost(*, now=None) -> list[int]:
             reaped.append(job_id)
             log.warning("reaped job %s: %s", job_id, message)
     return reaped
-
-
-def _revoke(task_id: str) -> None:
-    from config.redis import redis_available
-
-    if not task_id or not redis_available():  # Celery's broadcast would retry for minutes against a dead Redis
-        return
-    try:
-        from config.celery import app
-
-        app.control.revoke(task_id)
-    except Exception:  # best effort: the claim refuses a cancelled job anyway
-        log.info("could not revoke task %s", task_id, exc_info=True)
-
-
-def channel(job_id: int) -> str:
-    return f"vp:jobs:{job_id}"
 
 
 def job_fail_worker_lost(*, task_id: str, detail: str) -> int | None:
@@ -210,13 +208,30 @@ def _task_ids_in_redis(client, queues: set[str]) -> set[str]:
     return ids
 
 
+def _revoke(task_id: str) -> None:
+    from config.redis import redis_available
+
+    if not task_id or not redis_available():  # Celery's broadcast would retry for minutes against a dead Redis
+        return
+    try:
+        from config.celery import app
+
+        app.control.revoke(task_id)
+    except Exception:  # best effort: the claim refuses a cancelled job anyway
+        log.info("could not revoke task %s", task_id, exc_info=True)
+
+
+def channel(job_id: int) -> str:
+    return f"vp:jobs:{job_id}"
+
+
 def publish(job_id: int, payload: dict) -> None:
     from config.redis import redis_client, redis_mark_down, redis_recently_down
 
+    if redis_recently_down():
+        return
     try:
         redis_client().publish(channel(job_id), json.dumps(payload))
     except Exception:  # progress over Redis is best effort
-        log.debug("progress publish failed for job %s", job_id, exc_info=True)
-    if redis_recently_down():
-        return
         redis_mark_down()
+        log.debug("progress publish failed for job %s", job_id, exc_info=True)

@@ -21,6 +21,7 @@ from registry.storage import artifact_path
 from . import devices
 from .models import TrainingEpoch, TrainingRun
 from .registration import training_model_register
+from .signals import epoch_ended
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ class EpochReporter:
             TrainingEpoch.objects.update_or_create(run=self.run, epoch=epoch, defaults=values)
         except IntegrityError:  # a concurrent writer for the same (run, epoch) cannot happen; keep training if so
             log.warning("duplicate epoch row %s for run %s", epoch, self.run.pk)
+        epoch_ended.send_robust(sender=TrainingRun, run=self.run, epoch=epoch, values=values)  # training/signals.py
         self.epochs_done = epoch
         self.final_metrics = {k: values[k] for k in ("precision", "recall", "map50", "map50_95")}
         self.ctx.partial_result = {"run": self.run.pk, "epochs_completed": epoch, "metrics": self.final_metrics,

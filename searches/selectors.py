@@ -1,0 +1,40 @@
+"""Reads for searches: the searches a user may see (owner and admins), their individuals, the best so far."""
+from django.db.models import Q
+from django.http import Http404
+
+from accounts.visibility import visible_to
+from jobs.models import JobState
+
+from .models import INDIVIDUAL_ACTIVE_STATES, Individual, IndividualState, Search
+
+
+def search_list(*, user):
+    searches = Search.objects.select_related("owner", "job", "dataset", "model", "best", "best_model")
+    return visible_to(searches, user)
+
+
+def search_get(*, user, search_id: int) -> Search:
+    """The search if `user` may see it; 404 otherwise (another engineer's ids are not confirmed)."""
+    search = search_list(user=user).filter(pk=search_id).first()
+    if search is None:
+        raise Http404("No search with this id is visible to you.")
+    return search
+
+
+def search_individuals(*, search: Search):
+    return search.individuals.select_related("training_run__job").order_by("number")
+
+
+def search_best_so_far(*, search: Search) -> Individual | None:
+    """The finished best: the search's chosen best once it has ended, else the highest fitness evaluated so far."""
+    if search.best_id:
+        return search.best
+    return (search.individuals.filter(state=IndividualState.SUCCEEDED, elite=False, fitness__isnull=False)
+            .order_by("-fitness", "number").first())
+
+
+def searches_needing_a_step():
+    """Job ids of the searches a sweep should step: not over, or over with individuals still active."""
+    return (Search.objects.filter(Q(job__state__in=[JobState.QUEUED, JobState.RUNNING])
+                                  | Q(individuals__state__in=INDIVIDUAL_ACTIVE_STATES))
+            .values_list("job_id", flat=True).distinct())
