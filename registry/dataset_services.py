@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
+from accounts.quotas import upload_quota_check
 from accounts.visibility import check_can_modify
 from config.deletion import delete_or_conflict
 from config.exceptions import Conflict
@@ -55,6 +56,7 @@ def dataset_ingest(*, owner, name: str, archive_path: Path, shared: bool = False
     existing = Dataset.objects.filter(owner=owner, sha256=sha256).first()
     if existing is not None:
         return IngestResult(existing, created=False)
+    upload_quota_check(user=owner, incoming_bytes=archive_path.stat().st_size)  # 429 before any work
 
     problems = Problems(limit=settings.DATASET_REPORT_MAX_PROBLEMS)
     settings.SCRATCH_ROOT.mkdir(parents=True, exist_ok=True)

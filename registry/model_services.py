@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
+from accounts.quotas import upload_quota_check
 from accounts.visibility import check_can_modify
 from config.deletion import delete_or_conflict
 
@@ -82,6 +83,7 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
         existing = ModelVersion.objects.filter(owner=owner, name=name, sha256=sha256).order_by("version").first()
         if existing is not None:
             return existing, False
+        upload_quota_check(user=owner, incoming_bytes=size)  # 429 before the inspection
         if format == ModelFormat.PYTORCH:
             try:
                 described = pt_inspect_in_subprocess(path=target)
