@@ -80,3 +80,54 @@ def report_for(owner, *, subject_kind, subject_id, baseline_kind="", baseline_id
         report_build(report=report)
         report.refresh_from_db()
     return report
+
+
+ENGINES = [("pytorch-cpu", "fp32", 57.0), ("onnxruntime-cpu", "fp32", 30.0), ("onnxruntime-cpu", "int8", 18.0),
+           ("openvino-cpu", "fp32", 24.0), ("openvino-cpu", "bf16", 21.0), ("openvino-cpu", "int8", 12.0),
+           ("torchscript-cpu", "fp32", 45.0), ("tensorrt", "fp16", None)]  # None: unavailable on this worker
+
+
+def benchmark_for(owner, *, model=None, engines=ENGINES, batch_sizes=(1, 4), iterations=200, constraints=None,
+                  state=JobState.SUCCEEDED, error=""):
+    """A finished benchmark with synthetic timings around each engine's p50 (seeded), and its selection."""
+    import numpy as np
+
+    from benchmarks.models import BenchmarkResult, BenchmarkRun, timings_pack
+    from benchmarks.selection import candidates_from_rows, select
+
+    model = model or model_for(owner, name=f"bench-{uuid.uuid4().hex[:6]}")
+    job = job_for(owner, kind=JobKind.BENCHMARK, state=state, error=error)
+    constraints = constraints if constraints is not None else {"max_p95_ms": 50.0}
+    run = BenchmarkRun.objects.create(owner=owner, job=job, model=model, params={
+        "engines": "auto", "imgsz": 64, "batch_sizes": list(batch_sizes), "iterations": iterations,
+        "constraints": constraints, "objective": "p95"},
+        results={"host": {"host": "bench-host", "cpu_model": "Test CPU", "cpu_count": 2, "memory_total_mb": 8000,
+                          "cuda": {"devices": [], "driver": None, "error": "none"}},
+                 "libraries": {"torch": "2.14.1", "onnxruntime": "1.31.1", "openvino": "2026.4.1"},
+                 "worker": "gpu-bench@test"})
+    rng = np.random.default_rng(0)
+    rows = []
+    for engine, precision, p50 in engines:
+        for batch in batch_sizes:
+            if p50 is None:
+                BenchmarkResult.objects.create(run=run, engine=engine, precision=precision, batch_size=batch,
+                                               status="unavailable", reason="TensorRT is not installed on this worker")
+                continue
+            timings = rng.normal(p50 * batch * 0.8, p50 * batch * 0.05, iterations).clip(0.1)
+            values = [float(v) for v in np.percentile(timings, [50, 90, 95, 99])]
+            accuracy = 0.663 if precision != "int8" else 0.641
+            row = BenchmarkResult.objects.create(
+                run=run, engine=engine, precision=precision, batch_size=batch, status="measured", iterations=iterations,
+                mean_ms=float(timings.mean()), std_ms=float(timings.std()), min_ms=float(timings.min()), p50_ms=values[0], p90_ms=values[1],
+                p95_ms=values[2], p99_ms=values[3], max_ms=float(timings.max()), mean_ms_per_image=float(timings.mean()) / batch,
+                p50_ms_per_image=values[0] / batch, p95_ms_per_image=values[2] / batch,
+                p99_ms_per_image=values[3] / batch, fps=1000 * batch * iterations / float(timings.sum()),
+                peak_rss_mb=300.0, cpu_util=180.0, map50=accuracy + 0.2, map50_95=accuracy,
+                map_drop=round(0.663 - accuracy, 5), timings=timings_pack(timings), details={"device": "cpu"})
+            rows.append({"engine": engine, "precision": precision, "batch_size": batch, "status": "measured",
+                         "p50_ms": row.p50_ms, "p95_ms": row.p95_ms, "p99_ms": row.p99_ms, "fps": row.fps,
+                         "map50_95": row.map50_95, "map_drop": row.map_drop, "peak_rss_mb": 300.0, "device": "cpu",
+                         "source_model": None})
+    run.selected = select(candidates=candidates_from_rows(rows), constraints=constraints, objective="p95")
+    run.save(update_fields=["selected"])
+    return run
