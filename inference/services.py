@@ -1,13 +1,19 @@
-"""Predictions from the web process: check, queue on Redis for the pool, wait for the reply until the deadline."""
+"""Predictions from the web process: queue on Redis for the pool, wait for the reply until the deadline, and count
+every answer (status and latency) in the web-side metrics."""
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from rest_framework import exceptions, status
 
 from config.exceptions import ServiceUnavailable
 
 from . import channel
+from .metrics import LATENCY, REQUESTS
 from .selectors import inference_target
 
 
@@ -59,3 +65,36 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
     if reply.get("note"):
         body["note"] = reply["note"]
     return body
+
+
+def status_of(exc: BaseException) -> int:
+    """The HTTP status the API answers for `exc` (DRF's mapping), for the metrics' `status` label."""
+    if isinstance(exc, exceptions.APIException):
+        return exc.status_code
+    if isinstance(exc, Http404):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    return 500
+
+
+@dataclass
+class Outcome:
+    engine: str = ""
+
+
+@contextmanager
+def prediction_recorded(*, model_id: int):
+    """Count one prediction request by model, engine and status, and observe its latency when it succeeded. The
+    block sets `outcome.engine` once it knows which engine answered."""
+    started = time.perf_counter()
+    outcome, code = Outcome(), 200
+    try:
+        yield outcome
+    except BaseException as exc:
+        code = status_of(exc)
+        raise
+    finally:
+        REQUESTS.labels(str(model_id), outcome.engine, str(code)).inc()
+        if code == 200:
+            LATENCY.labels(str(model_id), outcome.engine).observe(time.perf_counter() - started)
