@@ -3,7 +3,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,8 +10,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from config.pagination import paginated_response
 
-from . import services
-from .models import User
+from . import selectors, services
 from .permissions import IsPlatformAdmin
 from .serializers import (
     LogoutSerializer, PasswordChangeSerializer, UserCreateSerializer, UserSerializer, UserUpdateSerializer,
@@ -63,10 +61,7 @@ class UserListCreateApi(APIView):
 
     @extend_schema(responses=UserSerializer(many=True))
     def get(self, request):
-        users = User.objects.order_by("id")
-        role = request.query_params.get("role")
-        if role:
-            users = users.filter(role=role)
+        users = selectors.user_list(role=request.query_params.get("role"))
         return paginated_response(request=request, view=self, queryset=users, serializer_class=UserSerializer)
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
@@ -85,11 +80,11 @@ class UserDetailApi(APIView):
 
     @extend_schema(responses=UserSerializer)
     def get(self, request, user_id: int):
-        return Response(UserSerializer(get_object_or_404(User, pk=user_id)).data)
+        return Response(UserSerializer(selectors.user_get(user_id=user_id)).data)
 
     @extend_schema(request=UserUpdateSerializer, responses=UserSerializer)
     def patch(self, request, user_id: int):
-        user = get_object_or_404(User, pk=user_id)
+        user = selectors.user_get(user_id=user_id)
         serializer = UserUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         if user == request.user and serializer.validated_data.get("role", user.role) != user.role:
@@ -102,7 +97,7 @@ class UserDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, user_id: int):
-        user = get_object_or_404(User, pk=user_id)
+        user = selectors.user_get(user_id=user_id)
         if user == request.user:
             raise ValidationError({"user": ["Admins cannot deactivate themselves."]})
         services.user_update(user=user, is_active=False)
