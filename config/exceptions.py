@@ -1,12 +1,24 @@
 """API error shape: every 4xx/5xx answer carries a `detail` message, and field errors stay keyed by field."""
+import logging
+import uuid
+
+import kombu.exceptions
+import redis.exceptions
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import JsonResponse
+from django.http import JsonResponse, UnreadablePostError
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
+
+log = logging.getLogger(__name__)
+
+# A dependency that is down or too slow: a JSON 503 within the client timeouts (config/redis.py), never a
+# 500 and never a hang.
+UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+               kombu.exceptions.OperationalError)
 
 
 class Conflict(exceptions.APIException):
@@ -44,9 +56,15 @@ def api_exception_handler(exc, context):
         exc = Conflict("This object is used by " + ", ".join(describe(o) for o in dependents_of(exc)[:10]) + ".")
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, UnreadablePostError):  # the client stopped sending, or config/slow_clients.py cut it
+        exc = exceptions.ParseError(f"The request body could not be read: {exc}")
+    if isinstance(exc, UNAVAILABLE):
+        log.warning("a dependency is unavailable: %s: %s", exc.__class__.__name__, exc)
+        exc = ServiceUnavailable(f"A service this request needs is unavailable (Redis: {exc.__class__.__name__}); "
+                                 "retry shortly.")
     response = exception_handler(exc, context)
     if response is None:
-        return None
+        return server_error_response(exc, context)
     if isinstance(exc, InUse):
         response.data = {"detail": response.data["detail"], "dependents": exc.dependents}
     if isinstance(response.data, dict) and "detail" not in response.data:
@@ -54,6 +72,21 @@ def api_exception_handler(exc, context):
     elif isinstance(response.data, list):
         response.data = {"detail": "; ".join(str(item) for item in response.data), "errors": response.data}
     return response
+
+
+def server_error_response(exc, context):
+    """An unexpected exception in an API view: JSON 500 with an error id to quote, the traceback in the log only
+    (whatever DEBUG says: a debug page under /api/ would hand the traceback to any client)."""
+    from rest_framework.response import Response
+    from rest_framework.views import set_rollback
+
+    set_rollback()  # as DRF does for its own errors: an atomic request keeps none of the failed work
+    error_id = uuid.uuid4().hex[:12]
+    request = context.get("request")
+    log.error("error %s in %s %s", error_id, getattr(request, "method", "?"), getattr(request, "path", "?"),
+              exc_info=(type(exc), exc, exc.__traceback__))
+    return Response({"detail": f"Internal server error (error id {error_id}); it has been logged.",
+                     "error_id": error_id}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
 
 def _summary(errors: dict) -> str:

@@ -11,7 +11,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PLATFORM_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)  # on only when asked for: a debug page shows tracebacks and settings to anyone
 
 
 MIN_SECRET_KEY_LENGTH = 32  # it is also the HS256 key of every JWT: RFC 7518 wants at least 256 bits
@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",
+    "config.security.ApiErrorMiddleware",  # JSON 500 under /api/, never a debug page (docs/reliability.md)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,6 +118,12 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
+# config/redis.py: every Redis call of the web process gives up within these (then a JSON 503).
+REDIS_CONNECT_TIMEOUT_SECONDS = env_float("REDIS_CONNECT_TIMEOUT_SECONDS", 0.5, minimum=0.05)
+REDIS_READ_TIMEOUT_SECONDS = env_float("REDIS_READ_TIMEOUT_SECONDS", 1.0, minimum=0.05)
+REDIS_BLOCKING_READ_TIMEOUT_SECONDS = env_float("REDIS_BLOCKING_READ_TIMEOUT_SECONDS", 130.0, minimum=1.0)
+CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                                "socket_timeout": REDIS_READ_TIMEOUT_SECONDS}
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -149,6 +157,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to disk
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_MB", 32, minimum=1) * 1024 * 1024
 MAX_DATASET_UPLOAD_MB = env_int("MAX_DATASET_UPLOAD_MB", 2048, minimum=1)
 MAX_MODEL_UPLOAD_MB = env_int("MAX_MODEL_UPLOAD_MB", 1024, minimum=1)
+# Slow request bodies (config/slow_clients.py, docs/reliability.md): a body is cut when no byte came for
+# WEB_BODY_READ_TIMEOUT_SECONDS, or when it averages under WEB_BODY_MIN_RATE_KB after WEB_BODY_GRACE_SECONDS; one
+# address holds at most WEB_SLOW_BODIES_PER_CLIENT bodies still arriving after WEB_SLOW_BODY_SECONDS (per process).
+WEB_BODY_READ_TIMEOUT_SECONDS = env_float("WEB_BODY_READ_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+WEB_BODY_MIN_RATE_KB = env_float("WEB_BODY_MIN_RATE_KB", 16.0, minimum=0.0)
+WEB_BODY_GRACE_SECONDS = env_float("WEB_BODY_GRACE_SECONDS", 5.0, minimum=0.0)
+WEB_SLOW_BODY_SECONDS = env_float("WEB_SLOW_BODY_SECONDS", 2.0, minimum=0.1)
+WEB_SLOW_BODIES_PER_CLIENT = env_int("WEB_SLOW_BODIES_PER_CLIENT", 4, minimum=1)
 
 # --- REST framework, JWT, schema ---------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -208,6 +224,8 @@ SPECTACULAR_SETTINGS = {
 JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 10.0, minimum=0.1)
 JOB_STALE_AFTER_SECONDS = env_float("JOB_STALE_AFTER_SECONDS", 60.0, minimum=1.0)
 REAPER_INTERVAL_SECONDS = env_float("REAPER_INTERVAL_SECONDS", 30.0, minimum=0.5)
+# A QUEUED job whose Celery message has been missing from Redis this long is failed (jobs_reap_lost_messages).
+JOB_LOST_MESSAGE_SECONDS = env_float("JOB_LOST_MESSAGE_SECONDS", 60.0, minimum=0.0)
 HEALTH_WORKERS_CACHE_SECONDS = env_float("HEALTH_WORKERS_CACHE_SECONDS", 5.0, minimum=0.0)  # health's worker counts
 
 CELERY_BROKER_URL = REDIS_URL
@@ -301,3 +319,22 @@ SEARCH_LATENCY_RESEND_SECONDS = env_float("SEARCH_LATENCY_RESEND_SECONDS", 600.0
 
 # --- reports (reports/links.py): how long a signed link to a report's HTML views opens it -----------------
 REPORT_LINK_MAX_AGE_SECONDS = env_int("REPORT_LINK_MAX_AGE_SECONDS", 24 * 3600, minimum=1)
+
+# --- production security (docs/reliability.md: `manage.py check --deploy` is clean with these set) ------------
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^api/health/", r"^metrics$"]  # probes speak plain HTTP inside the network
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
+if env_bool("SECURE_PROXY_SSL_HEADER", False):  # behind a TLS-terminating proxy that sets X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CONTENT_SECURITY_POLICY = env_str(  # on HTML pages (admin, API docs, reports): config/security.py
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+
+from .env_names import warn_unknown_settings  # noqa: E402
+
+UNKNOWN_SETTING_NAMES = warn_unknown_settings(BASE_DIR)  # a misspelt setting is reported at start, not ignored

@@ -3,5 +3,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from config.slow_clients import SlowBodyGuard
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+application = SlowBodyGuard(get_wsgi_application())  # bounds slow request bodies

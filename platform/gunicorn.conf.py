@@ -3,10 +3,10 @@ import os
 import shutil
 from pathlib import Path
 
-bind = f"{os.environ.get('WEB_BIND', '0.0.0.0')}:{os.environ.get('PLATFORM_WEB_PORT', '8000')}"
+bind = f"{os.environ.get('WEB_BIND', '127.0.0.1')}:{os.environ.get('PLATFORM_WEB_PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "8"))
+threads = int(os.environ.get("WEB_THREADS", "64"))  # a thread reading a slow body must not starve the rest
 timeout = int(os.environ.get("WEB_TIMEOUT", "300"))
 graceful_timeout = 10
 accesslog = "-"
