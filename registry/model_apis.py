@@ -1,6 +1,5 @@
 """Thin DRF views for model versions: list/upload/preset, detail, download, delete, convert; a conversion's detail
 and delete."""
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -20,25 +19,7 @@ from .model_serializers import (ConversionRequestSerializer, ConversionSerialize
                                 ModelPresetSerializer, ModelUploadSerializer, ModelVersionDetailSerializer,
                                 ModelVersionSerializer)
 from .model_services import SUFFIXES
-from .model_uploads import CappedUploadHandler, UploadTooLarge
-
-
-def _cap_uploads(request) -> CappedUploadHandler | None:
-    """Refuse an oversized body before reading it, and stream what is read to disk with a cap."""
-    limit_mb = settings.MAX_MODEL_UPLOAD_MB
-    max_bytes = limit_mb * 1024 * 1024
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > max_bytes + 1024 * 1024:  # room for the multipart envelope and the other fields
-        raise UploadTooLarge(limit_mb)
-    handler = CappedUploadHandler(request._request, max_bytes=max_bytes)
-    try:
-        request._request.upload_handlers = [handler]
-    except AttributeError:  # the body was already parsed (e.g. by a CSRF check): the size is checked on copy
-        return None
-    return handler
+from .uploads import MODEL_CAP, uploads_capped
 
 
 class FormatIsAFilter(DefaultContentNegotiation):
@@ -63,11 +44,13 @@ class ModelCollectionApi(APIView):
 
     @extend_schema(request=ModelUploadSerializer, responses={201: ModelVersionDetailSerializer,
                                                              200: ModelVersionDetailSerializer})
+    def initialize_request(self, request, *args, **kwargs):
+        if request.method == "POST":  # must precede any read of the body
+            uploads_capped(request, cap=MODEL_CAP)
+        return super().initialize_request(request, *args, **kwargs)
+
     def post(self, request):
-        handler = _cap_uploads(request) if request.content_type.startswith("multipart/") else None
         data = request.data
-        if handler is not None and handler.exceeded:
-            raise UploadTooLarge(settings.MAX_MODEL_UPLOAD_MB)
         if "preset" in data and "file" not in data:
             serializer = ModelPresetSerializer(data=data)
             serializer.is_valid(raise_exception=True)

@@ -7,7 +7,6 @@ import logging
 import tempfile
 from pathlib import Path
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
@@ -18,10 +17,10 @@ from config.deletion import delete_or_conflict
 from . import model_selectors
 from .inspection.onnx_inspect import OnnxInspectionError, onnx_describe
 from .inspection.sandbox import PtInspectionError, pt_inspect_in_subprocess
-from .model_uploads import scratch_cleanup, upload_save
 from .models import ModelFormat, ModelSource, ModelVersion
 from .presets import UnknownPreset, preset_build
 from .storage import artifact_delete, artifact_store_file, sha256_of
+from .uploads import MODEL_CAP, scratch_cleanup, upload_save
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +61,6 @@ def _split(described: dict) -> tuple[dict, dict]:
     return columns, extra
 
 
-def _max_bytes() -> int:
-    return settings.MAX_MODEL_UPLOAD_MB * 1024 * 1024
-
-
 def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[ModelVersion, bool]:
     """Register an uploaded `.pt` or `.onnx`; returns (version, created). Same owner + name + bytes → existing."""
     suffix = Path(uploaded.name or "").suffix.lower()
@@ -76,8 +71,7 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
     scratch = Path(tempfile.mkdtemp(prefix="model-upload-"))
     try:
         target = scratch / f"upload{SUFFIXES[format]}"
-        sha256, size = upload_save(uploaded=uploaded, target=target, max_bytes=_max_bytes(),
-                                   limit_mb=settings.MAX_MODEL_UPLOAD_MB)
+        sha256, size = upload_save(uploaded=uploaded, target=target, cap=MODEL_CAP)
         if size == 0:
             raise ValidationError({"file": ["the file is empty"]})
         existing = ModelVersion.objects.filter(owner=owner, name=name, sha256=sha256).order_by("version").first()
