@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from .plots import RC, figure_for
 
 ROWS_PER_PAGE = 32
-COLUMNS_PER_PAGE = 9
+COLUMNS_PER_PAGE = 10
 A4_LANDSCAPE = (11.69, 8.27)
 ZIP_DATE = (2000, 1, 1, 0, 0, 0)  # fixed member dates: the same snapshot gives the same bytes
 
