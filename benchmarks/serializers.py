@@ -43,7 +43,7 @@ class EnginesField(serializers.Field):
             self.fail("invalid")
         unknown = [name for name in data if name not in VARIANTS]
         if unknown:
-            raise serializers.ValidationError(f"unknown engine {', '.join(map(repr, unknown))}; known: "
+            raise serializers.ValidationError(f"unknown engine {', '.join(unknown)}; known: "
                                               f"{', '.join(VARIANTS)}, or \"auto\"")
         if len(set(data)) != len(data):
             raise serializers.ValidationError("an engine is listed twice")

@@ -1,0 +1,66 @@
+"""POST /api/benchmarks/: bad parameters are 400s naming the field; viewers 403; others' models 404 (no worker)."""
+import pytest
+
+URL = "/api/benchmarks/"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("body, field, words", [
+    ({"engines": ["onnxruntime-cpu", "warp-drive"]}, "engines", "unknown engine warp-drive"),
+    ({"engines": []}, "engines", "auto"),
+    ({"batch_sizes": [0]}, "batch_sizes", "greater than or equal to 1"),
+    ({"batch_sizes": [1, 1]}, "batch_sizes", "twice"),
+    ({"imgsz": 100}, "imgsz", "multiple of 32"),
+    ({"iterations": 0}, "iterations", "greater than or equal to 1"),
+    ({"objective": "vibes"}, "objective", "not a valid choice"),
+    ({"constraints": {"max_p95_ms": -1}}, "constraints", "greater than or equal to"),
+    ({"constraints": {"max_latency": 5}}, "constraints", "unknown field"),
+    ({"colour": "blue"}, "colour", "unknown field"),
+])
+def test_bad_parameters_are_a_400_naming_the_field(alice, api, tiny_model, body, field, words):
+    response = api(alice).post(URL, {"model": tiny_model.pk, **body}, format="json")
+    assert response.status_code == 400, response.content
+    errors = response.json()["errors"]
+    assert field in errors, errors
+    assert words in str(errors[field])
+
+
+def test_an_accuracy_constraint_without_a_dataset_is_a_400(alice, api, tiny_model):
+    response = api(alice).post(URL, {"model": tiny_model.pk, "constraints": {"min_map50_95": 0.5}}, format="json")
+    assert response.status_code == 400
+    assert "needs a `dataset`" in str(response.json()["errors"]["constraints"]["min_map50_95"])
+
+
+def test_a_viewer_may_not_start_a_benchmark(bob, api, tiny_model):
+    response = api(bob).post(URL, {"model": tiny_model.pk}, format="json")
+    assert response.status_code == 403
+
+
+def test_another_engineers_model_is_a_404(carol, api, tiny_model):
+    response = api(carol).post(URL, {"model": tiny_model.pk}, format="json")
+    assert response.status_code == 404
+
+
+def test_another_engineers_benchmark_is_a_404(carol, alice, api, tiny_model):
+    from benchmarks.models import BenchmarkRun
+    from jobs.models import Job
+
+    job = Job.objects.create(kind="benchmark", owner=alice, queue="gpu")
+    run = BenchmarkRun.objects.create(owner=alice, job=job, model=tiny_model, params={})
+    assert api(carol).get(f"{URL}{run.pk}/").status_code == 404
+    assert api(carol).get(f"{URL}{run.pk}/latency.png").status_code == 404
+    assert api(alice).get(f"{URL}{run.pk}/latency.png")["Content-Type"] == "image/png"
+
+
+def test_the_serving_engine_is_set_and_cleared_by_hand_only_for_a_format_it_loads(alice, bob, api, tiny_model):
+    url = f"/api/models/{tiny_model.pk}/serving/"
+    refused = api(alice).post(url, {"engine": "openvino-cpu"}, format="json")
+    assert refused.status_code == 400 and "has no such conversion" in str(refused.json()["errors"]["engine"])
+    assert api(alice).post(url, {"engine": "nope"}, format="json").status_code == 400
+    assert api(bob).post(url, {"engine": "pytorch-cpu"}, format="json").status_code == 403
+    response = api(alice).post(url, {"engine": "pytorch-cpu"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["serving"] == {"engine": "pytorch-cpu", "version": tiny_model.pk, "benchmark": None}
+    cleared = api(alice).post(url, {"engine": ""}, format="json").json()
+    assert cleared["serving"] == {"engine": None, "version": None, "benchmark": None}
