@@ -131,3 +131,33 @@ def benchmark_for(owner, *, model=None, engines=ENGINES, batch_sizes=(1, 4), ite
     run.selected = select(candidates=candidates_from_rows(rows), constraints=constraints, objective="p95")
     run.save(update_fields=["selected"])
     return run
+
+
+def search_for(owner, *, objectives=("fitness", "latency"), state=JobState.SUCCEEDED):
+    """A two-generation search of 3 individuals each (one pruned, one failed, one elite) and its Pareto front."""
+    from searches.models import Individual, Search
+
+    dataset = dataset_for(owner)
+    job = job_for(owner, kind=JobKind.SEARCH, state=state, worker="default-abc@test")
+    search = Search.objects.create(owner=owner, job=job, dataset=dataset, preset="yolov8n", generation=2,
+                                   params={"population": 3, "generations": 2, "objectives": list(objectives),
+                                           "epochs": 2, "imgsz": 64})
+    plan = [  # generation, fitness, latency, state, extra
+        (1, 0.20, 30.0, "succeeded", {}), (1, 0.35, 42.0, "succeeded", {}), (1, None, None, "failed",
+                                                                             {"error": "CUDA out of memory"}),
+        (2, 0.35, 42.0, "succeeded", {"elite": True}), (2, 0.41, 38.0, "succeeded", {}),
+        (2, 0.10, None, "pruned", {"pruned": True, "pruned_at_epoch": 1}),
+    ]
+    made = []
+    for number, (generation, fitness, latency, status, extra) in enumerate(plan):
+        run = training_run_for(owner, dataset=dataset, scale=1.0) if status == "succeeded" and not extra else None
+        made.append(Individual.objects.create(search=search, generation=generation, number=number, trial_id=number + 1,
+                                              hyperparameters={"lr0": 0.01 * (number + 1), "mosaic": 0.5},
+                                              training_run=run, state=status, fitness=fitness, latency_ms=latency,
+                                              **extra))
+    best = made[4]
+    search.best = best
+    search.best_model = best.training_run.result_model
+    search.pareto = [made[0].pk, best.pk]
+    search.save()
+    return search
