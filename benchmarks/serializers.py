@@ -1,5 +1,6 @@
 """Benchmark request and response shapes. The request schema is explicit: known engines, bounds, defaults, and
 constraints that make sense (no accuracy constraint without a dataset to measure accuracy on)."""
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import BenchmarkResult, BenchmarkRun
@@ -31,6 +32,9 @@ class ConstraintsSerializer(_Strict):
     max_memory_mb = serializers.FloatField(min_value=1.0, required=False, allow_null=True, default=None)
 
 
+@extend_schema_field({"oneOf": [{"type": "string", "enum": ["auto"]},
+                                 {"type": "array", "items": {"type": "string", "enum": list(VARIANTS)}, "minItems": 1,
+                                  "uniqueItems": True}]})
 class EnginesField(serializers.Field):
     """"auto" or a non-empty list of known engine variants without repeats."""
 

@@ -49,6 +49,10 @@ class ModelCollectionApi(APIView):
             uploads_capped(request, cap=MODEL_CAP)
         return super().initialize_request(request, *args, **kwargs)
 
+    # A file upload is multipart; a preset is JSON (or a form without a file).
+    @extend_schema(request={"multipart/form-data": ModelUploadSerializer, "application/json": ModelPresetSerializer,
+                            "application/x-www-form-urlencoded": ModelPresetSerializer},
+                   responses={201: ModelVersionDetailSerializer, 200: ModelVersionDetailSerializer})
     def post(self, request):
         data = request.data
         if "preset" in data and "file" not in data:

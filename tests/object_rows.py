@@ -1,7 +1,7 @@
 """Rows made directly in the database for access and input tests: no uploads, no workers, no real jobs.
 
-Each maker returns a saved row owned by `owner`; the files they point at need not exist (the tests that use them
-read metadata and check permissions, never the bytes).
+Each maker returns a saved row owned by `owner`. Datasets and models get a few placeholder bytes in storage, so a
+download answers 200 (the tests check permissions, never the content).
 """
 import itertools
 import uuid
@@ -9,12 +9,21 @@ import uuid
 _counter = itertools.count(1)
 
 
+def _placeholder(name: str) -> str:
+    from registry.storage import artifact_path
+
+    path = artifact_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"placeholder")
+    return name
+
+
 def dataset_row(owner, *, shared: bool = False, size_bytes: int = 1000):
     from registry.models import Dataset
 
     n = next(_counter)
     return Dataset.objects.create(name=f"ds{n}", version=1, owner=owner, shared=shared, sha256=uuid.uuid4().hex,
-                                  archive=f"dataset-archives/none-{n}.zip", root=f"datasets/none-{n}",
+                                  archive=_placeholder(f"dataset-archives/test-{uuid.uuid4().hex}.zip"), root=f"datasets/test-{n}",
                                   size_bytes=size_bytes, class_names=["a"], num_images=1, num_instances=1)
 
 
@@ -23,7 +32,7 @@ def model_row(owner, *, shared: bool = False, file_size: int = 1000, format: str
 
     n = next(_counter)
     return ModelVersion.objects.create(name=f"m{n}", version=1, owner=owner, shared=shared, format=format,
-                                       source="upload", class_names=["a"], input_size=64, file=f"models/none-{n}.pt",
+                                       source="upload", class_names=["a"], input_size=64, file=_placeholder(f"models/test-{uuid.uuid4().hex}.pt"),
                                        file_size=file_size, sha256=uuid.uuid4().hex)
 
 
