@@ -42,8 +42,6 @@ class ModelCollectionApi(APIView):
         return paginated_response(request=request, view=self, queryset=models,
                                   serializer_class=ModelVersionSerializer)
 
-    @extend_schema(request=ModelUploadSerializer, responses={201: ModelVersionDetailSerializer,
-                                                             200: ModelVersionDetailSerializer})
     def initialize_request(self, request, *args, **kwargs):
         if request.method == "POST":  # must precede any read of the body
             uploads_capped(request, cap=MODEL_CAP)
