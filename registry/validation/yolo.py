@@ -1,4 +1,5 @@
-"""YOLO detection dataset validation: a data.yaml rebuilt from an allowlist, decodable images, well-formed labels.
+"""YOLO detection dataset validation: a data.yaml rebuilt from an allowlist (yolo_yaml.py), decodable images,
+well-formed labels.
 
 Runs on an already safely-extracted tree. Nothing in the dataset is executed or fetched: a `download` key (which
 ultralytics would run as a URL or a Python script) is refused, and every path must stay inside the archive.
@@ -10,22 +11,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from PIL import Image, UnidentifiedImageError
 
 from config.filekind import not_an_image
 
 from .problems import Problems
+from .yolo_yaml import (YAML_NAMES, check_names, check_split_paths, find_dataset_root, load_yaml, relative,
+                        relative_text)
 
-ALLOWED_KEYS = ("path", "train", "val", "test", "names", "nc")
-REQUIRED_SPLITS = ("train", "val")
 IMAGE_SUFFIXES = (".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")
 DECODED_FORMATS = {"BMP", "JPEG", "MPO", "PNG", "TIFF", "WEBP"}
-YAML_NAMES = ("data.yaml", "data.yml")
-MAX_YAML_BYTES = 64 * 1024
-MAX_CLASSES = 10_000
-_INT = re.compile(r"^\d+$")
 IMAGE_THREADS = min(4, os.cpu_count() or 1)
+_INT = re.compile(r"^\d+$")
 
 
 @dataclass
@@ -53,19 +50,6 @@ class DatasetCheck:
         return self.problems.ok
 
 
-def find_dataset_root(extracted: Path) -> Path | None:
-    """The folder with data.yaml: the archive root, or its only top-level folder (`mydata/data.yaml`)."""
-    for candidate in (extracted, *_single_subfolder(extracted)):
-        if any((candidate / name).is_file() for name in YAML_NAMES):
-            return candidate
-    return None
-
-
-def _single_subfolder(path: Path) -> list[Path]:
-    entries = list(path.iterdir())
-    return entries if len(entries) == 1 and entries[0].is_dir() else []
-
-
 def validate_yolo_dataset(extracted: Path, *, problems: Problems, max_image_pixels: int) -> DatasetCheck:
     root = find_dataset_root(extracted)
     Image.MAX_IMAGE_PIXELS = max_image_pixels  # PIL's own guard, set once: the image threads only read it
@@ -73,14 +57,14 @@ def validate_yolo_dataset(extracted: Path, *, problems: Problems, max_image_pixe
         problems.error("data.yaml", "not found: put data.yaml at the archive root (or in its one top-level folder)")
         return DatasetCheck(None, {}, [], {}, problems)
     yaml_file = next(root / name for name in YAML_NAMES if (root / name).is_file())
-    raw = _load_yaml(yaml_file, problems)
+    raw = load_yaml(yaml_file, problems)
     if raw is None:
         return DatasetCheck(root, {}, [], {}, problems)
-    names = _check_names(raw, problems)
-    splits = _check_split_paths(root, raw, problems)
+    names = check_names(raw, problems)
+    splits = check_split_paths(root, raw, problems)
     if names is None or splits is None:
         return DatasetCheck(root, {}, names or [], {}, problems)
-    rebuilt = {key: _rel(root, dirs) for key, dirs in splits.items()}
+    rebuilt = {key: relative(root, dirs) for key, dirs in splits.items()}
     rebuilt.update(nc=len(names), names=list(names))
     stats, sizes = {}, []
     for split, dirs in splits.items():
@@ -88,112 +72,12 @@ def validate_yolo_dataset(extracted: Path, *, problems: Problems, max_image_pixe
         for images_dir in dirs:
             _check_split_files(root, split, images_dir, len(names), stats[split], sizes, problems, max_image_pixels)
         if stats[split].images == 0:
-            problems.error(_rel_text(root, dirs), f"the '{split}' split holds no images")
+            problems.error(relative_text(root, dirs), f"the '{split}' split holds no images")
         if stats[split].unlabelled:
-            problems.warning(_rel_text(root, dirs),
+            problems.warning(relative_text(root, dirs),
                              f"{stats[split].unlabelled} image(s) in '{split}' have no label file: "
                              "counted as backgrounds (no objects)")
     return DatasetCheck(root, rebuilt, list(names), _report(names, stats, sizes, rebuilt), problems)
-
-
-def _load_yaml(path: Path, problems: Problems) -> dict | None:
-    if path.stat().st_size > MAX_YAML_BYTES:
-        problems.error(path.name, f"larger than {MAX_YAML_BYTES // 1024} KB; a data.yaml is a few lines")
-        return None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.error(path.name, "not UTF-8 text")
-        return None
-    except yaml.YAMLError as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        problems.error(path.name, f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                       line + 1 if line is not None else None)
-        return None
-    if not isinstance(data, dict):
-        problems.error(path.name, "must be a mapping with train, val, names (and optionally nc, test, path)")
-        return None
-    for key in data:
-        if key == "download":
-            problems.error(path.name, "the 'download' key is refused: datasets are never downloaded or executed "
-                                      "here; upload the files themselves")
-        elif key not in ALLOWED_KEYS:
-            problems.error(path.name, f"the key {key!r} is not allowed (allowed: {', '.join(ALLOWED_KEYS)})")
-    return data if problems.ok else None
-
-
-def _check_names(data: dict, problems: Problems) -> list[str] | None:
-    names = data.get("names")
-    if isinstance(names, dict):
-        if not all(isinstance(k, int) and not isinstance(k, bool) for k in names):
-            problems.error("data.yaml", "names: a mapping must have integer class ids as keys")
-            return None
-        if sorted(names) != list(range(len(names))):
-            problems.error("data.yaml", "names: class ids must be 0, 1, ... n-1 without gaps")
-            return None
-        names = [names[i] for i in range(len(names))]
-    if not isinstance(names, list) or not names:
-        problems.error("data.yaml", "names: required, a list of class names or a {id: name} mapping")
-        return None
-    if len(names) > MAX_CLASSES or not all(isinstance(n, (str, int)) and str(n).strip() for n in names):
-        problems.error("data.yaml", f"names: every class name must be a non-empty string (at most {MAX_CLASSES})")
-        return None
-    names = [str(n).strip() for n in names]
-    nc = data.get("nc")
-    if nc is not None and (not isinstance(nc, int) or isinstance(nc, bool) or nc != len(names)):
-        problems.error("data.yaml", f"nc is {nc!r} but names lists {len(names)} classes")
-        return None
-    return names
-
-
-def _check_split_paths(root: Path, data: dict, problems: Problems) -> dict[str, list[Path]] | None:
-    base = _inside(root, root, data.get("path") or ".", "path", problems)
-    if base is None:
-        return None
-    splits = {}
-    for split in ("train", "val", "test"):
-        value = data.get(split)
-        if value in (None, "", []):
-            if split in REQUIRED_SPLITS:
-                problems.error("data.yaml", f"'{split}' is required: the folder of {split} images")
-            continue
-        values = value if isinstance(value, list) else [value]
-        dirs = [_inside(root, base, v, split, problems) for v in values]
-        if None in dirs:
-            continue
-        for path in dirs:
-            if not path.is_dir():
-                what = "is a file; image-list files are not supported" if path.exists() else "does not exist"
-                problems.error("data.yaml", f"{split}: '{_rel_text(root, [path])}' {what} (expected a folder of images "
-                                            "inside the archive)")
-        splits[split] = dirs
-    return splits if problems.ok else None
-
-
-def _inside(root: Path, base: Path, value, key: str, problems: Problems) -> Path | None:
-    """`value` resolved against `base`, or None (with an error) when it is not a relative path inside `root`."""
-    if not isinstance(value, str) or not value.strip():
-        problems.error("data.yaml", f"{key}: must be a relative path string")
-        return None
-    if os.path.isabs(value) or re.match(r"^[A-Za-z]:", value) or "://" in value:
-        problems.error("data.yaml", f"{key}: '{value}' is absolute or a URL; paths must be relative to data.yaml")
-        return None
-    path = (base / value).resolve()
-    resolved_root = root.resolve()
-    if path != resolved_root and resolved_root not in path.parents:
-        problems.error("data.yaml", f"{key}: '{value}' points outside the dataset")
-        return None
-    return path
-
-
-def _rel(root: Path, dirs: list[Path]):
-    rels = [p.resolve().relative_to(root.resolve()).as_posix() or "." for p in dirs]
-    return rels[0] if len(rels) == 1 else rels
-
-
-def _rel_text(root: Path, dirs: list[Path]) -> str:
-    rel = _rel(root, dirs)
-    return rel if isinstance(rel, str) else ", ".join(rel)
 
 
 def _labels_dir_for(images_dir: Path) -> Path:
@@ -247,7 +131,7 @@ def _check_split_files(root: Path, split: str, images_dir: Path, nc: int, stats:
             problems.warning(rel, "not a label file for an image: ignored")
         elif label not in matched:
             problems.error(rel, "a label without an image (no image of that name in "
-                                f"'{_rel_text(root, [images_dir])}')")
+                                f"'{relative_text(root, [images_dir])}')")
 
 
 def _inspect_image(path: Path, max_pixels: int) -> tuple[tuple[int, int] | None, str | None]:
