@@ -30,7 +30,7 @@ bench: venv
 
 # On a GPU host: the CUDA, NVML and TensorRT paths for real (skipped where there is no GPU).
 gpu-check: venv
-	$(PY) -m pytest -m gpu -v -rs -s tests/test_gpu_paths.py
+	$(PY) -m pytest -m gpu -v -rs -s tests/test_gpu_paths.py benchmarks/tests/test_gpu_benchmark.py
 
 migrate: venv
 	$(PY) manage.py migrate
