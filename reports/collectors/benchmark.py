@@ -12,6 +12,7 @@ from .common import (HIGHER, LOWER, dataset_facts, finding, iso, job_facts, metr
 
 KIND = "benchmark"
 LABEL = "benchmark"
+ACCURACY_DROP_AMBER = 0.01  # mAP50-95 lost against the baseline engine that earns the selection an amber light
 BASELINE_ORDER = (("pytorch-cpu", "fp32"), ("pytorch-cuda", "fp32"), ("onnxruntime-cpu", "fp32"))
 STAT_COLUMNS = ["iterations", "mean_ms", "std_ms", "min_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms",
                 "mean_ms_per_image", "p50_ms_per_image", "p95_ms_per_image", "p99_ms_per_image", "fps", "load_s",
@@ -156,7 +157,7 @@ def _findings(run, rows, firsts, baseline_row, chosen, selected) -> list[dict]:
     found = [f for f in [state_finding(what="benchmark", job=run.job)] if f]
     constraints = {k: v for k, v in ((run.params or {}).get("constraints") or {}).items() if v is not None}
     if selected.get("engine") and chosen is not None:
-        text = f"Serve this model with {chosen['candidate']}"
+        text, light = f"Serve this model with {chosen['candidate']}", "green"
         if baseline_row is not None and baseline_row is not chosen and chosen["p95_ms_per_image"]:
             speedup = baseline_row["p95_ms_per_image"] / chosen["p95_ms_per_image"]
             text += (f": {speedup:.1f}× {'faster' if speedup >= 1 else 'slower'} than {baseline_row['candidate']} "
@@ -165,13 +166,14 @@ def _findings(run, rows, firsts, baseline_row, chosen, selected) -> list[dict]:
             if chosen.get("map50_95") is not None and baseline_row.get("map50_95") is not None:
                 drop = baseline_row["map50_95"] - chosen["map50_95"]
                 word = "same accuracy" if abs(drop) < 0.005 else ("less accurate" if drop > 0 else "more accurate")
+                light = "amber" if drop >= ACCURACY_DROP_AMBER else light
                 text += (f", {word} (mAP50-95 {chosen['map50_95']:.3f} against {baseline_row['map50_95']:.3f})")
         else:
             text += f" (p95 {chosen['p95_ms_per_image']:.1f} ms per image, {chosen['fps'] or 0:.1f} images/s)"
         limit = constraints.get("max_p95_ms")
         if limit is not None:
             text += f". Meets your {limit:g} ms limit" if chosen["p95_ms"] <= limit else f". Misses your {limit:g} ms limit"
-        found.append(finding("green", text + "."))
+        found.append(finding(light, text + "."))
     elif firsts:
         found.append(finding("red", f"No engine meets your constraints: {selected.get('reason') or 'none passed'}."))
     else:

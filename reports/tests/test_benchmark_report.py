@@ -63,6 +63,7 @@ def test_the_simple_view_names_the_selected_engine_and_it_is_the_fastest_in_the_
     assert texts[0] == (f"Serve this model with {fastest['candidate']}: {speedup:.1f}× faster than pytorch-cpu (fp32) "
                         f"(p95 {fastest['p95_ms_per_image']:.1f} ms against {pytorch['p95_ms_per_image']:.1f} ms per "
                         f"image), less accurate (mAP50-95 0.641 against 0.663). Meets your 50 ms limit.")
+    assert snapshot["summary"]["findings"][0]["light"] == "amber"  # it costs 0.022 mAP50-95: worth a look
     assert f"Fastest engine measured: {fastest['candidate']}" in texts[1]
     assert any(t.startswith("2 engine run(s) unavailable: tensorrt (fp16) b1 (TensorRT is not installed")
                for t in texts)
