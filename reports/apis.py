@@ -11,7 +11,7 @@ from config.exceptions import Conflict
 from config.pagination import paginated_response
 
 from . import exports, selectors, services
-from .serializers import ReportCreateSerializer, ReportDetailSerializer, ReportListSerializer
+from .serializers import ReportCreateSerializer, ReportDetailSerializer, ReportListSerializer, ReportUpdateSerializer
 
 
 class ReportListCreateApi(APIView):
@@ -49,15 +49,29 @@ class ReportDetailApi(APIView):
         report = selectors.report_get(user=request.user, report_id=report_id)
         return Response(ReportDetailSerializer(report, context={"request": request}).data)
 
+    @extend_schema(request=ReportUpdateSerializer, responses=ReportDetailSerializer)
+    def patch(self, request, report_id: int):
+        report = _owned_report(request, report_id, action="change")
+        serializer = ReportUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = services.report_update(report=report, **serializer.validated_data)
+        return Response(ReportDetailSerializer(report, context={"request": request}).data)
+
     @extend_schema(responses={204: None})
     def delete(self, request, report_id: int):
-        report = selectors.report_get(user=request.user, report_id=report_id)
-        if report.owner_id != request.user.id and not request.user.is_platform_admin:
-            raise PermissionDenied("Only the report's owner or an admin may delete it.")
+        report = _owned_report(request, report_id, action="delete")
         if not report.job.is_terminal:
             raise Conflict(f"The report is still being rendered (job {report.job_id} is {report.job.state}).")
         services.report_delete(report=report)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _owned_report(request, report_id: int, *, action: str):
+    """The report if the user may see it (else 404) and change it: its owner or an admin (else 403)."""
+    report = selectors.report_get(user=request.user, report_id=report_id)
+    if report.owner_id != request.user.id and not request.user.is_platform_admin:
+        raise PermissionDenied(f"Only the report's owner or an admin may {action} it.")
+    return report
 
 
 def _ready_report(request, report_id: int):

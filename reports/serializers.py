@@ -36,6 +36,11 @@ class ReportCreateSerializer(_StrictSerializer):
         return attrs
 
 
+class ReportUpdateSerializer(_StrictSerializer):
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    shared = serializers.BooleanField(required=False)
+
+
 class ReportListSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", read_only=True)
     state = serializers.CharField(source="job.state", read_only=True)

@@ -97,6 +97,16 @@ def report_build(*, report: Report) -> dict:
     return snapshot
 
 
+def report_update(*, report: Report, title: str | None = None, shared: bool | None = None) -> Report:
+    """Rename or (un)share a report; the snapshot itself never changes."""
+    fields = {name: value for name, value in (("title", title), ("shared", shared)) if value is not None}
+    for name, value in fields.items():
+        setattr(report, name, value)
+    if fields:
+        report.save(update_fields=[*fields, "updated_at"])
+    return report
+
+
 def report_delete(*, report: Report) -> None:
     with transaction.atomic():
         job = report.job

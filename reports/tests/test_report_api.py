@@ -135,3 +135,13 @@ def test_the_owner_deletes_a_report_and_its_job(alice, api):
     report = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk)
     assert api(alice).delete(f"{URL}{report.pk}/").status_code == 204
     assert not Report.objects.filter(pk=report.pk).exists()
+
+
+def test_the_owner_shares_a_report_and_a_viewer_then_reads_it_but_may_not_change_it(alice, bob, api):
+    report = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk)
+    assert api(bob).get(f"{URL}{report.pk}/").status_code == 404
+    response = api(alice).patch(f"{URL}{report.pk}/", {"shared": True, "title": "For the team"}, format="json")
+    assert response.status_code == 200 and response.json()["shared"] is True
+    assert api(bob).get(f"{URL}{report.pk}/").json()["title"] == "For the team"
+    assert api(bob).patch(f"{URL}{report.pk}/", {"shared": False}, format="json").status_code == 403
+    assert api(alice).patch(f"{URL}{report.pk}/", {"snapshot": {}}, format="json").status_code == 400

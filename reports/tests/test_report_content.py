@@ -98,7 +98,8 @@ def test_a_model_report_lists_versions_lineage_and_compares_with_the_previous_ve
 
 
 def test_a_report_is_a_snapshot_that_outlives_changes_and_deletion_of_its_subject(alice):
-    from reports.exports import report_json_bytes
+    from reports.exports import report_json_bytes, report_pdf_bytes
+    from reports.plots import plot_svg
 
     run = training_run_for(alice)
     report = report_for(alice, subject_kind="training_run", subject_id=run.pk)
@@ -108,4 +109,6 @@ def test_a_report_is_a_snapshot_that_outlives_changes_and_deletion_of_its_subjec
     assert report_json_bytes(report.snapshot) == before
     run.delete()
     report.refresh_from_db()
+    assert report_pdf_bytes(report.snapshot) == report_pdf_bytes(report.snapshot)  # rendering is deterministic
+    assert [plot_svg(p) for p in report.snapshot["plots"]] == [plot_svg(p) for p in report.snapshot["plots"]]
     assert report.snapshot["tables"]["epochs"]["rows"][-1]["map50_95"] == pytest.approx(EPOCHS[-1]["map50_95"])
