@@ -58,7 +58,7 @@ def _child_env(scratch: Path) -> dict:
 
 def pt_inspect_in_subprocess(*, path: Path) -> dict:
     """Metadata of the checkpoint at `path` (see pt_inspect.describe_checkpoint) or PtInspectionError."""
-    timeout = settings.MODEL_INSPECT_TIMEOUT_SECONDS
+    timeout = int(settings.MODEL_INSPECT_TIMEOUT_SECONDS)  # whole seconds: it is also the CPU rlimit
     # torch alone maps ~3.5 GB of address space; then room for a copy of the weights and the float32 model.
     memory = (settings.MODEL_INSPECT_MEMORY_MB * 1024 * 1024
               + 4 * path.stat().st_size)
