@@ -31,7 +31,8 @@ from .space import genome_run_arguments, space_distributions
 log = logging.getLogger(__name__)
 
 MAX_PASSES = 5  # a step repeats while something moved, so an event that arrived meanwhile is not left waiting
-LOCK_SECONDS = 300
+# Short, renewed at every pass: a step killed with its worker must not keep the search locked for long.
+LOCK_SECONDS = 20
 
 
 def search_step(*, job_id: int) -> str:
@@ -41,6 +42,7 @@ def search_step(*, job_id: int) -> str:
     try:
         outcome = "idle"
         for _ in range(MAX_PASSES):
+            lock.reacquire()
             outcome = _step_once(job_id)
             if outcome != "moved":
                 break
@@ -162,9 +164,15 @@ def _fill_generation(search: Search) -> bool:
     opened = study.study_open(name=search.study_name, params=search.params)
     known = set(search.individuals.values_list("trial_id", flat=True))
     for trial in opened.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        if missing > 0 and trial._trial_id not in known:  # asked by a step that died before its row was written
+        if trial._trial_id in known:
+            continue
+        # Asked by a step that died before writing its row: adopt it if its genome is whole, else drop it (a FAIL
+        # does not count in NSGA-II's population) and ask again below.
+        if missing > 0 and set(trial.params) == set(distributions):
             _start(search, trial._trial_id, trial.number, trial.params)
             missing -= 1
+        else:
+            opened.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
     if search.generation > 1 and not members.exists():
         missing -= _carry_elites(search, opened, distributions, limit=missing)
     for _ in range(missing):

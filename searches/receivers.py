@@ -16,6 +16,7 @@ def on_job_finished(sender, job_id: int, state: str, kind: str = "", **kwargs) -
     search_job_id = (Individual.objects.filter(training_run__job_id=job_id)
                      .values_list("search__job_id", flat=True).first())
     if search_job_id is not None:
+        log.info("job %s of a search individual ended (%s): stepping search job %s", job_id, state, search_job_id)
         search_step_later(search_job_id=search_job_id)
 
 

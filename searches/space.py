@@ -28,6 +28,7 @@ DEFAULT_SPACE: dict[str, list] = {
     "mosaic": [0, 1],
     "mixup": [0, 1],
 }
+DEFAULT_OPTIMIZER = "AdamW"
 RUN_GENES = ("imgsz", "preset")  # genes that are arguments of the run, not ultralytics hyperparameters
 MAX_GENES = 40
 
@@ -109,4 +110,8 @@ def space_distributions(space: dict) -> dict[str, BaseDistribution]:
 def genome_run_arguments(genome: dict, *, imgsz: int, preset: str) -> tuple[dict, int, str]:
     """(ultralytics hyperparameters, imgsz, preset) of one individual: run genes override the search's values."""
     hyperparameters = {name: value for name, value in genome.items() if name not in RUN_GENES}
+    if "optimizer" not in hyperparameters and {"lr0", "momentum"} & set(hyperparameters):
+        # ultralytics' `auto` optimizer replaces lr0 and momentum by its own choice: those genes would do nothing.
+        # AdamW is what `auto` picks for short runs, so the individual trains as `auto` would, at the gene's rate.
+        hyperparameters["optimizer"] = DEFAULT_OPTIMIZER
     return hyperparameters, int(genome.get("imgsz", imgsz)), genome.get("preset", preset)

@@ -78,12 +78,27 @@ class TrainingRunListSerializer(serializers.ModelSerializer):
     state = serializers.CharField(source="job.state", read_only=True)
     progress = serializers.FloatField(source="job.progress", read_only=True)
     model = serializers.IntegerField(source="parent_model_id", read_only=True, allow_null=True)
+    search = serializers.SerializerMethodField(help_text="The search this run evaluates an individual of, if any.")
+    generation = serializers.SerializerMethodField(help_text="That individual's generation (1-based).")
 
     class Meta:
         model = TrainingRun
         fields = ["id", "job", "owner", "dataset", "model", "preset", "name", "params", "state", "progress",
-                  "result_model", "final_metrics", "device", "created_at"]
+                  "result_model", "final_metrics", "device", "search", "generation", "created_at"]
         read_only_fields = fields
+
+    @staticmethod
+    def _individual(run) -> tuple[int | None, int | None]:
+        if not hasattr(run, "_search_generation"):  # one query per run, shared by both fields
+            run._search_generation = (run.individuals.filter(elite=False).values_list("search_id", "generation")
+                                      .first() or (None, None))
+        return run._search_generation
+
+    def get_search(self, run) -> int | None:
+        return self._individual(run)[0]
+
+    def get_generation(self, run) -> int | None:
+        return self._individual(run)[1]
 
 
 class TrainingRunDetailSerializer(TrainingRunListSerializer):

@@ -1,0 +1,129 @@
+"""POST/GET /api/searches/ without a worker: the schema (space gene by gene, the trial budget), roles, visibility."""
+import pytest
+
+from jobs.models import Job, JobKind
+from searches.models import Search
+from searches.space import DEFAULT_SPACE
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/searches/"
+
+
+def errors(response) -> dict:
+    """The field errors of a 400 (under `errors` beside a one-line `detail`, or at the top level)."""
+    body = response.json()
+    return body.get("errors", body)
+
+
+def good_request(dataset, **changes):
+    body = {"dataset": dataset.id, "preset": "yolov8n", "epochs": 1, "imgsz": 64, "batch": 16, "population": 3,
+            "generations": 2, "space": {"lr0": [1e-3, 1e-1, "log"], "momentum": [0.8, 0.95]}, "elitism": 1,
+            "seed": 0, "prune": False}
+    body.update(changes)
+    return body
+
+
+def test_it_starts_a_search_as_a_queued_job_on_the_default_queue(alice, api, demo_dataset):
+    response = api(alice).post(URL, good_request(demo_dataset), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    search = Search.objects.get(pk=body["id"])
+    job = Job.objects.get(pk=body["job"])
+    assert search.job == job and job.kind == JobKind.SEARCH and job.queue == "default" and job.state == "QUEUED"
+    assert job.params["dataset"] == demo_dataset.id  # a dataset in use by a search cannot be deleted (409)
+    assert body["generation"] == 1 and body["generations"] == 2 and body["population"] == 3
+    assert body["individuals"] == [] and body["best"] is None and body["pareto_front"] == []
+    assert search.params["objectives"] == ["fitness"] and search.params["crossover"] == "sbx"
+    assert search.study_name.startswith(f"search-{search.pk}-")
+
+
+def test_an_omitted_space_means_the_documented_default_space(alice, api, demo_dataset):
+    body = good_request(demo_dataset)
+    del body["space"]
+    response = api(alice).post(URL, body, format="json")
+    assert response.status_code == 201, response.json()
+    assert Search.objects.get(pk=response.json()["id"]).params["space"] == DEFAULT_SPACE
+
+
+@pytest.mark.parametrize("space, gene", [
+    ({"learning_rate": [0.1, 0.2]}, "learning_rate"),
+    ({"lr0": [0.1, 0.01]}, "lr0"),
+    ({"lr0": [0.0, 0.1, "log"]}, "lr0"),
+    ({"momentum": [0.5, 2.0]}, "momentum"),
+    ({"box": [1, 200]}, "box"),
+    ({"mosaic": [0, 1, "exp"]}, "mosaic"),
+    ({"mixup": "0..1"}, "mixup"),
+    ({"optimizer": ["SGD", "Adagrad"]}, "optimizer"),
+    ({"imgsz": [64, 100]}, "imgsz"),
+    ({"preset": ["yolov8n", "yolov99"]}, "preset"),
+])
+def test_a_bad_gene_is_a_400_naming_it(alice, api, demo_dataset, space, gene):
+    response = api(alice).post(URL, good_request(demo_dataset, space=space), format="json")
+    assert response.status_code == 400, response.json()
+    assert gene in errors(response)["space"], response.json()
+    assert not Search.objects.exists()
+
+
+def test_every_bad_gene_is_named_at_once(alice, api, demo_dataset):
+    space = {"lr0": [1, 0.1], "foo": [0, 1], "momentum": [0.8, 0.9]}
+    response = api(alice).post(URL, good_request(demo_dataset, space=space), format="json")
+    assert response.status_code == 400
+    assert set(errors(response)["space"]) == {"lr0", "foo"}
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"population": 1}, "population"),
+    ({"population": 100, "generations": 100}, "population"),
+    ({"elitism": 3}, "elitism"),
+    ({"imgsz": 100}, "imgsz"),
+    ({"objectives": ["latency"]}, "objectives"),
+    ({"objectives": ["fitness", "accuracy"]}, "objectives"),
+    ({"crossover": "onepoint"}, "crossover"),
+    ({"mutation_prob": 2}, "mutation_prob"),
+    ({"preset": None}, "model"),
+    ({"colour": "blue"}, "colour"),
+])
+def test_bad_parameters_are_a_400_naming_the_field(alice, api, demo_dataset, changes, field):
+    response = api(alice).post(URL, good_request(demo_dataset, **changes), format="json")
+    assert response.status_code == 400, response.json()
+    assert field in errors(response), response.json()
+
+
+def test_the_trial_budget_is_bounded_by_a_setting(alice, api, demo_dataset, settings):
+    settings.SEARCH_MAX_TRIALS = 5
+    response = api(alice).post(URL, good_request(demo_dataset, population=3, generations=2), format="json")
+    assert response.status_code == 400 and "SEARCH_MAX_TRIALS" in str(errors(response)["generations"])
+
+
+def test_a_viewer_may_not_start_a_search(bob, api, demo_dataset):
+    assert api(bob).post(URL, good_request(demo_dataset), format="json").status_code == 403
+
+
+def test_someone_elses_dataset_is_a_404(carol, api, demo_dataset):
+    assert api(carol).post(URL, good_request(demo_dataset), format="json").status_code == 404
+
+
+def test_another_engineers_search_is_a_404_and_a_viewer_may_not_cancel(alice, bob, carol, root, api,
+                                                                         demo_dataset):
+    search_id = api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"]
+    for path in ("", "individuals.csv", "progress.png", "best_hyperparameters.yaml"):
+        assert api(carol).get(f"{URL}{search_id}/{path}").status_code == 404, path
+    assert api(carol).post(f"{URL}{search_id}/cancel/").status_code == 404
+    assert api(bob).post(f"{URL}{search_id}/cancel/").status_code == 403
+    assert [s["id"] for s in api(carol).get(URL).json()["results"]] == []
+    assert [s["id"] for s in api(root).get(URL).json()["results"]] == [search_id]
+    assert api(alice).get(f"{URL}{search_id}/").json()["state"] == "QUEUED"
+
+
+def test_a_queued_search_cancels_at_once(alice, api, demo_dataset):
+    search_id = api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"]
+    response = api(alice).post(f"{URL}{search_id}/cancel/")
+    assert response.status_code == 200 and response.json()["state"] == "CANCELLED"
+
+
+def test_best_hyperparameters_before_any_result_is_a_409(alice, api, demo_dataset):
+    search_id = api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"]
+    assert api(alice).get(f"{URL}{search_id}/best_hyperparameters.yaml").status_code == 409
+    progress = api(alice).get(f"{URL}{search_id}/progress.png")
+    assert progress.status_code == 200 and progress.content.startswith(b"\x89PNG")
