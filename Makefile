@@ -5,7 +5,7 @@ REQ_HASH := $(shell cat requirements.txt | sha256sum | cut -c1-16)
 VENV ?= $(HOME)/.cache/vision-platform/venv-$(REQ_HASH)
 PY := $(VENV)/bin/python
 
-.PHONY: run test bench gpu-check venv migrate
+.PHONY: run test bench gpu-check venv migrate fuzz
 
 venv: $(VENV)/.ready
 
@@ -24,6 +24,11 @@ run: venv
 
 test: venv
 	$(PY) -m pytest
+
+# Schemathesis over the whole API as an engineer and a viewer, with a bigger budget and a new seed each run
+# (the suite runs the same test small and seeded). FUZZ_EXAMPLES=N per operation and mode; FUZZ_SEED=0 repeats.
+fuzz: venv
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-40} FUZZ_SEED=$${FUZZ_SEED:-random} FUZZ_ALL=1 $(PY) -m pytest -q -s tests/test_fuzz_schema.py
 
 bench: venv
 	$(PY) -m tests.perf.run_all

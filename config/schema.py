@@ -26,11 +26,17 @@ ERRORS = {
     "401": "Not signed in, or the token is invalid, expired or revoked.",
     "403": "Signed in, but the role may not do this (viewers cannot write; admin-only operations).",
     "404": "No such object, or not visible to this user.",
+    "408": "The request body arrived too slowly (WEB_BODY_READ_TIMEOUT_SECONDS, WEB_BODY_MIN_RATE_KB).",
     "409": "Conflict with the object's current state (e.g. cancelling a finished job).",
     "413": "The request body or upload is larger than its limit.",
     "415": "The body's media type is not accepted by this operation.",
     "429": "Too many requests (login throttle) or a per-user quota reached (the message names the limit).",
     "503": "A dependency (Redis, a worker pool) is unavailable; retry later.",
+}
+# Errors only some operations give, by the end of their path.
+ERRORS_BY_SUFFIX = {
+    "/predict/": {"504": "No answer from the inference pool within the request's deadline."},
+    "/download/": {"410": "The object's file is missing from storage."},
 }
 
 
@@ -53,7 +59,9 @@ def error_responses_hook(result, generator, request, public):
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]
-            for code, description in ERRORS.items():
+            extra = {code: text for suffix, codes in ERRORS_BY_SUFFIX.items() if path.endswith(suffix)
+                     for code, text in codes.items()}
+            for code, description in {**ERRORS, **extra}.items():
                 responses.setdefault(code, {"description": description,
                                             "content": {"application/json": {"schema": ref}}})
     return result
