@@ -145,3 +145,21 @@ def test_the_owner_shares_a_report_and_a_viewer_then_reads_it_but_may_not_change
     assert api(bob).get(f"{URL}{report.pk}/").json()["title"] == "For the team"
     assert api(bob).patch(f"{URL}{report.pk}/", {"shared": False}, format="json").status_code == 403
     assert api(alice).patch(f"{URL}{report.pk}/", {"snapshot": {}}, format="json").status_code == 400
+
+
+def test_a_subject_kind_whose_app_is_missing_is_a_400_saying_it_is_not_available(alice, api, monkeypatch):
+    import importlib
+
+    from reports import collectors
+
+    real = importlib.import_module
+
+    def without_searches(name, *args):
+        if name == "reports.collectors.search":
+            raise ImportError("No module named 'searches'")
+        return real(name, *args)
+
+    monkeypatch.setattr(collectors.importlib, "import_module", without_searches)
+    response = api(alice).post(URL, {"subject": "search", "id": 1}, format="json")
+    assert response.status_code == 400
+    assert "subject kind 'search' is not available yet" in response.json()["errors"]["subject"][0]
