@@ -78,17 +78,8 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
         if existing is not None:
             return existing, False
         upload_quota_check(user=owner, incoming_bytes=size)  # 429 before the inspection
-        if format == ModelFormat.PYTORCH:
-            try:
-                described = pt_inspect_in_subprocess(path=target)
-            except PtInspectionError as exc:
-                log.warning("refused a .pt upload by %s: %s (%s)", owner, exc, exc.kind)
-                raise ValidationError({"file": [f"refused: {exc}"]}) from None
-        else:
-            try:
-                described = onnx_describe(path=target)
-            except OnnxInspectionError as exc:
-                raise ValidationError({"file": [f"refused: {exc}"]}) from None
+        described = _described_before(sha256=sha256, format=format) or _inspect(owner=owner, path=target,
+                                                                                format=format)
         columns, extra = _split(described)
         extra["original_filename"] = Path(uploaded.name).name[:200]
         model = model_version_register(owner=owner, name=name, format=format, source=ModelSource.UPLOAD,
@@ -96,6 +87,31 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
         return model, True
     finally:
         scratch_cleanup(scratch)
+
+
+def _inspect(*, owner, path: Path, format: str) -> dict:
+    """The file's metadata: a .pt inspected in the sandbox, an .onnx read with onnx; a 400 when refused."""
+    if format == ModelFormat.PYTORCH:
+        try:
+            return pt_inspect_in_subprocess(path=path)
+        except PtInspectionError as exc:
+            log.warning("refused a .pt upload by %s: %s (%s)", owner, exc, exc.kind)
+            raise ValidationError({"file": [f"refused: {exc}"]}) from None
+    try:
+        return onnx_describe(path=path)
+    except OnnxInspectionError as exc:
+        raise ValidationError({"file": [f"refused: {exc}"]}) from None
+
+
+def _described_before(*, sha256: str, format: str) -> dict | None:
+    """What an earlier inspection of these exact bytes found (an upload under another name or by another user):
+    the result depends only on the bytes, so the sandbox (seconds: it imports torch) is not run again."""
+    earlier = (ModelVersion.objects.filter(sha256=sha256, format=format, source=ModelSource.UPLOAD)
+               .order_by("pk").first())
+    if earlier is None:
+        return None
+    metadata = {key: value for key, value in earlier.metadata.items() if key != "original_filename"}
+    return {**metadata, **{key: getattr(earlier, key) for key in COLUMNS}}
 
 
 def model_preset_create(*, owner, name: str, preset: str, shared: bool = False) -> tuple[ModelVersion, bool]:

@@ -48,6 +48,23 @@ def test_new_content_under_the_same_name_becomes_the_next_version(api, alice, ti
     assert elsewhere.status_code == 201 and elsewhere.json()["version"] == 1
 
 
+def test_bytes_inspected_before_are_described_without_running_the_sandbox_again(api, alice, carol, tiny_weights,
+                                                                                 monkeypatch):
+    first = upload(api(alice), as_upload(tiny_weights, "best.pt")).json()
+
+    def no_second_inspection(**kwargs):
+        raise AssertionError("the sandbox ran again for bytes it already inspected")
+
+    monkeypatch.setattr("registry.model_services.pt_inspect_in_subprocess", no_second_inspection)
+    again = upload(api(carol), as_upload(tiny_weights, "mine.pt"), name="copy")
+
+    assert again.status_code == 201, again.content
+    body = again.json()
+    for key in ("class_names", "input_size", "parameters", "task"):
+        assert body[key] == first[key]
+    assert body["metadata"]["original_filename"] == "mine.pt"
+
+
 def test_an_onnx_upload_records_opset_inputs_outputs_and_classes(api, alice, tiny_onnx):
     response = upload(api(alice), as_upload(tiny_onnx, "tiny.onnx"), name="tiny-onnx")
 
