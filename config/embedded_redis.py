@@ -46,7 +46,8 @@ def start(*, port: int, data_dir: Path, persist: bool) -> subprocess.Popen:
     args = [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
             "--maxmemory-policy", "noeviction", "--protected-mode", "yes"]
     args += ["--appendonly", "yes", "--save", "60 1"] if persist else ["--appendonly", "no", "--save", ""]
-    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    # Its own session: a Ctrl-C meant for the launcher reaches Redis only when the launcher stops it, last.
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if port_answers("127.0.0.1", port):

@@ -17,7 +17,7 @@ case "${1:-web}" in
   beat)
     exec python -m celery -A config beat -s "${PLATFORM_VAR_DIR:-/data/var}/celerybeat-schedule" --loglevel INFO ;;
   flower)
-    exec python -m celery -A config flower --address="${FLOWER_ADDRESS:-0.0.0.0}" --port="${FLOWER_PORT:-5555}" \
+    exec python platform/secure_flower.py -A config flower --address="${FLOWER_ADDRESS:-0.0.0.0}" --port="${FLOWER_PORT:-5555}" \
       --basic-auth="${FLOWER_BASIC_AUTH}" ;;
   *)
     exec "$@" ;;

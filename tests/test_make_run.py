@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -29,6 +30,7 @@ def test_the_launcher_runs_the_whole_platform_on_embedded_defaults(tmp_path):
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
         def healthy():
+            assert launcher.poll() is None, (tmp_path / "launch.log").read_text()[-3000:]
             try:
                 body = requests.get(f"http://127.0.0.1:{web}/api/health/", timeout=5).json()
             except (requests.RequestException, ValueError):
@@ -59,6 +61,28 @@ def test_the_launcher_runs_the_whole_platform_on_embedded_defaults(tmp_path):
         counted = [s.value for family in text_string_to_metric_families(metrics) for s in family.samples
                    if s.name == "inference_requests_total" and s.labels.get("model") == "999999"]
         assert counted == [10.0], metrics[:3000]
+        assert requests.get(f"http://127.0.0.1:{flower}/metrics", timeout=10).status_code == 401
+
+        # A crashed process is restarted with a log line; the others keep running.
+        def pools():
+            found = set()
+            for child in psutil.Process(launcher.pid).children(recursive=True):
+                try:
+                    if "inference_pool" in " ".join(child.cmdline()):
+                        found.add(child.pid)
+                except psutil.Error:  # a zombie or a process that just exited
+                    pass
+            return found
+
+        killed = pools()
+        assert killed
+        for pid in killed:
+            os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: pools() - killed, timeout=30, interval=0.5, message="the inference pool to be restarted")
+        wait_for(lambda: (healthy() or {}).get("checks", {}).get("workers", {}).get("inference"), timeout=60,
+                 interval=1, message="the restarted pool in /api/health/")
+        assert launcher.poll() is None
+        assert "inference exited with signal SIGKILL" in (tmp_path / "launch.log").read_text()
     finally:
         launcher.send_signal(signal.SIGTERM)
         try:
