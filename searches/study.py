@@ -59,8 +59,9 @@ def search_sampler(*, params: dict, trials_so_far: int) -> optuna.samplers.NSGAI
 
 
 def search_pruner() -> optuna.pruners.BasePruner:
+    # Steps are 1-based epochs; warm-up 2: the first epoch never prunes (early mAP says little).
     return optuna.pruners.PercentilePruner(PRUNE_PERCENTILE, n_startup_trials=PRUNE_STARTUP_TRIALS,
-                                           n_warmup_steps=1, n_min_trials=PRUNE_STARTUP_TRIALS)
+                                           n_warmup_steps=2, n_min_trials=PRUNE_STARTUP_TRIALS)
 
 
 def study_directions(objectives: list[str]) -> list[str]:

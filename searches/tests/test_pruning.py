@@ -1,0 +1,66 @@
+"""Pruning: an individual whose per-epoch fitness falls clearly behind its finished peers at the same epoch is
+stopped (its job's cancel requested) and recorded as pruned with that epoch; Optuna's pruner decides."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from jobs.models import Job, JobKind, JobState
+from searches import study
+from searches.models import Individual, Search
+from searches.space import space_distributions
+from training.models import TrainingRun
+from training.signals import epoch_ended
+
+pytestmark = pytest.mark.django_db(transaction=True)  # Optuna writes through its own connection
+
+SPACE = {"lr0": [1e-3, 1e-1, "log"]}
+PARAMS = {"epochs": 5, "imgsz": 64, "batch": 16, "population": 3, "generations": 1, "space": SPACE,
+          "objectives": ["fitness"], "latency_engine": "onnxruntime-cpu", "crossover": "sbx", "mutation_prob": None,
+          "elitism": 0, "seed": 0, "prune": True, "time_limit_seconds": 600}
+
+
+def running_job_without_a_worker(owner, kind):
+    """A RUNNING job row and no Celery message: receivers are exercised without a worker. Its heartbeat is long
+    stale, so the reaper ends it when the test is over."""
+    return Job.objects.create(kind=kind, owner=owner, queue="gpu", state=JobState.RUNNING,
+                              heartbeat_at=timezone.now() - timedelta(hours=1))
+
+
+def individual_training(search, opened, owner, dataset):
+    trial = opened.ask(space_distributions(SPACE))
+    job = running_job_without_a_worker(owner, JobKind.TRAINING)
+    run = TrainingRun.objects.create(owner=owner, job=job, dataset=dataset, preset="yolov8n", params={"epochs": 5})
+    return Individual.objects.create(search=search, generation=1, number=trial.number, trial_id=trial._trial_id,
+                                     hyperparameters=trial.params, training_run=run)
+
+
+def test_an_individual_far_behind_its_peers_at_the_same_epoch_is_pruned(alice, demo_dataset):
+    job = running_job_without_a_worker(alice, JobKind.SEARCH)
+    search = Search.objects.create(owner=alice, job=job, dataset=demo_dataset, preset="yolov8n", params=PARAMS,
+                                   study_name=f"test-pruning-{job.pk}-{id(job)}")
+    opened = study.study_open(name=search.study_name, params=PARAMS, create=True)
+    for peer_fitness in (0.5, 0.6):  # two finished peers with their per-epoch values
+        trial = opened.ask(space_distributions(SPACE))
+        for epoch in (1, 2, 3):
+            trial.report(peer_fitness * epoch / 3, epoch)
+        opened.tell(trial, peer_fitness)
+    weak = individual_training(search, opened, alice, demo_dataset)
+    strong = individual_training(search, opened, alice, demo_dataset)
+
+    def end_epoch(individual, epoch, map50_95):
+        outcomes = epoch_ended.send_robust(sender=TrainingRun, run=individual.training_run, epoch=epoch,
+                                           values={"map50": map50_95, "map50_95": map50_95})
+        assert not [o for _, o in outcomes if isinstance(o, Exception)], outcomes
+
+    end_epoch(weak, 1, 0.0)  # the first epoch never prunes
+    assert not Individual.objects.get(pk=weak.pk).pruned
+    end_epoch(strong, 2, 0.5)
+    end_epoch(weak, 2, 0.0)
+    weak.refresh_from_db()
+    assert weak.pruned and weak.pruned_at_epoch == 2
+    assert Job.objects.get(pk=weak.training_run.job_id).cancel_requested
+    strong.refresh_from_db()
+    assert not strong.pruned and not Job.objects.get(pk=strong.training_run.job_id).cancel_requested
+    frozen = opened._storage.get_trial(weak.trial_id)
+    assert frozen.intermediate_values == {1: 0.0, 2: 0.0}
