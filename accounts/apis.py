@@ -13,7 +13,8 @@ from config.pagination import paginated_response
 from . import selectors, services
 from .permissions import IsPlatformAdmin
 from .serializers import (
-    LogoutSerializer, PasswordChangeSerializer, UserCreateSerializer, UserSerializer, UserUpdateSerializer,
+    LogoutSerializer, PasswordChangeSerializer, TokenRefreshSerializer, UserCreateSerializer, UserSerializer,
+    UserUpdateSerializer,
 )
 from .throttles import LoginRateThrottle
 
@@ -24,6 +25,7 @@ class TokenObtainApi(TokenObtainPairView):
 
 class TokenRefreshApi(TokenRefreshView):
     throttle_classes = [LoginRateThrottle]
+    serializer_class = TokenRefreshSerializer
 
 
 class LogoutApi(APIView):

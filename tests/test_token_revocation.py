@@ -123,3 +123,10 @@ def test_deactivating_a_user_in_the_django_admin_revokes_their_tokens(alice, roo
     alice.refresh_from_db()
     assert not alice.is_active
     _assert_all_dead(sessions)
+
+
+def test_a_refresh_token_of_a_deleted_user_is_a_401_not_a_500(alice):
+    session = _session(alice)
+    alice.delete()
+    response = _refresh(session["refresh"])
+    assert response.status_code == 401 and "No active account" in response.json()["detail"]
