@@ -1,6 +1,5 @@
 """Thin DRF views for training runs: start, list, detail, delete, the per-epoch metrics as CSV, the curves as PNG."""
-import csv
-import io
+from pathlib import Path
 
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.utils import extend_schema
@@ -12,14 +11,9 @@ from accounts.permissions import CanWriteOrReadOnly
 from config.pagination import paginated_response
 from registry.dataset_selectors import dataset_get
 from registry.model_selectors import model_get_visible
-from registry.storage import artifact_path
 
 from . import selectors, services
-from .curves import CURVES_FILE, curves_png, curves_title
-from .serializers import (TrainingEpochSerializer, TrainingRunDetailSerializer, TrainingRunListSerializer,
-                          TrainingRunStartSerializer)
-
-CSV_COLUMNS = [name for name in TrainingEpochSerializer.Meta.fields if name != "created_at"]
+from .serializers import TrainingRunDetailSerializer, TrainingRunListSerializer, TrainingRunStartSerializer
 
 
 class TrainingRunListStartApi(APIView):
@@ -66,12 +60,7 @@ class TrainingRunMetricsCsvApi(APIView):
     @extend_schema(responses={(200, "text/csv"): str})
     def get(self, request, run_id: int):
         run = selectors.training_run_get(user=request.user, run_id=run_id)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
-        for row in TrainingEpochSerializer(selectors.training_run_epochs(run=run), many=True).data:
-            writer.writerow(["" if row[name] is None else row[name] for name in CSV_COLUMNS])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv")
+        response = HttpResponse(selectors.training_run_metrics_csv(run=run), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="training-run-{run.pk}-metrics.csv"'
         return response
 
@@ -82,10 +71,9 @@ class TrainingRunCurvesApi(APIView):
     @extend_schema(responses={(200, "image/png"): bytes})
     def get(self, request, run_id: int):
         run = selectors.training_run_get(user=request.user, run_id=run_id)
-        saved = artifact_path(run.artifacts) / CURVES_FILE if run.artifacts else None
-        if run.job.is_terminal and saved is not None and saved.is_file():
-            return FileResponse(saved.open("rb"), content_type="image/png")
-        png = curves_png(epochs=list(selectors.training_run_epochs(run=run)), title=curves_title(run))
-        response = HttpResponse(png, content_type="image/png")
+        curves = selectors.training_run_curves(run=run)
+        if isinstance(curves, Path):
+            return FileResponse(curves.open("rb"), content_type="image/png")
+        response = HttpResponse(curves, content_type="image/png")
         response["Cache-Control"] = "no-store"  # it changes every epoch while the run trains
         return response

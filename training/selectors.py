@@ -1,9 +1,18 @@
-"""Reads for training: the runs a user may see (accounts.visibility: their own; admins all) and their epochs."""
+"""Reads for training: the runs a user may see (accounts.visibility: their own; admins all), their epochs as rows
+or CSV, and their curves (the saved picture once a run has ended, else drawn from the epochs so far)."""
+import csv
+import io
+from pathlib import Path
+
 from django.http import Http404
 
 from accounts.visibility import visible_to
 
+from registry.storage import artifact_path
+
+from .curves import CURVES_FILE, curves_png, curves_title
 from .models import TrainingRun
+from .serializers import TrainingEpochSerializer
 
 
 def training_run_list(*, user):
@@ -21,3 +30,22 @@ def training_run_get(*, user, run_id: int) -> TrainingRun:
 
 def training_run_epochs(*, run: TrainingRun):
     return run.epochs.order_by("epoch")
+
+
+def training_run_metrics_csv(*, run: TrainingRun) -> str:
+    """One row per epoch, the columns of TrainingEpochSerializer; empty cells for metrics not reported."""
+    columns = [name for name in TrainingEpochSerializer.Meta.fields if name != "created_at"]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in TrainingEpochSerializer(training_run_epochs(run=run), many=True).data:
+        writer.writerow(["" if row[name] is None else row[name] for name in columns])
+    return buffer.getvalue()
+
+
+def training_run_curves(*, run: TrainingRun) -> Path | bytes:
+    """The saved curves file of an ended run, or a PNG drawn now from the epochs so far."""
+    saved = artifact_path(run.artifacts) / CURVES_FILE if run.artifacts else None
+    if run.job.is_terminal and saved is not None and saved.is_file():
+        return saved
+    return curves_png(epochs=list(training_run_epochs(run=run)), title=curves_title(run))
