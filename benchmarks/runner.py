@@ -21,7 +21,7 @@ from . import selection
 from .accuracy import engine_map, validation_samples
 from .measure import timed_loop, timing_stats
 from .models import BenchmarkResult, BenchmarkRun, ResultStatus, timings_pack
-from .sources import SourceFailed, convert_inline, int8_version
+from .sources import SourceFailed, SourceUnavailable, convert_inline, int8_version
 from .variants import SOURCES_FROM, variants_for
 
 BASELINE_ORDER = (("pytorch-cpu", "fp32"), ("pytorch-cuda", "fp32"), ("onnxruntime-cpu", "fp32"))
@@ -98,7 +98,7 @@ class _Run:
                                   worker=self.worker)
         if kind == "onnx-int8":
             if self.run.dataset is None:
-                raise SourceFailed("INT8 needs a dataset to calibrate on (give `dataset`)")
+                raise SourceUnavailable("INT8 needs a dataset to calibrate on (give `dataset`)")
             return int8_version(onnx=self.source_for_kind("onnx"), dataset=self.run.dataset, imgsz=imgsz,
                                 job=self.ctx.job, progress=self.progress)
         raise SourceFailed(f"unknown source kind {kind!r}")
@@ -140,7 +140,8 @@ def _measure_variant(state: _Run, variant, available: dict) -> None:
     try:
         version = state.source_for(variant)
     except SourceFailed as exc:
-        state.row(variant, first_batch, ResultStatus.FAILED, str(exc))
+        status = ResultStatus.UNAVAILABLE if isinstance(exc, SourceUnavailable) else ResultStatus.FAILED
+        state.row(variant, first_batch, status, str(exc))
         return
     state.progress(f"loading {variant.name}")
     started = time.perf_counter()

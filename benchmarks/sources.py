@@ -22,6 +22,10 @@ class SourceFailed(Exception):
     """The version an engine needs could not be produced (conversion or quantization failed): the row is failed."""
 
 
+class SourceUnavailable(SourceFailed):
+    """The request lacks what the version needs (INT8 without a dataset to calibrate on): the row is unavailable."""
+
+
 def _conversion_execute():
     try:  # the registry splits the job side of conversions into its own module
         from registry.conversion_runner import conversion_execute
