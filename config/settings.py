@@ -1,6 +1,5 @@
 """Django settings: every value comes from the environment with typed parsing and safe local defaults."""
 import secrets
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -166,59 +165,8 @@ WEB_BODY_GRACE_SECONDS = env_float("WEB_BODY_GRACE_SECONDS", 5.0, minimum=0.0)
 WEB_SLOW_BODY_SECONDS = env_float("WEB_SLOW_BODY_SECONDS", 2.0, minimum=0.1)
 WEB_SLOW_BODIES_PER_CLIENT = env_int("WEB_SLOW_BODIES_PER_CLIENT", 4, minimum=1)
 
-# --- REST framework, JWT, schema ---------------------------------------------------------------
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PlatformPagination",
-    "PAGE_SIZE": 50,
-    "DEFAULT_PARSER_CLASSES": [  # JSON bodies: one object, bounded depth (config/parsers.py)
-        "config.parsers.JSONObjectParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
-    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
-}
-LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/min")
-# --- input limits and quotas (docs/security.md) ---
-MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 500, minimum=1)  # the largest `limit` a list accepts; more is a 400
-MAX_PAGE_OFFSET = env_int("MAX_PAGE_OFFSET", 10_000_000, minimum=0)
-MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32, minimum=2)  # nesting of arrays/objects in a JSON body
-QUOTA_ACTIVE_JOBS = env_int("QUOTA_ACTIVE_JOBS", 20, minimum=0)  # queued + running jobs per user; 0: no limit
-QUOTA_UPLOAD_MB = env_int("QUOTA_UPLOAD_MB", 20_480, minimum=0)  # stored dataset + model bytes per user; 0: none
-CSRF_FAILURE_VIEW = "config.exceptions.csrf_failure"  # JSON under /api/
-
-SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),
-    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env_int("JWT_REFRESH_HOURS", 24, minimum=1)),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": True,
-    # Tokens carry a digest of the password hash: a password change ends every access token at once
-    # (refresh tokens are blacklisted by accounts.services.user_tokens_revoke).
-    "CHECK_REVOKE_TOKEN": True,
-}
-
-SPECTACULAR_SETTINGS = {
-    "TITLE": "Vision model platform API",
-    "DESCRIPTION": "Models, datasets, training, conversion, benchmarks, inference and reports.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.error_responses_hook"],
-    "ENUM_NAME_OVERRIDES": {
-        "ModelFormatEnum": "registry.models.ModelFormat.choices",
-        "ConversionTargetEnum": [("onnx", "onnx"), ("tensorrt", "tensorrt")],
-    },
-}
+# --- the API: REST framework, input limits and quotas, JWT, OpenAPI schema (config/settings_api.py) ----------
+from .settings_api import *  # noqa: E402,F401,F403
 
 # --- jobs and Celery -------------------------------------------------------------------------
 JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 10.0, minimum=0.1)
@@ -276,12 +224,10 @@ LOGGING = {
 # ultralytics: no network, no settings sync, no auto-install at run time.
 ULTRALYTICS_DIR = VAR_DIR / "ultralytics"
 
-# --- dataset upload limits (registry/validation/zipsafe.py, registry/validation/yolo.py) -------------
-DATASET_MAX_MEMBERS = env_int("DATASET_MAX_MEMBERS", 100_000, minimum=1)
-DATASET_MAX_UNCOMPRESSED_MB = env_int("DATASET_MAX_UNCOMPRESSED_MB", 8192, minimum=1)
-DATASET_MAX_RATIO = env_float("DATASET_MAX_RATIO", 100.0, minimum=1.0)  # per-member uncompressed/compressed
-DATASET_MAX_IMAGE_PIXELS = env_int("DATASET_MAX_IMAGE_PIXELS", 64_000_000, minimum=1)
-DATASET_REPORT_MAX_PROBLEMS = env_int("DATASET_REPORT_MAX_PROBLEMS", 50, minimum=1)
+# --- the apps' own settings: registry limits, inspection and conversion, training, searches, reports -----------
+from .settings_apps import *  # noqa: E402,F401,F403
+
+TRAINING_TIME_LIMIT_SECONDS = env_int("TRAINING_TIME_LIMIT_SECONDS", CELERY_TASK_SOFT_TIME_LIMIT, minimum=1)
 
 # --- inference pool (inference/pool.py; docs/inference.md) ------------------------------------------
 INFERENCE_BATCH_WINDOW_MS = env_float("INFERENCE_BATCH_WINDOW_MS", 2.0, minimum=0.0)
@@ -299,26 +245,6 @@ INFERENCE_ORT_THREADS = env_int("INFERENCE_ORT_THREADS", 0, minimum=0)  # 0: ONN
 INFERENCE_ORT_SPIN = env_bool("INFERENCE_ORT_SPIN", False)  # ORT intra-op threads spin between runs
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])  # empty: any client
 METRICS_TOKEN = env_str("METRICS_TOKEN")  # set: /metrics needs "Authorization: Bearer <token>"
-
-# --- model registry (registry/inspection/sandbox.py, registry/conversion/parity.py) ---------------------
-MODEL_INSPECT_TIMEOUT_SECONDS = env_int("MODEL_INSPECT_TIMEOUT_SECONDS", 120, minimum=5)  # wall and CPU seconds
-MODEL_INSPECT_MEMORY_MB = env_int("MODEL_INSPECT_MEMORY_MB", 6144, minimum=1024)  # address space, plus 4x the file
-CONVERSION_PARITY_ATOL = env_float("CONVERSION_PARITY_ATOL", 1e-3, minimum=0.0)  # x max(1, max |PyTorch output|)
-CONVERSION_PARITY_ATOL_FP16 = env_float("CONVERSION_PARITY_ATOL_FP16", 2e-2, minimum=0.0)  # TensorRT FP16 engines
-
-# --- training (training/schemas.py, training/devices.py) --------------------------------------------
-TRAINING_TIME_LIMIT_SECONDS = env_int("TRAINING_TIME_LIMIT_SECONDS", CELERY_TASK_SOFT_TIME_LIMIT, minimum=1)
-TRAINING_DEVICE = env_str("TRAINING_DEVICE", "")  # e.g. "cpu" or "0" for the whole worker; "" = one GPU per pool slot
-# DataLoader worker processes per training run; unset = 0 on the CPU, a few on a GPU (training/devices.py)
-TRAINING_DATALOADER_WORKERS = env_int("TRAINING_DATALOADER_WORKERS", None, minimum=0)
-TRAINING_PRELOAD = env_bool("TRAINING_PRELOAD", True)  # a gpu worker imports the training stack once, at start
-
-# --- searches (searches/, docs/searches.md) ------------------------------------------------------------
-SEARCH_MAX_TRIALS = env_int("SEARCH_MAX_TRIALS", 200, minimum=1)  # population x generations of one search
-SEARCH_LATENCY_RESEND_SECONDS = env_float("SEARCH_LATENCY_RESEND_SECONDS", 600.0, minimum=1.0)  # lost measurement
-
-# --- reports (reports/links.py): how long a signed link to a report's HTML views opens it -----------------
-REPORT_LINK_MAX_AGE_SECONDS = env_int("REPORT_LINK_MAX_AGE_SECONDS", 24 * 3600, minimum=1)
 
 # --- production security (docs/reliability.md: `manage.py check --deploy` is clean with these set) ------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)

@@ -1,0 +1,59 @@
+"""The API's settings: Django REST framework, input limits and per-user quotas, JWT lifetimes, the OpenAPI schema;
+imported by config/settings.py (split out to keep each settings module under 300 lines)."""
+from datetime import timedelta
+
+from .env import env_int, env_str
+
+# --- REST framework, JWT, schema ---------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.PlatformPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": [  # JSON bodies: one object, bounded depth (config/parsers.py)
+        "config.parsers.JSONObjectParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
+    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+}
+LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/min")
+# --- input limits and quotas (docs/security.md) ---
+MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 500, minimum=1)  # the largest `limit` a list accepts; more is a 400
+MAX_PAGE_OFFSET = env_int("MAX_PAGE_OFFSET", 10_000_000, minimum=0)
+MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32, minimum=2)  # nesting of arrays/objects in a JSON body
+QUOTA_ACTIVE_JOBS = env_int("QUOTA_ACTIVE_JOBS", 20, minimum=0)  # queued + running jobs per user; 0: no limit
+QUOTA_UPLOAD_MB = env_int("QUOTA_UPLOAD_MB", 20_480, minimum=0)  # stored dataset + model bytes per user; 0: none
+CSRF_FAILURE_VIEW = "config.exceptions.csrf_failure"  # JSON under /api/
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(hours=env_int("JWT_REFRESH_HOURS", 24, minimum=1)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    # Tokens carry a digest of the password hash: a password change ends every access token at once
+    # (refresh tokens are blacklisted by accounts.services.user_tokens_revoke).
+    "CHECK_REVOKE_TOKEN": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vision model platform API",
+    "DESCRIPTION": "Models, datasets, training, conversion, benchmarks, inference and reports.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.error_responses_hook"],
+    "ENUM_NAME_OVERRIDES": {
+        "ModelFormatEnum": "registry.models.ModelFormat.choices",
+        "ConversionTargetEnum": [("onnx", "onnx"), ("tensorrt", "tensorrt")],
+    },
+}

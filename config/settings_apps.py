@@ -1,0 +1,30 @@
+"""The apps' own settings (registry limits, model inspection and conversion, training, searches, reports), read
+through config/env.py like every setting; config/settings.py imports them (split out to keep each under 300 lines).
+"""
+from .env import env_bool, env_float, env_int, env_str
+
+# --- dataset upload limits (registry/validation/zipsafe.py, registry/validation/yolo.py) -------------
+DATASET_MAX_MEMBERS = env_int("DATASET_MAX_MEMBERS", 100_000, minimum=1)
+DATASET_MAX_UNCOMPRESSED_MB = env_int("DATASET_MAX_UNCOMPRESSED_MB", 8192, minimum=1)
+DATASET_MAX_RATIO = env_float("DATASET_MAX_RATIO", 100.0, minimum=1.0)  # per-member uncompressed/compressed
+DATASET_MAX_IMAGE_PIXELS = env_int("DATASET_MAX_IMAGE_PIXELS", 64_000_000, minimum=1)
+DATASET_REPORT_MAX_PROBLEMS = env_int("DATASET_REPORT_MAX_PROBLEMS", 50, minimum=1)
+
+# --- model registry (registry/inspection/sandbox.py, registry/conversion/parity.py) ---------------------
+MODEL_INSPECT_TIMEOUT_SECONDS = env_int("MODEL_INSPECT_TIMEOUT_SECONDS", 120, minimum=5)  # wall and CPU seconds
+MODEL_INSPECT_MEMORY_MB = env_int("MODEL_INSPECT_MEMORY_MB", 6144, minimum=1024)  # address space, plus 4x the file
+CONVERSION_PARITY_ATOL = env_float("CONVERSION_PARITY_ATOL", 1e-3, minimum=0.0)  # x max(1, max |PyTorch output|)
+CONVERSION_PARITY_ATOL_FP16 = env_float("CONVERSION_PARITY_ATOL_FP16", 2e-2, minimum=0.0)  # TensorRT FP16 engines
+
+# --- training (training/schemas.py, training/devices.py) --------------------------------------------
+TRAINING_DEVICE = env_str("TRAINING_DEVICE", "")  # e.g. "cpu" or "0" for the whole worker; "" = one GPU per pool slot
+# DataLoader worker processes per training run; unset = 0 on the CPU, a few on a GPU (training/devices.py)
+TRAINING_DATALOADER_WORKERS = env_int("TRAINING_DATALOADER_WORKERS", None, minimum=0)
+TRAINING_PRELOAD = env_bool("TRAINING_PRELOAD", True)  # a gpu worker imports the training stack once, at start
+
+# --- searches (searches/, docs/searches.md) ------------------------------------------------------------
+SEARCH_MAX_TRIALS = env_int("SEARCH_MAX_TRIALS", 200, minimum=1)  # population x generations of one search
+SEARCH_LATENCY_RESEND_SECONDS = env_float("SEARCH_LATENCY_RESEND_SECONDS", 600.0, minimum=1.0)  # lost measurement
+
+# --- reports (reports/links.py): how long a signed link to a report's HTML views opens it -----------------
+REPORT_LINK_MAX_AGE_SECONDS = env_int("REPORT_LINK_MAX_AGE_SECONDS", 24 * 3600, minimum=1)
