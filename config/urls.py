@@ -26,5 +26,6 @@ urlpatterns = [
     path("api/", include("inference.urls")),
     path("api/", include("reports.urls")),
     path("reports/", include("reports.html_urls")),
-    re_path(r"^api/(?P<unmatched>.*)$", api_not_found),  # last: unknown API paths answer JSON 404
+    # last: unknown API paths answer JSON 404 ([\s\S]: a path may hold an encoded newline, which `.` skips)
+    re_path(r"^api/(?P<unmatched>[\s\S]*)\Z", api_not_found),
 ]

@@ -201,3 +201,8 @@ def test_a_predict_body_over_the_limit_is_a_413(alice, api, settings):
     body = '{"images": ["' + "A" * (1536 * 1024) + '"]}'
     response = api(alice).post(f"/api/inference/{model.pk}/predict/", data=body, content_type="application/json")
     assert response.status_code == 413 and "INFERENCE_MAX_BODY_MB" in response.json()["detail"]
+
+
+def test_a_path_with_an_encoded_newline_is_still_a_json_404(alice, api):
+    response = api(alice).get("/api/training-runs/%0A1/curves.png")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
