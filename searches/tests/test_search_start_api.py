@@ -127,3 +127,22 @@ def test_best_hyperparameters_before_any_result_is_a_409(alice, api, demo_datase
     assert api(alice).get(f"{URL}{search_id}/best_hyperparameters.yaml").status_code == 409
     progress = api(alice).get(f"{URL}{search_id}/progress.png")
     assert progress.status_code == 200 and progress.content.startswith(b"\x89PNG")
+
+
+def test_a_dataset_in_use_by_a_search_cannot_be_deleted(alice, api, demo_dataset):
+    api(alice).post(URL, good_request(demo_dataset), format="json")
+    response = api(alice).delete(f"/api/datasets/{demo_dataset.id}/")
+    assert response.status_code == 409, response.content
+
+
+def test_an_admin_sees_a_search_and_its_individuals_in_the_admin(alice, root, api, demo_dataset):
+    from django.test import Client
+
+    from conftest import PASSWORD
+
+    search_id = api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"]
+    client = Client()
+    assert client.login(username=root.username, password=PASSWORD)
+    listing = client.get("/admin/searches/search/")
+    assert listing.status_code == 200 and "1/2" in listing.content.decode()  # generation n of N
+    assert client.get(f"/admin/searches/search/{search_id}/change/").status_code == 200
