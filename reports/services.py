@@ -5,16 +5,20 @@ see them, asks each kind's collector for its tables, metrics, plots and findings
 environment and the simple view's words, validates the whole against reports/schema.py, and stores it.
 """
 import functools
+import importlib.metadata
+import importlib.util
 import os
+import re
 import subprocess
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from config.hardware import host_info, library_versions
+from config.hardware import LIBRARIES, host_info
 from jobs.models import JobKind
 from jobs.runner import PermanentJobError
 from jobs.services import job_enqueue
@@ -139,9 +143,46 @@ def _environment(measured_on: dict) -> dict:
     return {"platform_version": platform_version(), "measured_by": measured, "renderer": renderer}
 
 
+# Distributions that provide a module of config.hardware.LIBRARIES under another name.
+_DISTRIBUTIONS = {"onnxruntime": ("onnxruntime", "onnxruntime-gpu"), "tensorrt": ("tensorrt", "tensorrt-cu12")}
+
+
 @functools.cache
 def _library_versions() -> dict:
-    return library_versions()  # imports torch, ultralytics...: once per worker process
+    """The report worker's installed versions of the libraries config.hardware lists, read from package metadata:
+    importing torch, ultralytics and openvino only to read `__version__` would cost a control worker seconds and
+    hundreds of MB. The measuring worker's own `library_versions()` is what a benchmark keeps."""
+    found = {}
+    for module in LIBRARIES:
+        found[module] = _version_file(module)  # keeps local build tags such as torch's "+cu130"
+        for distribution in _DISTRIBUTIONS.get(module, (module,)):
+            if found[module] is not None:
+                break
+            try:
+                found[module] = importlib.metadata.version(distribution)
+            except importlib.metadata.PackageNotFoundError:
+                continue
+    return found
+
+
+def _version_file(module: str) -> str | None:
+    """`__version__` as written in the package's version.py, read as text (find_spec does not import it)."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for location in spec.submodule_search_locations:
+        for name in ("version.py", "_version.py"):
+            try:
+                text = (Path(location) / name).read_text(errors="replace")
+            except OSError:
+                continue
+            match = re.search(r"^__version__\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", text, re.M)
+            if match:
+                return match.group(1)
+    return None
 
 
 def platform_version() -> str:

@@ -77,9 +77,6 @@ def test_no_engine_meeting_the_constraints_is_a_red_light_that_says_why(alice):
 
 
 def test_a_benchmark_report_with_8_engines_renders_in_under_5_seconds(alice, benchmark):
-    from reports.services import _library_versions
-
-    _library_versions()  # imports torch, ultralytics...: paid once per worker process, not per report
     started = time.perf_counter()
     report = report_for(alice, subject_kind="benchmark", subject_id=benchmark.pk)
     built = time.perf_counter()
