@@ -75,6 +75,6 @@ def conversion_delete(*, user, conversion: Conversion) -> None:
     check_can_modify(conversion, user, action="delete", owner_field="job__owner")
     job = conversion.job
     if not job.is_terminal:
-        raise Conflict(f"Conversion {conversion.pk} is {job.state.lower()}; cancel it (POST /api/jobs/{job.pk}/cancel/) "
-                       "and delete it once it has stopped.")
+        raise Conflict(f"Conversion {conversion.pk} is {job.state.lower()}; cancel it "
+                       f"(POST /api/jobs/{job.pk}/cancel/) and delete it once it has stopped.")
     delete_or_conflict(job, subject=conversion)  # the conversion goes with its job (one-to-one, CASCADE)

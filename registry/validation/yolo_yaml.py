@@ -98,8 +98,8 @@ def check_split_paths(root: Path, data: dict, problems: Problems) -> dict[str, l
         for path in dirs:
             if not path.is_dir():
                 what = "is a file; image-list files are not supported" if path.exists() else "does not exist"
-                problems.error("data.yaml", f"{split}: '{relative_text(root, [path])}' {what} (expected a folder of images "
-                                            "inside the archive)")
+                problems.error("data.yaml", f"{split}: '{relative_text(root, [path])}' {what} (expected a folder of "
+                                            "images inside the archive)")
         splits[split] = dirs
     return splits if problems.ok else None
 
