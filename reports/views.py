@@ -21,7 +21,19 @@ def report_technical(request, report_id: int):
 
 
 def report_simple(request, report_id: int):
-    return _page(request, report_id, "reports/simple.html", lambda snapshot: {})
+    return _page(request, report_id, "reports/simple.html", _simple_context)
+
+
+def _simple_context(snapshot: dict) -> dict:
+    environment = snapshot["metadata"]["environment"]
+    host = dict(host_rows(environment))
+    where = f"{host['CPU']} ({host['CPU cores']} cores)"
+    if not host["GPUs"].startswith("none"):
+        where += f", GPU {host['GPUs']}"
+    worker = environment["measured_by"].get("worker") or "an unknown worker"
+    source = "" if environment["measured_by"].get("host") else " (the report worker's machine: the job kept none)"
+    return {"measured_on": f"Measured by {worker} on {where}{source}; platform version "
+                           f"{environment['platform_version'][:12]}."}
 
 
 def _page(request, report_id: int, template: str, context_for):
@@ -51,6 +63,19 @@ def _private(response):
     return response
 
 
+def host_rows(environment: dict) -> list[tuple[str, str]]:
+    """The measuring host's facts (else the renderer's) as label/value pairs, GPUs through NVML included."""
+    host = environment["measured_by"].get("host") or environment["renderer"].get("host") or {}
+    cuda = host.get("cuda") or {}
+    gpus = "; ".join(f"{d.get('name')} ({d.get('memory_total_mb')} MB)" for d in cuda.get("devices") or [])
+    rows = [("host", host.get("host")), ("platform", host.get("platform")), ("python", host.get("python")),
+            ("CPU", host.get("cpu_model")), ("CPU cores", host.get("cpu_count")),
+            ("memory (MB)", host.get("memory_total_mb")),
+            ("GPUs", gpus or f"none ({cuda.get('error') or 'NVML found no device'})"),
+            ("NVIDIA driver", cuda.get("driver"))]
+    return [(label, "–" if value in (None, "") else str(value)) for label, value in rows]
+
+
 def _technical_context(snapshot: dict) -> dict:
     tables = [{"name": name, "title": data["title"], "note": data.get("note") or "", "columns": data["columns"],
                "rows": [[cell_text(row.get(c), width=48) for c in data["columns"]] for row in data["rows"]]}
@@ -72,6 +97,8 @@ def _technical_context(snapshot: dict) -> dict:
         "libraries": sorted((environment["measured_by"].get("libraries") or environment["renderer"]["libraries"]
                              or {}).items()),
         "libraries_source": "measuring worker" if environment["measured_by"].get("libraries") else "report renderer",
+        "host_rows": host_rows(environment),
+        "host_source": "measuring worker" if environment["measured_by"].get("host") else "report renderer",
         "lineage_json": json.dumps(metadata["lineage"], indent=2, sort_keys=True),
         "environment_json": json.dumps(environment, indent=2, sort_keys=True),
         "subject_json": json.dumps(snapshot["subject"], indent=2, sort_keys=True),

@@ -30,9 +30,11 @@ def test_the_owner_signed_in_sees_both_views_with_every_table_and_plot(alice, re
     html = technical.content.decode()
     assert html.count("<svg") == len(report.snapshot["plots"]) == 3
     assert 'data-table="epochs"' in html and "Metrics per epoch" in html
+    assert 'id="host"' in html and report.snapshot["metadata"]["environment"]["renderer"]["host"]["cpu_model"] in html
     simple = browser(alice).get(f"/reports/{report.pk}/simple/").content.decode()
     for item in report.snapshot["summary"]["findings"]:
         assert f'data-light="{item["light"]}"' in simple and item["text"] in simple
+    assert "Measured by gpu-abc@test on " in simple and "the job kept none" in simple
 
 
 def test_without_a_session_or_a_link_the_browser_is_sent_to_the_login(report):
