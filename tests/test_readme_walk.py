@@ -10,6 +10,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -85,13 +86,16 @@ def test_the_readme_walk_runs_verbatim_against_make_run(tmp_path):
                 return False
             return isinstance(workers, dict) and all(workers.values())
 
+        started = time.monotonic()
         wait_for(ready, timeout=240, interval=1, message="every worker in /api/health/")
+        up = time.monotonic()
         existing = {app for app in NEW_APPS if requests.get(f"{base}/api/{app}/", timeout=10).status_code != 404}
         preamble, steps = readme_walk()
         script, skipped = plan(preamble, steps, existing)
         walk = subprocess.run(["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                               timeout=480)
         output = walk.stdout + walk.stderr
+        print(f"platform up in {up - started:.0f} s, walk {time.monotonic() - up:.0f} s")
         assert walk.returncode == 0 and "WALK DONE" in walk.stdout, \
             f"the walk stopped (exit {walk.returncode}); skipped {skipped}:\n{output[-6000:]}"
         ran = len(steps) - len(skipped)
