@@ -13,9 +13,11 @@ matplotlib.use("Agg")  # noqa: E402 - before anything imports pyplot; no display
 
 from matplotlib import rc_context  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 RC = {"svg.hashsalt": "vision-platform-report", "svg.fonttype": "path", "pdf.fonttype": 42,
       "font.family": "DejaVu Sans", "font.size": 9, "axes.grid": True, "grid.alpha": 0.3}
+INTEGER_AXES = {"epoch", "generation", "batch size"}  # counted things: no 1.25 epochs on the axis
 _XML_HEADER = re.compile(r"^.*?(?=<svg)", re.S)
 
 
@@ -51,6 +53,8 @@ def figure_for(spec: dict, *, size=(6.4, 3.6)) -> Figure:
     ax.set_title(spec.get("title") or "")
     ax.set_xlabel(spec.get("x_label") or "")
     ax.set_ylabel(spec.get("y_label") or "")
+    if spec.get("x_label") in INTEGER_AXES:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if spec.get("log_y"):
         ax.set_yscale("log")
     if kind != "box" and len(series) > 1:
