@@ -35,6 +35,14 @@ def redis_stuck(settings, tmp_path):
     process.wait(timeout=10)
 
 
+@pytest.fixture
+def fast_hashing(settings):
+    """The timings below are about Redis, not about PBKDF2 on a busy 2-core machine (listed before the personas,
+    so their passwords are hashed with it)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    APIClient().get("/api/health/live/")  # the first request of a process loads the URL map and the API stack
+
+
 def _point_at(settings, url):
     settings.REDIS_URL = url
     settings.CACHES = {"default": dict(settings.CACHES["default"], LOCATION=url)}
@@ -46,7 +54,7 @@ def _timed(call):
     return response, time.monotonic() - started
 
 
-def test_login_and_refresh_work_while_redis_is_stopped(alice, redis_stopped):
+def test_login_and_refresh_work_while_redis_is_stopped(fast_hashing, alice, redis_stopped):
     login, seconds = _timed(lambda: APIClient().post("/api/auth/token/", {"username": "alice", "password": PASSWORD},
                                                      format="json"))
     assert login.status_code == 200 and seconds < 2, (login.status_code, seconds)
@@ -55,13 +63,13 @@ def test_login_and_refresh_work_while_redis_is_stopped(alice, redis_stopped):
     assert refresh.status_code == 200 and seconds < 2 and refresh.json()["access"]
 
 
-def test_login_answers_within_two_seconds_while_redis_is_stuck(alice, redis_stuck):
+def test_login_answers_within_two_seconds_while_redis_is_stuck(fast_hashing, alice, redis_stuck):
     login, seconds = _timed(lambda: APIClient().post("/api/auth/token/", {"username": "alice", "password": PASSWORD},
                                                      format="json"))
     assert login.status_code == 200 and seconds < 2, (login.status_code, seconds)
 
 
-def test_the_login_throttle_still_counts_while_redis_is_stopped(alice, redis_stopped, settings):
+def test_the_login_throttle_still_counts_while_redis_is_stopped(fast_hashing, alice, redis_stopped, settings):
     from accounts import throttles
 
     throttles._fallback.clear()  # counts of earlier tests
