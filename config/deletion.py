@@ -29,7 +29,8 @@ def in_use(subject: Model, exc: ProtectedError | RestrictedError) -> InUse:
     found = dependents_of(exc)
     named = [describe(o) for o in found[:MAX_NAMED]]
     more = f" and {len(found) - MAX_NAMED} more" if len(found) > MAX_NAMED else ""
-    detail = f"{describe(subject).capitalize()} is used by {', '.join(named)}{more}; delete those first."
+    label = describe(subject)
+    detail = f"{label[:1].upper()}{label[1:]} is used by {', '.join(named)}{more}; delete those first."
     return InUse(detail, dependents=[{"type": o._meta.model_name, "id": o.pk, "label": describe(o)}
                                      for o in found[:MAX_NAMED]])
 

@@ -115,8 +115,8 @@ def test_an_admin_deletes_anyones_model(api, root, alices):
 
 
 def test_a_model_a_conversion_a_training_run_and_a_derived_version_use_answers_409_naming_them(api, alice):
-    model = model_row(alice, name="base")
-    onnx = model_row(alice, name="base", format="onnx", source="conversion", parent=model)
+    model = model_row(alice, name="Base")
+    onnx = model_row(alice, name="Base", format="onnx", source="conversion", parent=model)
     conversion = conversion_row(model, result=onnx)
     run = run_row(alice, dataset_row(alice), parent=model, state=JobState.RUNNING)
 
@@ -124,8 +124,8 @@ def test_a_model_a_conversion_a_training_run_and_a_derived_version_use_answers_4
 
     assert response.status_code == 409
     assert response.json()["detail"] == (
-        f"Model version {model.pk} (base v1) is used by conversion {conversion.pk}, model version {onnx.pk} "
-        f"(base v2), training run {run.pk}; delete those first.")
+        f"Model version {model.pk} (Base v1) is used by conversion {conversion.pk}, model version {onnx.pk} "
+        f"(Base v2), training run {run.pk}; delete those first.")
     assert ModelVersion.objects.filter(pk=model.pk).exists()
 
 
