@@ -15,7 +15,8 @@ from rest_framework.throttling import AnonRateThrottle
 log = logging.getLogger(__name__)
 
 _fallback = LocMemCache("login-throttle-fallback", {"MAX_ENTRIES": 10_000})
-_fallback_until = 0.0  # after a Redis failure, use the fallback for a few seconds instead of retrying each request
+# After a Redis failure, use the fallback for a few seconds instead of retrying each request (per cache location).
+_fallback_until: dict[str, float] = {}
 FALLBACK_SECONDS = 5.0
 
 
@@ -26,15 +27,15 @@ class LoginRateThrottle(AnonRateThrottle):
         return settings.LOGIN_THROTTLE_RATE
 
     def allow_request(self, request, view):
-        global _fallback_until
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        if time.monotonic() >= _fallback_until:
+        location = str(settings.CACHES["default"].get("LOCATION", ""))
+        if time.monotonic() >= _fallback_until.get(location, 0.0):
             try:
                 return super().allow_request(request, view)
             except RedisError as exc:
                 log.warning("login throttle: Redis unavailable (%s); counting in memory for %g s", exc,
                             FALLBACK_SECONDS)
-                _fallback_until = time.monotonic() + FALLBACK_SECONDS
+                _fallback_until[location] = time.monotonic() + FALLBACK_SECONDS
         self.cache = _fallback
         return super().allow_request(request, view)
