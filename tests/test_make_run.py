@@ -1,5 +1,6 @@
 """`make run`'s launcher brings up every process on embedded defaults and stops them all on SIGTERM."""
 import base64
+import io
 import os
 import signal
 import socket
@@ -10,6 +11,7 @@ import time
 import psutil
 import pytest
 import requests
+from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
 from config.embedded_redis import free_port, port_answers
@@ -78,6 +80,18 @@ def test_the_launcher_runs_the_whole_platform_on_embedded_defaults(tmp_path):
         assert killed
         for pid in killed:
             os.kill(pid, signal.SIGKILL)
+        # A prediction meanwhile answers within its deadline (503/504 while no pool serves; 200 if one is back).
+        engineer = requests.post(f"http://127.0.0.1:{web}/api/auth/token/", timeout=10,
+                                 json={"username": "engineer", "password": "launcher-test-password"}).json()["access"]
+        as_engineer = {"Authorization": f"Bearer {engineer}"}
+        model = requests.get(f"http://127.0.0.1:{web}/api/models/", headers=as_engineer, timeout=10).json()
+        png = io.BytesIO()
+        Image.new("RGB", (64, 64), (200, 30, 30)).save(png, format="PNG")
+        started = time.monotonic()
+        answer = requests.post(f"http://127.0.0.1:{web}/api/inference/{model['results'][0]['id']}/predict/",
+                               headers=as_engineer, files={"image": ("a.png", png.getvalue(), "image/png")},
+                               data={"timeout_ms": "2000"}, timeout=30)
+        assert answer.status_code in (200, 503, 504) and time.monotonic() - started < 5, answer.text
         wait_for(lambda: pools() - killed, timeout=30, interval=0.5, message="the inference pool to be restarted")
         wait_for(lambda: (healthy() or {}).get("checks", {}).get("workers", {}).get("inference"), timeout=60,
                  interval=1, message="the restarted pool in /api/health/")
