@@ -47,9 +47,9 @@ def test_too_many_images_is_400(alice, api, onnx_model, test_image, settings):
     assert "at most 2" in _detail(_post(api(alice), onnx_model.pk, data, data, data))
 
 
-def test_too_large_a_body_is_400(alice, api, onnx_model, settings):
+def test_too_large_a_body_is_413(alice, api, onnx_model, settings):
     settings.INFERENCE_MAX_BODY_MB = 1
-    assert "limit is 1 MB" in _detail(_post(api(alice), onnx_model.pk, b"\xff" * (1536 * 1024)))
+    assert "limit is 1 MB" in _detail(_post(api(alice), onnx_model.pk, b"\xff" * (1536 * 1024)), status=413)
 
 
 def test_no_image_is_400(alice, api, onnx_model):
