@@ -166,6 +166,12 @@ def jobs_reap_lost_messages(*, now=None) -> list[int]:
     present = _task_ids_in_redis(client, {queue for _, queue, _ in queued})
     reaped = []
     for job_id, queue, task_id in queued:
+        if queue in NO_CELERY_CONSUMER:
+            message = (f"never runs: no Celery worker consumes the {queue!r} queue (the inference pool serves "
+                       "predictions over its own Redis protocol, not Celery tasks)")
+            if job_fail(job_id=job_id, error=message):
+                reaped.append(job_id)
+            continue
         key = f"vp:jobs:missing-since:{job_id}"
         if task_id in present:
             client.delete(key)
@@ -182,6 +188,10 @@ def jobs_reap_lost_messages(*, now=None) -> list[int]:
             log.warning("reaped job %s: %s", job_id, message)
     return reaped
 
+
+# Queues that exist for the job model but no Celery worker consumes: a job sent there would wait for ever (older
+# versions accepted probes to "inference").
+NO_CELERY_CONSUMER = ("inference",)
 
 # kombu's Redis transport: one list per queue and priority step, and the messages workers hold (acks_late) in a hash.
 _PRIORITY_SEPARATOR = "\x06\x16"

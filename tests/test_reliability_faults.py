@@ -56,6 +56,14 @@ def test_a_queued_job_whose_message_redis_lost_is_failed_with_the_reason(alice, 
     assert waiting.state == JobState.QUEUED
 
 
+def test_a_job_queued_where_no_celery_worker_consumes_is_failed_with_the_reason(alice, settings):
+    job = Job.objects.create(kind="probe", owner=alice, queue="inference", celery_task_id="never-1")
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=30))
+    assert jobs_reap_lost_messages() == [job.pk]
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and "no Celery worker consumes the 'inference' queue" in job.error
+
+
 def test_a_missing_message_is_given_its_grace_before_the_job_is_failed(alice, settings):
     settings.JOB_LOST_MESSAGE_SECONDS = 60
     job = Job.objects.create(kind="diagnostic", owner=alice, queue="e1-test-queue", celery_task_id="lost-2")
