@@ -9,7 +9,7 @@ from registry.models import ModelVersion
 from registry.storage import artifact_path
 
 from .model_files import as_upload, bytes_upload, resaved_checkpoint, upload
-from .rows import conversion_row, dataset_row, model_row, run_row
+from .rows import conversion_row, dataset_row, job_row, model_row, run_row
 
 pytestmark = pytest.mark.django_db
 
@@ -127,6 +127,19 @@ def test_a_model_a_conversion_a_training_run_and_a_derived_version_use_answers_4
         f"Model version {model.pk} (Base v1) is used by conversion {conversion.pk}, model version {onnx.pk} "
         f"(Base v2), training run {run.pk}; delete those first.")
     assert ModelVersion.objects.filter(pk=model.pk).exists()
+
+
+def test_a_row_of_another_app_that_points_at_a_model_keeps_it_too(api, alice):
+    from benchmarks.models import BenchmarkRun
+
+    model = model_row(alice)
+    benchmark = BenchmarkRun.objects.create(owner=alice, job=job_row(alice, kind="benchmark"), model=model)
+
+    response = api(alice).delete(f"/api/models/{model.pk}/")
+
+    assert response.status_code == 409
+    assert response.json()["dependents"] == [{"type": "benchmarkrun", "id": benchmark.pk,
+                                              "label": f"benchmark run {benchmark.pk}"}]
 
 
 def test_a_model_nothing_uses_any_more_is_deleted(api, alice):
