@@ -98,3 +98,20 @@ def prediction_recorded(*, model_id: int):
         REQUESTS.labels(str(model_id), outcome.engine, str(code)).inc()
         if code == 200:
             LATENCY.labels(str(model_id), outcome.engine).observe(time.perf_counter() - started)
+
+
+def inference_pools_health() -> dict:
+    """The live pool processes as the health API shows them (status "down" when none); 503 when Redis is down."""
+    try:
+        pools = channel.pools_live(max_age=0)
+    except Exception as exc:
+        raise ServiceUnavailable(f"Redis is unreachable: {exc}") from exc
+    now = time.time()
+    workers = [{"id": p["id"], "host": p["host"], "pid": p["pid"], "heartbeat_age_s": round(now - p["at"], 2),
+                "uptime_s": round(now - p["started"]), "rss_mb": p.get("rss_mb"), "batches": p.get("batches"),
+                "max_batch": p.get("max_batch"), "batch_window_ms": p.get("batch_window_ms"),
+                "engines": sorted(n for n, i in p.get("engines", {}).items() if i.get("available")),
+                "unavailable_engines": {n: i.get("reason") for n, i in p.get("engines", {}).items()
+                                        if not i.get("available")},
+                "models": p.get("models", [])} for p in pools]
+    return {"status": "ok" if workers else "down", "processes": len(workers), "workers": workers}
