@@ -1,9 +1,13 @@
-"""The timed loop for one loaded engine at one batch size, and the statistics of its per-iteration timings.
+"""The timed loops of the loaded engines at one batch size, interleaved, and the statistics of their timings.
 
 What is timed is `engine.run(batch)` on a pre-processed float32 batch: the same call the inference pool makes, so
-pre- and post-processing (identical for every engine) do not blur the comparison. Warm-up iterations run first and
-are not recorded; then `iterations` timed runs, extended until `min_seconds` have passed.
+pre- and post-processing (identical for every engine) do not blur the comparison. Each engine's first run is its
+cold run; warm-up iterations follow and are not recorded. The timed iterations then run in rounds, each round giving
+every engine a short chunk in turn, until every engine has `iterations` (and `min_seconds` of timed runs): on a
+shared host the background load drifts over seconds, and interleaving puts every engine under the same drift
+instead of giving one engine a quiet minute and the next a busy one.
 """
+import math
 import time
 
 import numpy as np
@@ -11,6 +15,7 @@ import numpy as np
 from .sampling import Sampler
 
 PERCENTILES = (50, 90, 95, 99)
+ROUNDS = 10
 
 
 def timing_stats(values_ms: np.ndarray, *, batch_size: int) -> dict:
@@ -27,25 +32,74 @@ def timing_stats(values_ms: np.ndarray, *, batch_size: int) -> dict:
     return {key: (round(float(value), 4) if isinstance(value, float) else value) for key, value in stats.items()}
 
 
-def timed_loop(*, engine, batch: np.ndarray, warmup: int, iterations: int, min_seconds: float,
-               gpu_index: int | None = None, on_tick=None) -> tuple[np.ndarray, dict, float]:
-    """(per-iteration ms, resource summary, cold ms). The first run after load is the cold run, timed alone."""
-    started = time.perf_counter()
-    engine.run(batch)
-    cold_ms = (time.perf_counter() - started) * 1000
-    for _ in range(max(0, warmup - 1)):
-        engine.run(batch)
-    sampler = Sampler(gpu_index=gpu_index)
-    sampler.start()
-    timings = []
-    deadline = time.perf_counter() + min_seconds
-    try:
-        while len(timings) < iterations or time.perf_counter() < deadline:
-            t0 = time.perf_counter_ns()
-            engine.run(batch)
-            timings.append((time.perf_counter_ns() - t0) / 1e6)
-            if on_tick is not None and len(timings) % 50 == 0:
-                on_tick(len(timings))
-    finally:
-        resources = sampler.stop()
-    return np.asarray(timings, dtype=np.float64), resources, round(cold_ms, 3)
+class Loop:
+    """One engine's timed loop at one batch size, built up chunk by chunk."""
+
+    def __init__(self, *, key, engine, gpu_index: int | None):
+        self.key, self.engine, self.gpu_index = key, engine, gpu_index
+        self.timings: list[float] = []
+        self.samplers: list[Sampler] = []
+        self.cold_ms: float | None = None
+        self.error: Exception | None = None
+
+    def start(self, batch: np.ndarray, warmup: int) -> None:
+        started = time.perf_counter()
+        self.engine.run(batch)
+        self.cold_ms = round((time.perf_counter() - started) * 1000, 3)
+        for _ in range(max(0, warmup - 1)):
+            self.engine.run(batch)
+
+    def chunk(self, batch: np.ndarray, count: int) -> None:
+        sampler = Sampler(gpu_index=self.gpu_index)
+        sampler.start()
+        try:
+            for _ in range(count):
+                t0 = time.perf_counter_ns()
+                self.engine.run(batch)
+                self.timings.append((time.perf_counter_ns() - t0) / 1e6)
+        finally:
+            sampler.stop()
+            self.samplers.append(sampler)
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.timings) / 1000
+
+    def resources(self) -> dict:
+        """Merged over the chunks. RSS growth is this engine's own: the peak during its chunks over the RSS they
+        started from (the process also holds the other engines measured alongside)."""
+        s = self.samplers
+        gpu_memory = [m for x in s for m in x.gpu_memory]
+        gpu_util = [u for x in s for u in x.gpu_util]
+        wall = sum(x.wall_seconds for x in s)
+        return {"rss_growth_mb": round(max((x.rss_peak - x.rss_start for x in s), default=0) / 2**20, 1),
+                "gpu_mem_peak_mb": round(max(gpu_memory), 1) if gpu_memory else None,
+                "gpu_util_mean": round(sum(gpu_util) / len(gpu_util), 1) if gpu_util else None,
+                "gpu_util_max": max(gpu_util) if gpu_util else None,
+                "cpu_util": round(100.0 * sum(x.cpu_seconds for x in s) / wall, 1) if wall else None,
+                "gpu_error": next((x.gpu_error for x in s if x.gpu_error), "")}
+
+
+def interleaved_loops(*, loops: list[Loop], batch: np.ndarray, warmup: int, iterations: int, min_seconds: float,
+                      on_round=None) -> None:
+    """Run every loop's cold run and warm-up, then timed chunks round-robin until each has enough. A loop whose
+    engine raises keeps the error and drops out; the others go on."""
+    for loop in loops:
+        try:
+            loop.start(batch, warmup)
+        except Exception as exc:
+            loop.error = exc
+    chunk = max(1, math.ceil(iterations / ROUNDS))
+    while True:
+        live = [loop for loop in loops if loop.error is None
+                and (len(loop.timings) < iterations or loop.seconds < min_seconds)]
+        if not live:
+            return
+        for loop in live:
+            try:
+                missing = iterations - len(loop.timings)
+                loop.chunk(batch, min(chunk, missing) if missing > 0 else chunk)
+            except Exception as exc:
+                loop.error = exc
+        if on_round is not None:
+            on_round()

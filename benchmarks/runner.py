@@ -4,12 +4,15 @@
 An engine this worker cannot run is an `unavailable` row with the reason; a conversion or load that fails is a
 `failed` row with the error; neither fails the run. Exclusivity (`exclusive: true`, the default): before measuring,
 the job waits (bounded by BENCHMARK_EXCLUSIVE_WAIT_SECONDS) until no other job runs on this worker's other gpu
-slot; whatever else did run during each timed loop is recorded on the run either way.
+slot; whatever else did run during each timed loop is recorded on the run either way. Every engine is loaded first
+and the timed loops are interleaved (measure.py), so all engines see the same background load.
 """
 import gc
 import time
+from dataclasses import dataclass, field
 
 import numpy as np
+import psutil
 from django.conf import settings
 
 from config.hardware import gpu_present, host_info, library_versions
@@ -19,7 +22,7 @@ from registry.storage import artifact_path
 
 from . import selection
 from .accuracy import engine_map, validation_samples
-from .measure import timed_loop, timing_stats
+from .measure import Loop, interleaved_loops, timing_stats
 from .models import BenchmarkResult, BenchmarkRun, ResultStatus, timings_pack
 from .sources import SourceFailed, SourceUnavailable, convert_inline, int8_version
 from .variants import SOURCES_FROM, variants_for
@@ -126,69 +129,97 @@ class _Run:
         return np.random.default_rng(0).random((batch_size, 3, imgsz, imgsz), dtype=np.float32)
 
 
-def _measure_variant(state: _Run, variant, available: dict) -> None:
+@dataclass
+class _Loaded:
+    variant: object
+    engine: object
+    version: object
+    precision: str
+    load_s: float
+    rss_load_mb: float
+    described: dict
+    accuracy: dict = field(default_factory=dict)
+
+
+def _load_variant(state: _Run, variant, available: dict) -> _Loaded | None:
+    """The variant's engine loaded on its version, or None after writing its unavailable/failed row."""
     params, model = state.params, state.run.model
     first_batch = params["batch_sizes"][0]
     info = available.get(variant.engine) or {"available": False, "reason": "unknown engine"}
     if not info["available"]:
         state.row(variant, first_batch, ResultStatus.UNAVAILABLE, info["reason"] or "unavailable")
-        return
+        return None
     if model.format not in SOURCES_FROM[variant.source]:
         state.row(variant, first_batch, ResultStatus.UNAVAILABLE,
                   f"{variant.name} cannot run a {model.format} model (needs {variant.source})")
-        return
+        return None
     try:
         version = state.source_for(variant)
     except SourceFailed as exc:
         status = ResultStatus.UNAVAILABLE if isinstance(exc, SourceUnavailable) else ResultStatus.FAILED
         state.row(variant, first_batch, status, str(exc))
-        return
+        return None
     state.progress(f"loading {variant.name}")
-    started = time.perf_counter()
+    process = psutil.Process()
+    rss_before, started = process.memory_info().rss, time.perf_counter()
     try:
         engine = ENGINES[variant.engine]().load(artifact_path(version.file))
     except Exception as exc:
         state.row(variant, first_batch, ResultStatus.FAILED, f"load failed: {type(exc).__name__}: {exc}",
                   source_model=version)
-        return
+        return None
     load_s = round(time.perf_counter() - started, 3)
     described = engine.describe()
     precision = variant.precision or described.get("precision") or "fp32"
-    imgsz = params["imgsz"]
-    if engine.fixed_imgsz and engine.fixed_imgsz != imgsz:
+    if engine.fixed_imgsz and engine.fixed_imgsz != params["imgsz"]:
         state.row(variant, first_batch, ResultStatus.FAILED, f"the {version.format} file has a fixed input size "
                   f"{engine.fixed_imgsz}; benchmark it at imgsz {engine.fixed_imgsz}", precision=precision,
                   source_model=version)
-        return
-    accuracy = {}
-    gpu_index = 0 if engine.device in ("cuda", "gpu") and gpu_present()[0] else None
-    for batch_size in params["batch_sizes"]:
-        label = f"{variant.name} ({precision}) batch {batch_size}"
-        state.progress(f"measuring {label}")
-        state.note_concurrent(label)
-        try:
-            timings, resources, cold_ms = timed_loop(
-                engine=engine, batch=state.batch(batch_size, imgsz), warmup=params["warmup"],
-                iterations=params["iterations"], min_seconds=params["min_seconds"], gpu_index=gpu_index,
-                on_tick=lambda n: state.ctx.checkpoint())
-        except Exception as exc:
-            state.row(variant, batch_size, ResultStatus.FAILED, f"{type(exc).__name__}: {exc}", precision=precision,
-                      source_model=version, load_s=load_s)
-            continue
-        state.note_concurrent(label)
-        if state.samples and not accuracy:
-            state.progress(f"scoring mAP of {variant.name} ({precision}) on {len(state.samples)} images")
-            accuracy = engine_map(engine=engine, samples=state.samples, imgsz=imgsz)
-        stats = timing_stats(timings, batch_size=batch_size)
-        state.row(variant, batch_size, ResultStatus.MEASURED, precision=precision, source_model=version,
-                  load_s=load_s, cold_ms=cold_ms, timings=timings_pack(timings),
-                  map50=accuracy.get("map50"), map50_95=accuracy.get("map50_95"),
-                  details={"engine": described, "device": engine.device, "gpu_error": resources["gpu_error"],
-                           "variant": variant.name},
-                  **stats, **{k: resources[k] for k in ("peak_rss_mb", "gpu_mem_peak_mb", "gpu_util_mean",
-                                                        "gpu_util_max", "cpu_util")})
-    del engine
-    gc.collect()
+        return None
+    return _Loaded(variant, engine, version, precision, load_s,
+                   round((process.memory_info().rss - rss_before) / 2**20, 1), described)
+
+
+def _measure(state: _Run, loaded: list[_Loaded], base_rss_mb: float) -> None:
+    """Every loaded engine at every batch size, interleaved; then each engine's mAP (one at a time)."""
+    params, imgsz = state.params, state.params["imgsz"]
+    on_gpu = gpu_present()[0]
+    for index, batch_size in enumerate(params["batch_sizes"]):
+        state.fraction = 0.5 + 0.4 * index / len(params["batch_sizes"])
+        labels = ", ".join(f"{item.variant.name} ({item.precision})" for item in loaded)
+        state.progress(f"measuring batch {batch_size}, interleaved: {labels}")
+        state.note_concurrent(f"batch {batch_size}")
+        loops = [Loop(key=item, engine=item.engine,
+                      gpu_index=0 if item.engine.device in ("cuda", "gpu") and on_gpu else None) for item in loaded]
+        interleaved_loops(loops=loops, batch=state.batch(batch_size, imgsz), warmup=params["warmup"],
+                          iterations=params["iterations"], min_seconds=params["min_seconds"],
+                          on_round=state.ctx.checkpoint)
+        state.note_concurrent(f"batch {batch_size}")
+        for loop in loops:
+            item = loop.key
+            if loop.error is not None:
+                state.row(item.variant, batch_size, ResultStatus.FAILED,
+                          f"{type(loop.error).__name__}: {loop.error}", precision=item.precision,
+                          source_model=item.version, load_s=item.load_s)
+                continue
+            resources = loop.resources()
+            state.row(item.variant, batch_size, ResultStatus.MEASURED, precision=item.precision,
+                      source_model=item.version, load_s=item.load_s, cold_ms=loop.cold_ms,
+                      timings=timings_pack(loop.timings),
+                      peak_rss_mb=round(base_rss_mb + item.rss_load_mb + resources["rss_growth_mb"], 1),
+                      details={"engine": item.described, "device": item.engine.device, "variant": item.variant.name,
+                               "rss_load_mb": item.rss_load_mb, "rss_growth_mb": resources["rss_growth_mb"],
+                               "gpu_error": resources["gpu_error"]},
+                      **timing_stats(np.asarray(loop.timings), batch_size=batch_size),
+                      **{k: resources[k] for k in ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_max", "cpu_util")})
+    if state.samples:
+        for item in loaded:
+            state.progress(f"scoring mAP of {item.variant.name} ({item.precision}) on {len(state.samples)} images")
+            state.ctx.checkpoint()
+            item.accuracy = engine_map(engine=item.engine, samples=state.samples, imgsz=imgsz)
+            state.run.result_rows.filter(engine=item.variant.engine, precision=item.precision,
+                                         status=ResultStatus.MEASURED).update(
+                map50=item.accuracy.get("map50"), map50_95=item.accuracy.get("map50_95"))
 
 
 def _baseline(run: BenchmarkRun) -> dict | None:
@@ -220,10 +251,17 @@ def benchmark_run_execute(ctx) -> dict:
     run.results = {"host": host_info(), "libraries": library_versions(), "worker": state.worker,
                    "exclusive": exclusive, "engines_available": available}
     run.save(update_fields=["results", "updated_at"])
+    base_rss_mb = psutil.Process().memory_info().rss / 2**20  # before any engine: what a lone engine adds to
+    loaded = []
     for index, variant in enumerate(variants):
-        state.fraction = index / max(1, len(variants))
+        state.fraction = 0.5 * index / max(1, len(variants))
         ctx.checkpoint()
-        _measure_variant(state, variant, available)
+        item = _load_variant(state, variant, available)
+        if item is not None:
+            loaded.append(item)
+    _measure(state, loaded, base_rss_mb)
+    del loaded
+    gc.collect()
     baseline = _baseline(run)
     if baseline is not None:
         for row in run.result_rows.filter(map50_95__isnull=False):

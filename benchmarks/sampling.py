@@ -21,7 +21,7 @@ class Sampler(threading.Thread):
         super().__init__(name="benchmark-sampler", daemon=True)
         self.interval_s = interval_s
         self.process = psutil.Process()
-        self.rss_peak = self.process.memory_info().rss
+        self.rss_start = self.rss_peak = self.process.memory_info().rss
         self.gpu_memory: list[float] = []
         self.gpu_util: list[float] = []
         self.gpu_error = ""
@@ -65,7 +65,9 @@ class Sampler(threading.Thread):
         self._sample()
         wall = time.perf_counter() - self._wall_start
         cpu = self.process.cpu_times()
-        self.cpu_util = 100.0 * ((cpu.user - self._cpu_start.user) + (cpu.system - self._cpu_start.system)) / max(wall, 1e-9)
+        self.cpu_seconds = (cpu.user - self._cpu_start.user) + (cpu.system - self._cpu_start.system)
+        self.wall_seconds = wall
+        self.cpu_util = 100.0 * self.cpu_seconds / max(wall, 1e-9)
         if self._nvml is not None:
             try:
                 self._nvml.nvmlShutdown()

@@ -36,7 +36,7 @@ def test_the_nvml_sampler_sees_a_busy_gpu():
 
 @pytest.mark.parametrize("engine_name", ["pytorch-cuda", "pytorch-cuda-fp16", "pytorch-cuda-fp16-graph"])
 def test_the_timed_loop_measures_the_cuda_engines_with_gpu_figures(engine_name, tiny_weights):
-    from benchmarks.measure import timed_loop, timing_stats
+    from benchmarks.measure import Loop, interleaved_loops, timing_stats
     from inference.engines import ENGINES
 
     ok, reason = ENGINES[engine_name].available()
@@ -44,8 +44,8 @@ def test_the_timed_loop_measures_the_cuda_engines_with_gpu_figures(engine_name, 
         pytest.skip(reason)
     engine = ENGINES[engine_name]().load(tiny_weights)
     batch = np.random.default_rng(0).random((1, 3, 64, 64), dtype=np.float32)
-    timings, resources, cold_ms = timed_loop(engine=engine, batch=batch, warmup=5, iterations=200, min_seconds=0,
-                                             gpu_index=0)
-    stats = timing_stats(timings, batch_size=1)
-    print(engine_name, {k: stats[k] for k in ("p50_ms", "p95_ms", "fps")}, resources, f"cold {cold_ms} ms")
-    assert stats["iterations"] == 200 and resources["gpu_mem_peak_mb"] and resources["gpu_samples"] > 0
+    loop = Loop(key=engine_name, engine=engine, gpu_index=0)
+    interleaved_loops(loops=[loop], batch=batch, warmup=5, iterations=200, min_seconds=0)
+    stats, resources = timing_stats(loop.timings, batch_size=1), loop.resources()
+    print(engine_name, {k: stats[k] for k in ("p50_ms", "p95_ms", "fps")}, resources, f"cold {loop.cold_ms} ms")
+    assert loop.error is None and stats["iterations"] == 200 and resources["gpu_mem_peak_mb"]

@@ -60,3 +60,30 @@ def test_a_failing_nvml_is_reported_not_raised():
     fake.nvmlInit = lambda: (_ for _ in ()).throw(RuntimeError("driver gone"))
     sampler = Sampler(gpu_index=0, nvml=fake)
     assert sampler.stop()["gpu_error"] == "NVML: driver gone"
+
+
+def test_interleaved_loops_give_every_engine_its_iterations_in_rounds_and_keep_a_failing_one_apart():
+    import numpy as np
+
+    from benchmarks.measure import Loop, interleaved_loops
+
+    calls = []
+
+    class Fake:
+        def __init__(self, name, fail_after=None):
+            self.name, self.fail_after, self.runs = name, fail_after, 0
+
+        def run(self, batch):
+            self.runs += 1
+            calls.append(self.name)
+            if self.fail_after is not None and self.runs > self.fail_after:
+                raise RuntimeError("out of memory")
+
+    a, b, c = Fake("a"), Fake("b"), Fake("c", fail_after=5)
+    loops = [Loop(key=f, engine=f, gpu_index=None) for f in (a, b, c)]
+    interleaved_loops(loops=loops, batch=np.zeros((1, 3, 8, 8), np.float32), warmup=2, iterations=20, min_seconds=0)
+    assert [len(loop.timings) for loop in loops[:2]] == [20, 20] and loops[0].cold_ms is not None
+    assert str(loops[2].error) == "out of memory" and loops[0].error is None
+    timed = calls[6:]  # after each engine's cold run and one warm-up
+    assert timed[:6] == ["a", "a", "b", "b", "c", "c"]  # chunks of 2 (20 iterations in 10 rounds), in turn
+    assert loops[0].resources()["cpu_util"] is not None
