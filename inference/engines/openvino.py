@@ -33,10 +33,10 @@ class OpenVinoEngine(Engine):
 
     def compile_config(self) -> dict:
         config = {"PERFORMANCE_HINT": "LATENCY"}
-        precision = getattr(settings, "INFERENCE_OPENVINO_PRECISION", "")
+        precision = settings.INFERENCE_OPENVINO_PRECISION
         if precision:
             config["INFERENCE_PRECISION_HINT"] = precision
-        threads = getattr(settings, "INFERENCE_ORT_THREADS", 0)  # one thread budget for every CPU engine
+        threads = settings.INFERENCE_ORT_THREADS  # one thread budget for every CPU engine
         if threads and self.plugin == "CPU":
             config["INFERENCE_NUM_THREADS"] = threads
         return config
