@@ -34,6 +34,8 @@ class SearchStartSerializer(serializers.Serializer):
     elitism = serializers.IntegerField(min_value=0, max_value=1000, default=2)
     seed = serializers.IntegerField(min_value=0, max_value=2**20, default=0)
     prune = serializers.BooleanField(default=True)
+    seed_baseline = serializers.BooleanField(default=True, help_text="the first individual is ultralytics' default "
+                                                                     "recipe, clipped into the space")
     time_limit_seconds = serializers.IntegerField(min_value=schemas.TIME_LIMIT_SECONDS[0],
                                                   max_value=schemas.TIME_LIMIT_SECONDS[1], required=False,
                                                   allow_null=True, default=None,

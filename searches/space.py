@@ -7,6 +7,10 @@ A gene is written as in the request:
 - `imgsz`: `[low, high]`, multiples of 32 (the individual trains and is measured at that size);
 - `preset`: a list of presets (`["yolov8n", "yolov8s"]`), only when the search starts from presets.
 """
+import importlib.util
+from pathlib import Path
+
+import yaml
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 from training import schemas
@@ -115,3 +119,37 @@ def genome_run_arguments(genome: dict, *, imgsz: int, preset: str) -> tuple[dict
         # AdamW is what `auto` picks for short runs, so the individual trains as `auto` would, at the gene's rate.
         hyperparameters["optimizer"] = DEFAULT_OPTIMIZER
     return hyperparameters, int(genome.get("imgsz", imgsz)), genome.get("preset", preset)
+
+
+def _ultralytics_defaults() -> dict:
+    """ultralytics' default hyperparameters, read from its cfg/default.yaml (importing ultralytics would pull in
+    torch, which the control worker does not need)."""
+    spec = importlib.util.find_spec("ultralytics")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "cfg" / "default.yaml"
+    return yaml.safe_load(path.read_text()) if path.is_file() else {}
+
+
+def baseline_genome(space: dict, *, imgsz: int, preset: str) -> dict:
+    """The genome of ultralytics' defaults (the search's own imgsz and preset for those genes), each gene clipped
+    into its range or replaced by the first choice when the default is not one. `model.tune()` starts from these
+    defaults too; a search seeds its first generation with them, so it never does worse than the recipe that
+    works without any search only because its random first generation missed it."""
+    defaults = {**_ultralytics_defaults(), "imgsz": imgsz, "preset": preset}
+    genome = {}
+    for name, spec in space.items():
+        value = defaults.get(name)
+        if name in ("optimizer", "preset", *schemas.BOOLEAN_HYPERPARAMETERS):
+            genome[name] = value if value in spec else spec[0]
+            continue
+        low, high = spec[0], spec[1]
+        value = low if value is None else min(max(value, low), high)
+        if name == "imgsz":
+            value = min(max(int(round(value / 32)) * 32, int(low)), int(high))
+        elif name in schemas.NUMERIC_HYPERPARAMETERS and schemas.NUMERIC_HYPERPARAMETERS[name][0] is int:
+            value = int(round(value))
+        else:
+            value = float(value)
+        genome[name] = value
+    return genome

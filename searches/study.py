@@ -58,10 +58,12 @@ def search_sampler(*, params: dict, trials_so_far: int) -> optuna.samplers.NSGAI
                                          seed=params["seed"] * SEED_STRIDE + trials_so_far)
 
 
-def search_pruner() -> optuna.pruners.BasePruner:
-    # Steps are 1-based epochs; warm-up 2: the first epoch never prunes (early mAP says little).
+def search_pruner(*, epochs: int) -> optuna.pruners.BasePruner:
+    # Steps are 1-based epochs. Nothing is pruned in the first half of training: early mAP is mostly noise (zero
+    # for the first epochs of a small set), and a slow starter is not a weak individual.
     return optuna.pruners.PercentilePruner(PRUNE_PERCENTILE, n_startup_trials=PRUNE_STARTUP_TRIALS,
-                                           n_warmup_steps=2, n_min_trials=PRUNE_STARTUP_TRIALS)
+                                           n_warmup_steps=max(2, (epochs + 1) // 2),
+                                           n_min_trials=PRUNE_STARTUP_TRIALS)
 
 
 def study_directions(objectives: list[str]) -> list[str]:
@@ -70,10 +72,11 @@ def study_directions(objectives: list[str]) -> list[str]:
 
 def study_open(*, name: str, params: dict, trials_so_far: int = 0, create: bool = False) -> optuna.Study:
     sampler = search_sampler(params=params, trials_so_far=trials_so_far)
+    pruner = search_pruner(epochs=params["epochs"])
     if create:
-        return optuna.create_study(study_name=name, storage=search_storage(), sampler=sampler, pruner=search_pruner(),
+        return optuna.create_study(study_name=name, storage=search_storage(), sampler=sampler, pruner=pruner,
                                    directions=study_directions(params["objectives"]), load_if_exists=True)
-    return optuna.load_study(study_name=name, storage=search_storage(), sampler=sampler, pruner=search_pruner())
+    return optuna.load_study(study_name=name, storage=search_storage(), sampler=sampler, pruner=pruner)
 
 
 def study_generation_of(study: optuna.Study, trial_id: int) -> int | None:

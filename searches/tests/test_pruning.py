@@ -53,14 +53,15 @@ def test_an_individual_far_behind_its_peers_at_the_same_epoch_is_pruned(alice, d
                                            values={"map50": map50_95, "map50_95": map50_95})
         assert not [o for _, o in outcomes if isinstance(o, Exception)], outcomes
 
-    end_epoch(weak, 1, 0.0)  # the first epoch never prunes
-    assert not Individual.objects.get(pk=weak.pk).pruned
-    end_epoch(strong, 2, 0.5)
+    end_epoch(weak, 1, 0.0)  # nothing is pruned in the first half of training (5 epochs: epochs 1 and 2)
     end_epoch(weak, 2, 0.0)
+    assert not Individual.objects.get(pk=weak.pk).pruned
+    end_epoch(strong, 3, 0.7)  # ahead of both peers (0.5, 0.6 at epoch 3)
+    end_epoch(weak, 3, 0.0)
     weak.refresh_from_db()
-    assert weak.pruned and weak.pruned_at_epoch == 2
+    assert weak.pruned and weak.pruned_at_epoch == 3
     assert Job.objects.get(pk=weak.training_run.job_id).cancel_requested
     strong.refresh_from_db()
     assert not strong.pruned and not Job.objects.get(pk=strong.training_run.job_id).cancel_requested
     frozen = opened._storage.get_trial(weak.trial_id)
-    assert frozen.intermediate_values == {1: 0.0, 2: 0.0}
+    assert frozen.intermediate_values == {1: 0.0, 2: 0.0, 3: 0.0}

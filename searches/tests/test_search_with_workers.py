@@ -10,6 +10,7 @@ import yaml
 from jobs.models import Job, JobState
 from registry.models import ModelVersion
 from searches.models import Individual, IndividualState, Search
+from searches.space import baseline_genome
 from tests.waiting import wait_for, wait_for_job_state
 from tests.workers import default_worker_args
 
@@ -58,6 +59,10 @@ def test_a_search_evolves_generations_carries_its_elite_resumes_and_registers_th
         assert set(genome) == set(SPACE)
         assert all(low <= genome[gene] <= high for gene, (low, high, *_) in SPACE.items()), genome
         assert isinstance(genome["close_mosaic"], int)
+
+    # The first individual is ultralytics' default recipe, clipped into the space (close_mosaic 10 -> 5).
+    assert individuals[0]["hyperparameters"] == baseline_genome(SPACE, imgsz=64, preset="yolov8n")
+    assert individuals[0]["hyperparameters"]["close_mosaic"] == 5
 
     # Elitism: the best of generation 1 is carried into generation 2 unchanged (same genome, run and fitness).
     first = [i for i in individuals if i["generation"] == 1]

@@ -103,12 +103,12 @@ def _inner() -> dict:
     from training import devices
 
     devices.prepare_ultralytics_environment()
-    population = int(os.environ.get("BENCH_SEARCH_POPULATION", "4"))
+    population = int(os.environ.get("BENCH_SEARCH_POPULATION", "3"))
     generations = int(os.environ.get("BENCH_SEARCH_GENERATIONS", "3"))
     elitism = int(os.environ.get("BENCH_SEARCH_ELITISM", "1"))
-    budget = {"images": int(os.environ.get("BENCH_SEARCH_IMAGES", "64")),
+    budget = {"images": int(os.environ.get("BENCH_SEARCH_IMAGES", "256")),
               "imgsz": int(os.environ.get("BENCH_SEARCH_IMGSZ", "128")),
-              "epochs": int(os.environ.get("BENCH_SEARCH_EPOCHS", "5")), "population": population,
+              "epochs": int(os.environ.get("BENCH_SEARCH_EPOCHS", "8")), "population": population,
               "generations": generations, "elitism": elitism,
               "trainings": population + (generations - 1) * (population - elitism)}
     repeats = int(os.environ.get("BENCH_SEARCH_REPEATS", "1"))
