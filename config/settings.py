@@ -201,6 +201,7 @@ CELERY_TASK_ROUTES = {
     "training.curves": {"queue": "default"},  # plotting needs no GPU slot
     "training.*": {"queue": "gpu"},
     "registry.convert*": {"queue": "gpu"},
+    "benchmarks.*": {"queue": "gpu"},
     "reports.*": {"queue": "default"},  # collecting and drawing a report needs no GPU slot
     "searches.measure_latency": {"queue": "gpu"},  # exports and times a trained individual
     "searches.*": {"queue": "default"},  # the controller step and sweep never hold a GPU slot
@@ -243,6 +244,7 @@ INFERENCE_PRELOAD = [int(i) for i in env_list("INFERENCE_PRELOAD", [])]
 INFERENCE_HEARTBEAT_SECONDS = env_float("INFERENCE_HEARTBEAT_SECONDS", 1.0, minimum=0.1)
 INFERENCE_ORT_THREADS = env_int("INFERENCE_ORT_THREADS", 0, minimum=0)  # 0: ONNX Runtime's default
 INFERENCE_ORT_SPIN = env_bool("INFERENCE_ORT_SPIN", False)  # ORT intra-op threads spin between runs
+INFERENCE_OPENVINO_PRECISION = env_str("INFERENCE_OPENVINO_PRECISION", "")  # "": the CPU plugin's choice (bf16/f32)
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])  # empty: any client
 METRICS_TOKEN = env_str("METRICS_TOKEN")  # set: /metrics needs "Authorization: Bearer <token>"
 

@@ -26,5 +26,9 @@ TRAINING_PRELOAD = env_bool("TRAINING_PRELOAD", True)  # a gpu worker imports th
 SEARCH_MAX_TRIALS = env_int("SEARCH_MAX_TRIALS", 200, minimum=1)  # population x generations of one search
 SEARCH_LATENCY_RESEND_SECONDS = env_float("SEARCH_LATENCY_RESEND_SECONDS", 600.0, minimum=1.0)  # lost measurement
 
+# --- benchmarks (benchmarks/, docs/benchmarks.md) -----------------------------------------------------
+BENCHMARK_EXCLUSIVE_WAIT_SECONDS = env_int("BENCHMARK_EXCLUSIVE_WAIT_SECONDS", 1800, minimum=0)
+BENCHMARK_MAX_VAL_IMAGES = env_int("BENCHMARK_MAX_VAL_IMAGES", 500, minimum=1)  # mAP on at most this many images
+
 # --- reports (reports/links.py): how long a signed link to a report's HTML views opens it -----------------
 REPORT_LINK_MAX_AGE_SECONDS = env_int("REPORT_LINK_MAX_AGE_SECONDS", 24 * 3600, minimum=1)
