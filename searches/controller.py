@@ -26,7 +26,7 @@ from training.services import training_run_start
 from . import measures, study
 from .models import INDIVIDUAL_ACTIVE_STATES, Individual, IndividualState, Search
 from .services import LATENCY_TASK_NAME, individuals_cancel
-from .space import baseline_genome, genome_run_arguments, space_distributions
+from .space import baseline_genome, baseline_mutants, genome_run_arguments, space_distributions
 
 log = logging.getLogger(__name__)
 
@@ -176,9 +176,13 @@ def _fill_generation(search: Search) -> bool:
     if search.generation > 1 and not members.exists():
         missing -= _carry_elites(search, opened, distributions, limit=missing)
     elif search.params.get("seed_baseline", True) and not opened.get_trials(deepcopy=False):
-        # The first individual is ultralytics' default recipe (space.baseline_genome); asked first below.
-        opened.enqueue_trial(baseline_genome(search.params["space"], imgsz=search.params["imgsz"],
-                                             preset=search.preset), user_attrs={"baseline": True})
+        # The first generation is ultralytics' default recipe and mutants of it (space.baseline_genome and
+        # baseline_mutants); the enqueued genomes are asked first below.
+        space = search.params["space"]
+        baseline = baseline_genome(space, imgsz=search.params["imgsz"], preset=search.preset)
+        opened.enqueue_trial(baseline, user_attrs={"baseline": True})
+        for mutant in baseline_mutants(space, baseline, count=missing - 1, seed=search.params["seed"]):
+            opened.enqueue_trial(mutant, user_attrs={"baseline_mutant": True})
     for _ in range(missing):
         if not Job.objects.filter(pk=search.job_id, state=JobState.RUNNING, cancel_requested=False).exists():
             break  # cancelled meanwhile: start nothing more

@@ -153,3 +153,39 @@ def baseline_genome(space: dict, *, imgsz: int, preset: str) -> dict:
             value = float(value)
         genome[name] = value
     return genome
+
+
+MUTATION_SIGMA = 0.2  # ultralytics' Tuner: gains multiplied by 1 + N(0, 0.2) scaled, clipped to [0.3, 3]
+MUTATION_PROB = 0.8
+
+
+def baseline_mutants(space: dict, baseline: dict, *, count: int, seed: int) -> list[dict]:
+    """`count` genomes around the baseline, mutated the way ultralytics' Tuner mutates (each gene with probability
+    0.8 multiplied by a factor 1 + N(0, 0.2) x U(0, 1), clipped to [0.3, 3] and into its range; a choice gene takes
+    another choice with probability 0.2). With a small budget, a first generation drawn uniformly from a wide space
+    is mostly far worse than the default recipe; around it, NSGA-II starts where the recipe is already good."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    mutants = []
+    for _ in range(count):
+        genome = {}
+        scale = rng.random()
+        for name in sorted(space):
+            spec, value = space[name], baseline[name]
+            if name in ("optimizer", "preset", *schemas.BOOLEAN_HYPERPARAMETERS):
+                genome[name] = spec[int(rng.integers(len(spec)))] if rng.random() < 1 - MUTATION_PROB else value
+                continue
+            factor = 1.0
+            if rng.random() < MUTATION_PROB:
+                factor = float(np.clip(1 + rng.standard_normal() * scale * MUTATION_SIGMA, 0.3, 3.0))
+            mutated = min(max(value * factor, spec[0]), spec[1])
+            if name == "imgsz":
+                mutated = min(max(int(round(mutated / 32)) * 32, int(spec[0])), int(spec[1]))
+            elif name in schemas.NUMERIC_HYPERPARAMETERS and schemas.NUMERIC_HYPERPARAMETERS[name][0] is int:
+                mutated = int(round(mutated))
+            else:
+                mutated = float(mutated)
+            genome[name] = mutated
+        mutants.append(genome)
+    return mutants

@@ -38,9 +38,13 @@ def test_a_search_evolves_generations_carries_its_elite_resumes_and_registers_th
     client = api(alice)
     search = start(client, demo_dataset)
 
-    # The control worker dies while generation 1 trains; the gpu worker goes on; a new control worker resumes.
-    wait_for(lambda: training_jobs(search["id"]).filter(state=JobState.RUNNING).exists(), timeout=120,
-             message="a first individual to train")
+    # The control worker dies while generation 1 trains (once its step has started all three: a kill inside the
+    # step is the controller's adopt-or-drop path, not what this test pins down); the gpu worker goes on; the
+    # individuals' end-of-job events wait in Redis; a new control worker resumes.
+    wait_for(lambda: training_jobs(search["id"]).filter(state=JobState.RUNNING).exists()
+             and Individual.objects.filter(search_id=search["id"]).count() == 3
+             and Job.objects.get(pk=search["job"]).progress_message.startswith("generation 1/2"),
+             timeout=120, message="generation 1 to be started and training")
     default_worker.kill()
     wait_for(lambda: training_jobs(search["id"]).filter(state=JobState.SUCCEEDED).exists(), timeout=120,
              message="an individual to finish while the control worker is down")
