@@ -40,7 +40,7 @@ def _others_running(*, job_id: int, worker: str) -> list[dict]:
 def _wait_exclusive(*, ctx, worker: str, progress) -> dict:
     limit = settings.BENCHMARK_EXCLUSIVE_WAIT_SECONDS
     started = time.monotonic()
-    others = _others_running(job_id=ctx.job_id, worker=worker)
+    others = waited_for = _others_running(job_id=ctx.job_id, worker=worker)
     while others and time.monotonic() - started < limit:
         names = ", ".join(f"job {o['id']} ({o['kind']})" for o in others)
         progress(f"waiting for {names} on the other gpu slot to finish (exclusive benchmark, "
@@ -48,8 +48,8 @@ def _wait_exclusive(*, ctx, worker: str, progress) -> dict:
         ctx.checkpoint()
         time.sleep(1.0)
         others = _others_running(job_id=ctx.job_id, worker=worker)
-    return {"waited_s": round(time.monotonic() - started, 1), "timed_out": bool(others),
-            "running_when_started": others}
+    return {"waited_s": round(time.monotonic() - started, 1), "timed_out": bool(others), "waited_for": waited_for,
+            "still_running": others}
 
 
 class _Run:

@@ -104,3 +104,40 @@ def test_constraints_no_engine_meets_apply_nothing_and_name_what_blocks(alice, a
     assert blocking[1].startswith("throughput ") and blocking[1].endswith("< 1e+09 img/s")
     assert selected["nearest_miss"]["candidate"] == "pytorch-cpu (fp32)"
     assert client.get(f"/api/models/{tiny_model.pk}/").json()["serving"]["engine"] is None
+
+
+def test_a_benchmark_records_the_job_beside_it_and_an_exclusive_one_waits_for_the_other_slot(alice, api, gpu_worker,
+                                                                                           tiny_model):
+    from jobs.models import Job
+    from jobs.services import job_enqueue
+    from tests.waiting import wait_for_job_state
+
+    client = api(alice)
+    sleeper = job_enqueue(kind="diagnostic", owner=alice, task_name="tests.sleep", queue="gpu", params={"seconds": 8})
+    wait_for_job_state(sleeper.pk, JobState.RUNNING, timeout=30)
+    body = {"model": tiny_model.pk, "engines": ["pytorch-cpu"], "imgsz": 64, "warmup": 1, "iterations": 20}
+    beside = client.post(URL, {**body, "exclusive": False}, format="json").json()
+    assert wait_for_job_end(beside["job"], timeout=60).state == JobState.SUCCEEDED
+    environment = client.get(f"{URL}{beside['id']}/").json()["environment"]
+    assert [(j["id"], j["kind"]) for j in environment["concurrent_jobs"]] == [(sleeper.pk, "diagnostic")]
+    assert environment["exclusive"] == {"requested": False}
+
+    exclusive = client.post(URL, body, format="json").json()
+    messages = set()
+
+    def waited():
+        job = Job.objects.get(pk=exclusive["job"])
+        messages.add(job.progress_message)
+        return job if job.is_terminal else None
+
+    from tests.waiting import wait_for
+
+    job = wait_for(waited, timeout=60, interval=0.1, message="the exclusive benchmark to end")
+    assert job.state == JobState.SUCCEEDED, job.error
+    assert any(m.startswith(f"waiting for job {sleeper.pk} (diagnostic) on the other gpu slot") for m in messages)
+    environment = client.get(f"{URL}{exclusive['id']}/").json()["environment"]
+    assert environment["exclusive"]["waited_s"] > 0 and not environment["exclusive"]["timed_out"]
+    assert environment["exclusive"]["waited_for"] == [{"id": sleeper.pk, "kind": "diagnostic"}]
+    assert environment["exclusive"]["still_running"] == []
+    assert environment["concurrent_jobs"] == []
+    assert Job.objects.get(pk=sleeper.pk).finished_at <= job.finished_at
