@@ -64,3 +64,22 @@ def test_the_serving_engine_is_set_and_cleared_by_hand_only_for_a_format_it_load
     assert response.json()["serving"] == {"engine": "pytorch-cpu", "version": tiny_model.pk, "benchmark": None}
     cleared = api(alice).post(url, {"engine": ""}, format="json").json()
     assert cleared["serving"] == {"engine": None, "version": None, "benchmark": None}
+
+
+def test_the_admin_shows_a_run_with_its_result_table_selection_and_chart(root, alice, tiny_model):
+    from django.test import Client
+
+    from benchmarks.models import BenchmarkResult, BenchmarkRun, timings_pack
+    from conftest import PASSWORD
+    from jobs.models import Job
+
+    job = Job.objects.create(kind="benchmark", owner=alice, queue="gpu", state="SUCCEEDED", progress=1.0)
+    run = BenchmarkRun.objects.create(owner=alice, job=job, model=tiny_model, params={"imgsz": 64},
+                                      selected={"candidate": "openvino-cpu (int8)", "reason": "fastest (p95) of 2"})
+    BenchmarkResult.objects.create(run=run, engine="openvino-cpu", precision="int8", status="measured", p50_ms=1.5,
+                                   timings=timings_pack([1.4, 1.5, 1.7]))
+    client = Client()
+    assert client.login(username=root.username, password=PASSWORD)
+    assert "openvino-cpu (int8)" in client.get("/admin/benchmarks/benchmarkrun/").content.decode()
+    page = client.get(f"/admin/benchmarks/benchmarkrun/{run.pk}/change/").content.decode()
+    assert "fastest (p95) of 2" in page and f"/api/benchmarks/{run.pk}/latency.png" in page and "1.5" in page
