@@ -5,7 +5,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from inference.engines import ENGINES
 from jobs.models import JobKind
 from jobs.services import job_enqueue
-from registry.models import Dataset, ModelFormat, ModelVersion
+from registry.models import Dataset, ModelVersion
 
 from .models import BenchmarkRun
 
