@@ -34,8 +34,9 @@ def _serving_version_default(*, model: ModelVersion, engine: str) -> ModelVersio
     formats = ENGINES[engine].formats
     if model.format in formats:
         return model
-    return (ModelVersion.objects.filter(parent=model, format__in=formats).exclude(metadata__quantization="int8")
-            .order_by("-created_at", "-pk").first())
+    # In Python: exclude() on a JSON key also drops the rows that lack the key (NULL) on some databases.
+    return next((version for version in ModelVersion.objects.filter(parent=model, format__in=formats)
+                 .order_by("-created_at", "-pk") if not (version.metadata or {}).get("quantization")), None)
 
 
 def _lineage_contains(*, model: ModelVersion, version: ModelVersion) -> bool:

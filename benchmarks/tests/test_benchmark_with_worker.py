@@ -82,6 +82,12 @@ def test_an_auto_benchmark_measures_every_cpu_engine_selects_one_and_the_pool_se
     assert predicted.json()["engine"] == selected["engine"]
     assert predicted.json()["served_model"] == selected["source_model"]
 
+    by_hand = client.post(f"/api/models/{tiny_model.pk}/serving/", {"engine": "openvino-cpu"}, format="json")
+    assert by_hand.status_code == 200 and by_hand.json()["serving"]["benchmark"] is None, by_hand.json()
+    image = SimpleUploadedFile("image.jpg", _image_bytes(demo_dataset_tree), content_type="image/jpeg")
+    predicted = client.post(f"/api/inference/{tiny_model.pk}/predict/", {"image": image}, format="multipart").json()
+    assert predicted["engine"] == "openvino-cpu" and predicted["served_model"] == by_hand.json()["serving"]["version"]
+
     csv_lines = client.get(f"{URL}{run['id']}/results.csv").content.decode().strip().splitlines()
     assert csv_lines[0].startswith("id,engine,precision,batch_size,status") and len(csv_lines) == len(rows) + 1
     chart = client.get(f"{URL}{run['id']}/latency.png")
