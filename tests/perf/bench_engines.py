@@ -162,7 +162,8 @@ def main() -> dict:
         raw_before = [raw.run() for _ in range(ITERATIONS)]
         calibrate = any(v.endswith("-int8") for v in engines)  # INT8 needs the dataset; speed needs no mAP here
         speed = api.benchmark({"model": ids["preset"], "engines": engines, "imgsz": 640, "warmup": 10,
-                               "objective": "p50", "iterations": ITERATIONS, "dataset": ids["dataset"] if calibrate else None,
+                               "objective": "p50", "iterations": ITERATIONS,
+                               "dataset": ids["dataset"] if calibrate else None,
                                "apply": True, **({"constraints": {"max_map50_95_drop": None}} if calibrate else {})},
                               1800)
         raw_fidelity = percentiles(raw_before + [raw.run() for _ in range(ITERATIONS)])
