@@ -155,11 +155,12 @@ def training_run_execute(ctx) -> dict:
     model.add_callback("on_train_batch_end", reporter.on_train_batch_end)
     model.add_callback("on_fit_epoch_end", reporter.on_fit_epoch_end)
     run_dir = artifact_path(run.artifacts)
+    loader_workers = devices.dataloader_workers(device)  # > 0 on a GPU: the pool's children may have children
     training_started = time.monotonic()
     try:
         model.train(data=str(data_yaml), epochs=params["epochs"], imgsz=params["imgsz"], batch=params["batch"],
                     seed=params["seed"], patience=params["patience"], device=device,
-                    workers=devices.dataloader_workers(device), amp=device != "cpu", plots=False, verbose=False,
+                    workers=loader_workers, amp=device != "cpu", plots=False, verbose=False,
                     project=str(run_dir.parent), name=run_dir.name, exist_ok=True, val=True,
                     **params.get("hyperparameters", {}))
     except _CancelledAtBoundary:
@@ -182,4 +183,4 @@ def training_run_execute(ctx) -> dict:
              time.monotonic() - trained)
     return {"run": run.pk, "model": version.pk, "model_name": version.name, "model_version": version.version,
             "epochs_completed": reporter.epochs_done, "metrics": final_metrics, "artifacts": run.artifacts,
-            "device": run.device}
+            "device": run.device, "dataloader_workers": loader_workers}
