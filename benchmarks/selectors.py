@@ -1,14 +1,13 @@
 """Reads for benchmarks: the runs a user may see (their own; admins all), their rows, the latency distributions."""
 from django.http import Http404
 
+from accounts.visibility import visible_to
+
 from .models import BenchmarkRun, ResultStatus, timings_unpack
 
 
 def benchmark_run_list(*, user):
-    runs = BenchmarkRun.objects.select_related("owner", "job", "model", "dataset")
-    if not user.is_platform_admin:
-        runs = runs.filter(owner=user)
-    return runs
+    return visible_to(BenchmarkRun.objects.select_related("owner", "job", "model", "dataset"), user)
 
 
 def benchmark_run_get(*, user, run_id: int) -> BenchmarkRun:

@@ -2,6 +2,7 @@
 from django.db import transaction
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from accounts.visibility import can_modify, check_can_modify
 from inference.engines import ENGINES
 from jobs.models import JobKind
 from jobs.services import job_enqueue
@@ -12,13 +13,9 @@ from .models import BenchmarkRun
 TASK_NAME = "benchmarks.run"  # routed to the gpu queue by CELERY_TASK_ROUTES["benchmarks.*"]
 
 
-def _may_change_serving(*, user, model: ModelVersion) -> bool:
-    return bool(user.is_platform_admin or model.owner_id == user.id)
-
-
 def benchmark_run_start(*, owner, model: ModelVersion, dataset: Dataset | None, params: dict) -> BenchmarkRun:
     """Create the run and queue its job; the task is sent once both rows are committed."""
-    if params["apply"] and not _may_change_serving(user=owner, model=model):
+    if params["apply"] and not can_modify(model, owner):
         raise PermissionDenied("Only the model's owner or an admin may apply a selection to its serving engine; "
                                'benchmark it with "apply": false.')
     with transaction.atomic():
@@ -52,8 +49,7 @@ def _lineage_contains(*, model: ModelVersion, version: ModelVersion) -> bool:
 def model_serving_set(*, user, model: ModelVersion, engine: str, version: ModelVersion | None = None,
                       benchmark: BenchmarkRun | None = None) -> ModelVersion:
     """Serve `model` with `engine` (on `version`, a version in its lineage); engine "" clears the selection."""
-    if not _may_change_serving(user=user, model=model):
-        raise PermissionDenied("Only the model's owner or an admin may change its serving engine.")
+    check_can_modify(model, user, action="change the serving engine of")
     if not engine:
         model.selected_engine, model.serving_version, model.serving_benchmark = "", None, None
         model.save(update_fields=["selected_engine", "serving_version", "serving_benchmark", "updated_at"])

@@ -2,11 +2,11 @@
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
+from accounts.visibility import check_can_modify
 from config.exceptions import Conflict
 from config.pagination import paginated_response
 
@@ -69,8 +69,7 @@ class ReportDetailApi(APIView):
 def _owned_report(request, report_id: int, *, action: str):
     """The report if the user may see it (else 404) and change it: its owner or an admin (else 403)."""
     report = selectors.report_get(user=request.user, report_id=report_id)
-    if report.owner_id != request.user.id and not request.user.is_platform_admin:
-        raise PermissionDenied(f"Only the report's owner or an admin may {action} it.")
+    check_can_modify(report, request.user, action=action)
     return report
 
 
