@@ -14,6 +14,8 @@ from django.db import transaction
 
 from jobs import lifecycle
 from jobs.models import Job, JobKind, JobState
+from registry.conversion_runner import conversion_execute
+from registry.conversion_services import conversion_options_key
 from registry.models import Conversion, Dataset, ModelFormat, ModelSource, ModelVersion
 from registry.storage import artifact_path
 
@@ -24,21 +26,6 @@ class SourceFailed(Exception):
 
 class SourceUnavailable(SourceFailed):
     """The request lacks what the version needs (INT8 without a dataset to calibrate on): the row is unavailable."""
-
-
-def _conversion_execute():
-    try:  # the registry splits the job side of conversions into its own module
-        from registry.conversion_runner import conversion_execute
-    except ImportError:
-        from registry.conversion_services import conversion_execute
-    return conversion_execute
-
-
-def _options_key(target: str, options: dict) -> str:
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps({"target": target, **options}, sort_keys=True).encode()).hexdigest()
 
 
 class _InlineContext:
@@ -81,11 +68,11 @@ def convert_inline(*, source: ModelVersion, target: str, imgsz: int, ctx, progre
         job = Job.objects.create(kind=JobKind.CONVERSION, owner=source.owner, queue="gpu",
                                  params={"source": source.pk, "target": target, **options, "inline_in_job": ctx.job_id})
         Conversion.objects.create(source=source, target=target, options=options,
-                                  options_key=_options_key(target, options), job=job)
+                                  options_key=conversion_options_key(target, options), job=job)
     lifecycle.job_claim(job_id=job.pk, worker=worker, task_id="")
     inline = _InlineContext(job=job, parent_ctx=ctx, progress=progress)
     try:
-        result = _conversion_execute()(ctx=inline)
+        result = conversion_execute(ctx=inline)
     except Exception as exc:
         lifecycle.job_fail(job_id=job.pk, error=str(exc), result=inline.partial_result or None)
         raise SourceFailed(f"conversion to {target} failed: {exc}") from exc

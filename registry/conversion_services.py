@@ -23,7 +23,8 @@ DEFAULT_IMGSZ = 640
 RETRYABLE_STATES = (JobState.FAILED, JobState.CANCELLED)
 
 
-def _options_key(target: str, options: dict) -> str:
+def conversion_options_key(target: str, options: dict) -> str:
+    """The dedupe key of a conversion: SHA-256 of its target and canonical options."""
     return hashlib.sha256(json.dumps({"target": target, **options}, sort_keys=True).encode()).hexdigest()
 
 
@@ -54,7 +55,7 @@ def conversion_request(*, user, source: ModelVersion, target: str, options: dict
     if options.get("imgsz") is None:
         options["imgsz"] = _default_imgsz(source)
     _check_source(source=source, target=target, options=options)
-    key = _options_key(target, options)
+    key = conversion_options_key(target, options)
     with transaction.atomic():
         ModelVersion.objects.select_for_update().filter(pk=source.pk).first()  # serialise requests per source
         existing = (Conversion.objects.select_related("job").filter(source=source, options_key=key)
