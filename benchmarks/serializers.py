@@ -3,6 +3,8 @@ constraints that make sense (no accuracy constraint without a dataset to measure
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.serializers import StrictSerializer, imgsz_multiple_of_32
+
 from .models import BenchmarkResult, BenchmarkRun
 from .selection import ACCURACY_CONSTRAINTS, OBJECTIVES
 from .variants import VARIANTS
@@ -10,19 +12,7 @@ from .variants import VARIANTS
 DEFAULT_MAX_DROP = 0.01
 
 
-class _Strict(serializers.Serializer):
-    """Unknown keys are a 400 naming them, not silently ignored."""
-
-    def to_internal_value(self, data):
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [f"unknown field; known: {', '.join(sorted(self.fields))}"] for name in unknown})
-        return super().to_internal_value(data)
-
-
-class ConstraintsSerializer(_Strict):
+class ConstraintsSerializer(StrictSerializer):
     max_p95_ms = serializers.FloatField(min_value=0.001, required=False, allow_null=True, default=None)
     max_p99_ms = serializers.FloatField(min_value=0.001, required=False, allow_null=True, default=None)
     min_fps = serializers.FloatField(min_value=0.0, required=False, allow_null=True, default=None)
@@ -57,7 +47,7 @@ class EnginesField(serializers.Field):
         return value
 
 
-class BenchmarkStartSerializer(_Strict):
+class BenchmarkStartSerializer(StrictSerializer):
     """Validates shape and bounds; the API resolves `model` and `dataset` for the user (404 when invisible)."""
 
     model = serializers.IntegerField(min_value=1)
@@ -74,10 +64,7 @@ class BenchmarkStartSerializer(_Strict):
     apply = serializers.BooleanField(default=False)
     exclusive = serializers.BooleanField(default=True)
 
-    def validate_imgsz(self, value):
-        if value % 32:
-            raise serializers.ValidationError(f"must be a multiple of 32 (got {value}; try {max(32, value // 32 * 32)})")
-        return value
+    validate_imgsz = staticmethod(imgsz_multiple_of_32)
 
     def validate_batch_sizes(self, value):
         if len(set(value)) != len(value):
@@ -139,7 +126,7 @@ class BenchmarkRunDetailSerializer(BenchmarkRunListSerializer):
         read_only_fields = fields
 
 
-class ServingSetSerializer(_Strict):
+class ServingSetSerializer(StrictSerializer):
     """`{"engine": "openvino-cpu", "version": 12}`; `{"engine": ""}` or `{"engine": null}` clears the selection."""
 
     engine = serializers.CharField(allow_blank=True, allow_null=True, max_length=64)

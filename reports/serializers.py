@@ -1,26 +1,18 @@
 """Report request and response shapes. The request is explicit: a known subject kind, an id, an optional baseline."""
 from rest_framework import serializers
 
+from config.serializers import StrictSerializer
+
 from .collectors import KINDS
 from .models import Report
 
 
-class _StrictSerializer(serializers.Serializer):
-    def to_internal_value(self, data):
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [f"unknown field; known: {', '.join(sorted(self.fields))}"] for name in unknown})
-        return super().to_internal_value(data)
-
-
-class BaselineSerializer(_StrictSerializer):
+class BaselineSerializer(StrictSerializer):
     subject = serializers.ChoiceField(choices=KINDS)
     id = serializers.IntegerField(min_value=1, max_value=2**62)
 
 
-class ReportCreateSerializer(_StrictSerializer):
+class ReportCreateSerializer(StrictSerializer):
     """Visibility of the subject and baseline is checked by the API (404, not 400)."""
 
     subject = serializers.ChoiceField(choices=KINDS)
@@ -36,7 +28,7 @@ class ReportCreateSerializer(_StrictSerializer):
         return attrs
 
 
-class ReportUpdateSerializer(_StrictSerializer):
+class ReportUpdateSerializer(StrictSerializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
     shared = serializers.BooleanField(required=False)
 

@@ -3,6 +3,7 @@ by gene against the training schema (a bad gene is a 400 naming it), the trial b
 from django.conf import settings
 from rest_framework import serializers
 
+from config.serializers import StrictSerializer, imgsz_multiple_of_32
 from training import schemas
 from training.models import TrainingPreset
 
@@ -11,7 +12,7 @@ from .selectors import search_best_so_far
 from .space import DEFAULT_SPACE, space_validate
 
 
-class SearchStartSerializer(serializers.Serializer):
+class SearchStartSerializer(StrictSerializer):
     """Shape and bounds; the visibility of the dataset/model is checked by the API (404, not 400)."""
 
     dataset = serializers.IntegerField(min_value=1)
@@ -41,18 +42,7 @@ class SearchStartSerializer(serializers.Serializer):
                                                   allow_null=True, default=None,
                                                   help_text="per individual's training run")
 
-    def to_internal_value(self, data):
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [f"unknown field; known: {', '.join(sorted(self.fields))}"] for name in unknown})
-        return super().to_internal_value(data)
-
-    def validate_imgsz(self, value):
-        if value % 32:
-            raise serializers.ValidationError(f"must be a multiple of 32 (got {value}; try {max(32, value // 32 * 32)})")
-        return value
+    validate_imgsz = staticmethod(imgsz_multiple_of_32)
 
     def validate_objectives(self, value):
         if value[0] != Objective.FITNESS or len(set(value)) != len(value):

@@ -1,13 +1,14 @@
 """Training request and response shapes. The request schema is explicit: bounds, known names, one start point."""
 from rest_framework import serializers
 
+from config.serializers import StrictSerializer, imgsz_multiple_of_32
 from jobs.models import Job
 
 from . import schemas
 from .models import TrainingEpoch, TrainingPreset, TrainingRun
 
 
-class TrainingRunStartSerializer(serializers.Serializer):
+class TrainingRunStartSerializer(StrictSerializer):
     """Validates the shape and bounds; visibility of the dataset/model is checked by the API (404, not 400)."""
 
     dataset = serializers.IntegerField(min_value=1)
@@ -28,18 +29,7 @@ class TrainingRunStartSerializer(serializers.Serializer):
                                                   allow_null=True, default=None)
     hyperparameters = serializers.DictField(required=False, default=dict)
 
-    def to_internal_value(self, data):
-        if hasattr(data, "keys"):
-            unknown = sorted(set(data.keys()) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [f"unknown field; known: {', '.join(sorted(self.fields))}"] for name in unknown})
-        return super().to_internal_value(data)
-
-    def validate_imgsz(self, value):
-        if value % 32:
-            raise serializers.ValidationError(f"must be a multiple of 32 (got {value}; try {max(32, value // 32 * 32)})")
-        return value
+    validate_imgsz = staticmethod(imgsz_multiple_of_32)
 
     def validate_hyperparameters(self, value):
         clean, errors = schemas.validate_hyperparameters(value)
