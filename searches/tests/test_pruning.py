@@ -1,9 +1,6 @@
 """Pruning: an individual whose per-epoch fitness falls clearly behind its finished peers at the same epoch is
 stopped (its job's cancel requested) and recorded as pruned with that epoch; Optuna's pruner decides."""
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from jobs.models import Job, JobKind, JobState
 from searches import study
@@ -12,7 +9,8 @@ from searches.space import space_distributions
 from training.models import TrainingRun
 from training.signals import epoch_ended
 
-pytestmark = pytest.mark.django_db(transaction=True)  # Optuna writes through its own connection
+pytestmark = [pytest.mark.django_db(transaction=True),  # Optuna writes through its own connection
+              pytest.mark.usefixtures("end_workerless_jobs_after_the_test")]
 
 SPACE = {"lr0": [1e-3, 1e-1, "log"]}
 PARAMS = {"epochs": 5, "imgsz": 64, "batch": 16, "population": 3, "generations": 1, "space": SPACE,
@@ -21,10 +19,9 @@ PARAMS = {"epochs": 5, "imgsz": 64, "batch": 16, "population": 3, "generations":
 
 
 def running_job_without_a_worker(owner, kind):
-    """A RUNNING job row and no Celery message: receivers are exercised without a worker. Its heartbeat is long
-    stale, so the reaper ends it when the test is over."""
-    return Job.objects.create(kind=kind, owner=owner, queue="gpu", state=JobState.RUNNING,
-                              heartbeat_at=timezone.now() - timedelta(hours=1))
+    """A RUNNING job row and no Celery message: receivers are exercised without a worker (no heartbeat while the
+    test runs; conftest.py makes it stale afterwards, so the reaper ends it)."""
+    return Job.objects.create(kind=kind, owner=owner, queue="gpu", state=JobState.RUNNING)
 
 
 def individual_training(search, opened, owner, dataset):

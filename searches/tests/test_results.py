@@ -1,9 +1,6 @@
 """The end of a search with two objectives: the Pareto front from Optuna's best_trials, the best the highest
 fitness within it, the search job's result; and the front drawn in pareto.png."""
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from jobs.models import Job, JobKind, JobState
 from searches import study
@@ -12,7 +9,8 @@ from searches.plots import pareto_png
 from searches.results import search_finish
 from searches.space import space_distributions
 
-pytestmark = pytest.mark.django_db(transaction=True)  # Optuna writes through its own connection
+pytestmark = [pytest.mark.django_db(transaction=True),  # Optuna writes through its own connection
+              pytest.mark.usefixtures("end_workerless_jobs_after_the_test")]
 
 SPACE = {"lr0": [1e-3, 1e-1, "log"]}
 PARAMS = {"epochs": 1, "imgsz": 64, "batch": 16, "population": 4, "generations": 1, "space": SPACE,
@@ -21,8 +19,7 @@ PARAMS = {"epochs": 1, "imgsz": 64, "batch": 16, "population": 4, "generations":
 
 
 def test_two_objectives_end_with_a_pareto_front_and_its_highest_fitness_as_the_best(alice, demo_dataset):
-    job = Job.objects.create(kind=JobKind.SEARCH, owner=alice, state=JobState.RUNNING,
-                             heartbeat_at=timezone.now() - timedelta(hours=1))  # the reaper ends it after the test
+    job = Job.objects.create(kind=JobKind.SEARCH, owner=alice, state=JobState.RUNNING)  # no heartbeat: conftest.py
     search = Search.objects.create(owner=alice, job=job, dataset=demo_dataset, preset="yolov8n", params=PARAMS,
                                    study_name=f"test-results-{job.pk}-{id(job)}")
     opened = study.study_open(name=search.study_name, params=PARAMS, create=True)
