@@ -49,7 +49,9 @@ def search_storage() -> optuna.storages.RDBStorage:
 
 
 def _crossover(name: str):
-    return {"sbx": SBXCrossover, "blx": BLXAlphaCrossover, "uniform": UniformCrossover}[name]()
+    with warnings.catch_warnings():  # Optuna marks its crossovers experimental; the search depends on them knowingly
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return {"sbx": SBXCrossover, "blx": BLXAlphaCrossover, "uniform": UniformCrossover}[name]()
 
 
 def search_sampler(*, params: dict, trials_so_far: int) -> optuna.samplers.NSGAIISampler:
