@@ -86,7 +86,8 @@ def _excess(item: Check) -> float:
 
 def select(*, candidates: list[dict], constraints: dict, objective: str = "p95") -> dict:
     """The winner and why, or (engine None) the blocking constraints per candidate and the nearest miss."""
-    active = {name: limit for name, limit in constraints.items() if limit is not None and name in CONSTRAINTS}
+    # In CONSTRAINTS' order, not the request's: PostgreSQL's jsonb keeps keys in its own order (shortest first).
+    active = {name: constraints[name] for name in CONSTRAINTS if constraints.get(name) is not None}
     key, descending, phrase = OBJECTIVES[objective]
     evaluated = []
     for candidate in candidates:
