@@ -23,9 +23,10 @@ def _secret_key() -> str:
                                       "required when DEBUG is off (it signs the JWTs)")
     if key:
         return key
-    if not DEBUG:
-        raise ImproperlyConfiguredEnv("SECRET_KEY is required when DEBUG is off (or set SECRET_KEY_FILE)")
-    key_file = VAR_DIR / "secret_key"
+    key_file = VAR_DIR / "secret_key"  # the local key `make run` makes once: manage.py in the checkout finds it too
+    if not DEBUG and not key_file.exists():
+        raise ImproperlyConfiguredEnv("SECRET_KEY is required when DEBUG is off (or set SECRET_KEY_FILE; `make run` "
+                                      f"makes a local one in {key_file})")
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)

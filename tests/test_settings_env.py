@@ -69,3 +69,8 @@ def test_the_embedded_redis_starts_and_answers(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_debug_off_uses_the_local_key_make_run_made_so_manage_py_works_in_the_checkout(tmp_path):
+    (tmp_path / "secret_key").write_text("a-local-key-made-by-make-run-" + "x" * 30)
+    assert _django_setup(tmp_path).returncode == 0
