@@ -11,6 +11,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from config.pagination import paginated_response
 
 from . import selectors, services
+from .models import Role
 from .permissions import IsPlatformAdmin
 from .serializers import (
     LogoutSerializer, PasswordChangeSerializer, TokenRefreshSerializer, UserCreateSerializer, UserSerializer,
@@ -63,7 +64,10 @@ class UserListCreateApi(APIView):
 
     @extend_schema(responses=UserSerializer(many=True))
     def get(self, request):
-        users = selectors.user_list(role=request.query_params.get("role"))
+        role = request.query_params.get("role")
+        if role and role not in Role.values:  # docs/api.md: an unknown filter value is a 400, not an empty list
+            raise ValidationError({"role": [f"unknown role {role[:40]!r}; known: {', '.join(Role.values)}."]})
+        users = selectors.user_list(role=role)
         return paginated_response(request=request, view=self, queryset=users, serializer_class=UserSerializer)
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})

@@ -25,6 +25,12 @@ def test_a_bad_role_is_named(root, api):
     assert "role" in response.json()["detail"]
 
 
+def test_an_unknown_role_filter_is_a_400_naming_it(root, api):
+    response = api(root).get("/api/users/?role=god")
+    assert response.status_code == 400
+    assert "role" in response.json()["errors"]
+
+
 def test_a_duplicate_username_is_refused(root, alice, api):
     response = api(root).post("/api/users/", {"username": "alice", "password": "dave-is-long-77"})
     assert response.status_code == 400 and "username" in response.json()["detail"]
