@@ -16,7 +16,6 @@ log = logging.getLogger(__name__)
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
-GENERATION_KEY = "NSGAIISampler:generation"  # where NSGA-II keeps a trial's generation (its system attribute)
 PRUNE_PERCENTILE = 25.0  # "clearly behind": below the first quartile of the peers at the same epoch
 PRUNE_STARTUP_TRIALS = 2  # finished peers needed before anything is pruned
 SEED_STRIDE = 100_003
@@ -79,7 +78,3 @@ def study_open(*, name: str, params: dict, trials_so_far: int = 0, create: bool 
         return optuna.create_study(study_name=name, storage=search_storage(), sampler=sampler, pruner=pruner,
                                    directions=study_directions(params["objectives"]), load_if_exists=True)
     return optuna.load_study(study_name=name, storage=search_storage(), sampler=sampler, pruner=pruner)
-
-
-def study_generation_of(study: optuna.Study, trial_id: int) -> int | None:
-    return study._storage.get_trial_system_attrs(trial_id).get(GENERATION_KEY)
