@@ -8,7 +8,7 @@ from training import schemas
 from training.models import TrainingPreset
 
 from .models import Crossover, Individual, Objective, Search
-from .selectors import search_best_so_far
+from .selectors import search_best_so_far, search_individuals
 from .space import DEFAULT_SPACE, space_validate
 
 
@@ -120,8 +120,7 @@ class SearchDetailSerializer(SearchListSerializer):
         read_only_fields = fields
 
     def get_individuals(self, search) -> list[dict]:
-        rows = search.individuals.select_related("training_run__job").order_by("number")
-        return IndividualSerializer(rows, many=True).data
+        return IndividualSerializer(search_individuals(search=search), many=True).data
 
     def get_pareto_front(self, search) -> list[dict]:
         rows = search.individuals.filter(pk__in=search.pareto or []).select_related("training_run__job")
