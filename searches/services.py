@@ -7,6 +7,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from config.exceptions import Conflict
 from jobs import lifecycle
 from jobs.models import JobKind, JobState
 from jobs.services import job_enqueue
@@ -58,7 +59,10 @@ def individuals_cancel(*, search: Search) -> int:
 
 
 def search_cancel(*, search: Search) -> Search:
-    """Stop the controller (the job is cancelled, so no further step starts anything) and every individual."""
+    """Stop the controller (the job is cancelled, so no further step starts anything) and every individual. A
+    search that has ended is a 409, as for any job."""
+    if search.job.is_terminal:
+        raise Conflict(f"The search already ended ({search.job.state}); nothing to cancel.")
     job = lifecycle.job_request_cancel(job=search.job)  # a queued search is cancelled here and never starts
     individuals_cancel(search=search)
     if job.state == JobState.RUNNING:

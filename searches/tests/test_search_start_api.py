@@ -120,6 +120,8 @@ def test_a_queued_search_cancels_at_once(alice, api, demo_dataset):
     search_id = api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"]
     response = api(alice).post(f"{URL}{search_id}/cancel/")
     assert response.status_code == 200 and response.json()["state"] == "CANCELLED"
+    again = api(alice).post(f"{URL}{search_id}/cancel/")
+    assert again.status_code == 409 and "already ended" in again.json()["detail"]
 
 
 def test_best_hyperparameters_before_any_result_is_a_409(alice, api, demo_dataset):
