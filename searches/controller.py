@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from optuna.trial import TrialState
 
+from accounts.quotas import QuotaExceeded
 from jobs import lifecycle
 from jobs.models import Job, JobState
 from jobs.redis_client import redis_client
@@ -163,13 +164,16 @@ def _fill_generation(search: Search) -> bool:
     distributions = space_distributions(search.params["space"])
     opened = study.study_open(name=search.study_name, params=search.params)
     known = set(search.individuals.values_list("trial_id", flat=True))
+    adopted = 0
     for trial in opened.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if trial._trial_id in known:
             continue
         # Asked by a step that died before writing its row: adopt it if its genome is whole, else drop it (a FAIL
         # does not count in NSGA-II's population) and ask again below.
         if missing > 0 and set(trial.params) == set(distributions):
-            _start(search, trial._trial_id, trial.number, trial.params)
+            if not _start(search, trial._trial_id, trial.number, trial.params):
+                return adopted > 0  # the job quota is full: nothing more starts in this step
+            adopted += 1
             missing -= 1
         else:
             opened.tell(trial.number, state=TrialState.FAIL, skip_if_finished=True)
@@ -190,7 +194,8 @@ def _fill_generation(search: Search) -> bool:
                                   trials_so_far=len(opened.get_trials(deepcopy=False)))
         trial = asking.ask(distributions)
         _check_generation(search, asking, trial._trial_id)
-        _start(search, trial._trial_id, trial.number, trial.params)
+        if not _start(search, trial._trial_id, trial.number, trial.params):
+            break
     return True
 
 
@@ -201,16 +206,23 @@ def _check_generation(search: Search, opened, trial_id: int) -> None:
                     generation + 1, search.generation)
 
 
-def _start(search: Search, trial_id: int, number: int, genome: dict) -> Individual:
+def _start(search: Search, trial_id: int, number: int, genome: dict) -> Individual | None:
+    """Start the trial's training run and its individual; None (nothing written) when the owner's job quota is
+    full: the trial stays RUNNING without a row and a later step, after a run has ended, adopts it."""
     params = search.params
     hyperparameters, imgsz, preset = genome_run_arguments(genome, imgsz=params["imgsz"], preset=search.preset)
-    with transaction.atomic():
-        run = training_run_start(owner=search.owner, dataset=search.dataset, parent_model=search.model,
-                                 preset=preset or None, name=f"search-{search.pk}", epochs=params["epochs"],
-                                 imgsz=imgsz, batch=params["batch"], seed=params["seed"], patience=params["epochs"],
-                                 time_limit_seconds=params["time_limit_seconds"], hyperparameters=hyperparameters)
-        return Individual.objects.create(search=search, generation=search.generation, number=number,
-                                         trial_id=trial_id, hyperparameters=dict(genome), training_run=run)
+    try:
+        with transaction.atomic():
+            run = training_run_start(owner=search.owner, dataset=search.dataset, parent_model=search.model,
+                                     preset=preset or None, name=f"search-{search.pk}", epochs=params["epochs"],
+                                     imgsz=imgsz, batch=params["batch"], seed=params["seed"],
+                                     patience=params["epochs"], time_limit_seconds=params["time_limit_seconds"],
+                                     hyperparameters=hyperparameters)
+            return Individual.objects.create(search=search, generation=search.generation, number=number,
+                                             trial_id=trial_id, hyperparameters=dict(genome), training_run=run)
+    except QuotaExceeded as exc:
+        log.info("search %s: trial %s waits for a free job slot: %s", search.pk, number, exc.detail)
+        return None
 
 
 def _carry_elites(search: Search, opened, distributions: dict, *, limit: int) -> int:
