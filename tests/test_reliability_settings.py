@@ -50,7 +50,9 @@ def test_a_misspelt_setting_is_reported_at_start_with_the_closest_name(tmp_path)
     assert "INFERENCE_MAX_QUEUE" not in result.stderr  # a real setting is not reported
 
 
-def test_make_run_listens_on_loopback_unless_told_otherwise(monkeypatch):
+def test_make_run_listens_on_loopback_unless_told_otherwise(monkeypatch, tmp_path):
+    # Set, so the config file does not export its own metrics directory into this process for the later tests.
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     monkeypatch.delenv("WEB_BIND", raising=False)
     assert runpy.run_path(str(ROOT / "platform" / "gunicorn.conf.py"))["bind"].startswith("127.0.0.1:")
     monkeypatch.setenv("WEB_BIND", "0.0.0.0")
