@@ -81,12 +81,15 @@ def server_error_response(exc, context):
     from rest_framework.views import set_rollback
 
     set_rollback()  # as DRF does for its own errors: an atomic request keeps none of the failed work
+    return Response(internal_error_body(exc, context.get("request")), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def internal_error_body(exc, request) -> dict:
+    """Log `exc` with its traceback under a fresh error id; the JSON 500 body that quotes the id."""
     error_id = uuid.uuid4().hex[:12]
-    request = context.get("request")
     log.error("error %s in %s %s", error_id, getattr(request, "method", "?"), getattr(request, "path", "?"),
               exc_info=(type(exc), exc, exc.__traceback__))
-    return Response({"detail": f"Internal server error (error id {error_id}); it has been logged.",
-                     "error_id": error_id}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    return {"detail": f"Internal server error (error id {error_id}); it has been logged.", "error_id": error_id}
 
 
 def _summary(errors: dict) -> str:

@@ -5,13 +5,10 @@ pages): JSON has nothing to execute. Under /api/, an exception that escapes a vi
 plain Django view, a middleware) answers JSON 500 with an error id, whatever DEBUG says: Django's debug page would
 hand the traceback and the settings to any client.
 """
-import logging
-import uuid
-
 from django.conf import settings
 from django.http import JsonResponse
 
-log = logging.getLogger(__name__)
+from .exceptions import internal_error_body
 
 
 class ContentSecurityPolicyMiddleware:
@@ -37,8 +34,4 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):
             return None  # Django's own 500 handling (a plain page when DEBUG is off)
-        error_id = uuid.uuid4().hex[:12]
-        log.error("error %s in %s %s", error_id, request.method, request.path,
-                  exc_info=(type(exception), exception, exception.__traceback__))
-        return JsonResponse({"detail": f"Internal server error (error id {error_id}); it has been logged.",
-                             "error_id": error_id}, status=500)
+        return JsonResponse(internal_error_body(exception, request), status=500)
