@@ -28,9 +28,11 @@ _SKIP_DIRS = {".git", "var", "node_modules", "__pycache__", ".venv", "venv"}
 def names_in_sources(root: Path) -> set[str]:
     names = set(LIBRARY_NAMES)
     files = [root / "Makefile", *(root / "platform").glob("*")]
-    for path in root.rglob("*.py"):
-        if not _SKIP_DIRS.intersection(path.relative_to(root).parts) and not path.name.startswith("test_"):
-            files.append(path)
+    # Prune while walking: this runs at every process start, and var/ (uploads, extracted datasets) or a
+    # virtualenv in the checkout can hold far more files than the sources.
+    for directory, subdirs, filenames in os.walk(root):
+        subdirs[:] = [name for name in subdirs if name not in _SKIP_DIRS]
+        files += [Path(directory, name) for name in filenames if name.endswith(".py") and not name.startswith("test_")]
     for path in files:
         try:
             names.update(_NAME.findall(path.read_text(errors="replace")))
