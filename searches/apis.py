@@ -1,5 +1,5 @@
-"""Thin DRF views for searches: start and list, detail, cancel, the individuals as CSV, the progress and Pareto
-pictures, and the best hyperparameters as YAML (usable as the `hyperparameters` of a training run)."""
+"""Thin DRF views for searches: start and list, detail, delete, cancel, the individuals as CSV, the progress and
+Pareto pictures, and the best hyperparameters as YAML (usable as the `hyperparameters` of a training run)."""
 import csv
 import io
 
@@ -51,10 +51,18 @@ class SearchListStartApi(APIView):
 
 
 class SearchDetailApi(APIView):
+    permission_classes = [CanWriteOrReadOnly]
+
     @extend_schema(responses=SearchDetailSerializer)
     def get(self, request, search_id: int):
         search = selectors.search_get(user=request.user, search_id=search_id)
         return Response(SearchDetailSerializer(search).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, search_id: int):
+        search = selectors.search_get(user=request.user, search_id=search_id)
+        services.search_delete(user=request.user, search=search)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SearchCancelApi(APIView):

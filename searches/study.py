@@ -78,3 +78,13 @@ def study_open(*, name: str, params: dict, trials_so_far: int = 0, create: bool 
         return optuna.create_study(study_name=name, storage=search_storage(), sampler=sampler, pruner=pruner,
                                    directions=study_directions(params["objectives"]), load_if_exists=True)
     return optuna.load_study(study_name=name, storage=search_storage(), sampler=sampler, pruner=pruner)
+
+
+def study_delete(*, name: str) -> None:
+    """Delete the study if it exists (a search cancelled while queued never created one)."""
+    if not name:
+        return
+    try:
+        optuna.delete_study(study_name=name, storage=search_storage())
+    except KeyError:
+        pass

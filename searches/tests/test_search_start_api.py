@@ -124,6 +124,20 @@ def test_a_queued_search_cancels_at_once(alice, api, demo_dataset):
     assert again.status_code == 409 and "already ended" in again.json()["detail"]
 
 
+def test_an_ended_search_is_deleted_and_its_dataset_can_then_be_deleted(alice, bob, carol, api, demo_dataset):
+    search_id = api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"]
+    job_id = Search.objects.get(pk=search_id).job_id
+    refused = api(alice).delete(f"{URL}{search_id}/")
+    assert refused.status_code == 409 and "cancel it" in refused.json()["detail"]
+    assert api(alice).delete(f"/api/datasets/{demo_dataset.id}/").status_code == 409  # the search uses it
+    assert api(alice).post(f"{URL}{search_id}/cancel/").status_code == 200
+    assert api(carol).delete(f"{URL}{search_id}/").status_code == 404
+    assert api(bob).delete(f"{URL}{search_id}/").status_code == 403
+    assert api(alice).delete(f"{URL}{search_id}/").status_code == 204
+    assert not Search.objects.filter(pk=search_id).exists() and not Job.objects.filter(pk=job_id).exists()
+    assert api(alice).delete(f"/api/datasets/{demo_dataset.id}/").status_code == 204
+
+
 def test_best_hyperparameters_before_any_result_is_a_409(alice, api, demo_dataset):
     search_id = api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"]
     assert api(alice).get(f"{URL}{search_id}/best_hyperparameters.yaml").status_code == 409
