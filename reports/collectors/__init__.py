@@ -23,13 +23,3 @@ def collector_for(kind: str):
         raise SubjectUnavailable(f"subject kind {kind!r} is not available yet")
     return module
 
-
-def available_kinds() -> list[str]:
-    found = []
-    for kind in KINDS:
-        try:
-            collector_for(kind)
-        except SubjectUnavailable:
-            continue
-        found.append(kind)
-    return found
