@@ -11,8 +11,9 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from config.redis import redis_client
+
 from . import lifecycle, selectors
-from .redis_client import redis_client
 from .serializers import JobSerializer
 
 POLL_SECONDS = 2.0

@@ -41,7 +41,7 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
 def _send(job_id: int, task_name: str, queue: str, task_id: str, **limits) -> None:
     from config.celery import app
 
-    from .redis_client import redis_client
+    from config.redis import redis_client
 
     try:
         redis_client().ping()  # fail fast: kombu and the result backend would otherwise retry for many seconds

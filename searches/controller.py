@@ -18,9 +18,9 @@ from django.utils import timezone
 from optuna.trial import TrialState
 
 from accounts.quotas import QuotaExceeded
+from config.redis import redis_client
 from jobs import lifecycle
 from jobs.models import Job, JobState
-from jobs.redis_client import redis_client
 from training.models import TrainingEpoch
 from training.services import training_run_start
 
