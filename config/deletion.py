@@ -24,12 +24,12 @@ def dependents_of(exc: ProtectedError | RestrictedError) -> list[Model]:
     return sorted(set(objects), key=lambda o: (o._meta.label, o.pk))
 
 
-def in_use(subject: Model, exc: ProtectedError | RestrictedError) -> InUse:
-    """The 409 for `subject`, naming the rows that keep it."""
+def in_use(subject: Model | None, exc: ProtectedError | RestrictedError) -> InUse:
+    """The 409 for `subject` (None: not known, "this object"), naming the rows that keep it."""
     found = dependents_of(exc)
     named = [describe(o) for o in found[:MAX_NAMED]]
     more = f" and {len(found) - MAX_NAMED} more" if len(found) > MAX_NAMED else ""
-    label = describe(subject)
+    label = describe(subject) if subject is not None else "this object"
     detail = f"{label[:1].upper()}{label[1:]} is used by {', '.join(named)}{more}; delete those first."
     return InUse(detail, dependents=[{"type": o._meta.model_name, "id": o.pk, "label": describe(o)}
                                      for o in found[:MAX_NAMED]])

@@ -51,9 +51,9 @@ def api_exception_handler(exc, context):
         exc = PayloadTooLarge(f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB "
                               "this endpoint accepts (MAX_REQUEST_BODY_MB).")
     if isinstance(exc, (ProtectedError, RestrictedError)):  # a delete outside config.deletion: still a JSON 409
-        from .deletion import dependents_of, describe
+        from .deletion import in_use
 
-        exc = Conflict("This object is used by " + ", ".join(describe(o) for o in dependents_of(exc)[:10]) + ".")
+        exc = in_use(None, exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     if isinstance(exc, UnreadablePostError):  # the client stopped sending, or config/slow_clients.py cut it

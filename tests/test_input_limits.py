@@ -206,3 +206,13 @@ def test_a_predict_body_over_the_limit_is_a_413(alice, api, settings):
 def test_a_path_with_an_encoded_newline_is_still_a_json_404(alice, api):
     response = api(alice).get("/api/training-runs/%0A1/curves.png")
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
+
+
+def test_a_protected_error_outside_config_deletion_is_a_409_listing_the_dependents(alice):
+    from django.db.models import ProtectedError
+
+    from config.exceptions import api_exception_handler
+
+    response = api_exception_handler(ProtectedError("x", {alice}), {})
+    assert response.status_code == 409 and response.data["detail"].startswith("This object is used by user")
+    assert response.data["dependents"][0]["id"] == alice.id
