@@ -1,29 +1,9 @@
 """Inference engines by name, which of them this worker can run, and the default choice per model format."""
 from .base import Engine, EngineUnavailable
-from . import pytorch as _pytorch
 from .onnxruntime import OnnxRuntimeCpuEngine, OnnxRuntimeCudaEngine, OnnxRuntimeTensorrtEngine
 from .openvino import OpenVinoCpuEngine, OpenVinoGpuEngine
-from .pytorch import PytorchCpuEngine, PytorchCudaEngine
+from .pytorch import PytorchCpuEngine, PytorchCudaEngine, PytorchCudaFp16Engine, PytorchCudaFp16GraphEngine
 from .tensorrt import TensorrtEngine
-
-
-class _Missing(Engine):
-    """An engine this build of the project does not implement yet: listed, never available."""
-
-    formats = ("pytorch",)
-
-    @classmethod
-    def available(cls) -> tuple[bool, str]:
-        return False, f"{cls.name} is not implemented in this build"
-
-
-def _optional(class_name: str, name: str) -> type[Engine]:
-    """PyTorch CUDA FP16 variants live in pytorch.py; where they are absent, a placeholder keeps the name listed."""
-    return getattr(_pytorch, class_name, None) or type(class_name, (_Missing,), {"name": name, "device": "cuda"})
-
-
-PytorchCudaFp16Engine = _optional("PytorchCudaFp16Engine", "pytorch-cuda-fp16")
-PytorchCudaFp16GraphEngine = _optional("PytorchCudaFp16GraphEngine", "pytorch-cuda-fp16-graph")
 
 ENGINES: dict[str, type[Engine]] = {cls.name: cls for cls in (
     OnnxRuntimeCpuEngine, OnnxRuntimeCudaEngine, OnnxRuntimeTensorrtEngine, OpenVinoCpuEngine, OpenVinoGpuEngine,
