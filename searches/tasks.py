@@ -34,11 +34,11 @@ def sweep() -> int:
 
 @app.task(name="searches.measure_latency", ignore_result=True)
 def measure_latency(individual_id: int) -> None:
-    from .models import Individual
+    from .models import Individual, IndividualState
     from .services import individual_measure_latency, search_step_later
 
     individual = Individual.objects.select_related("search").filter(pk=individual_id).first()
-    if individual is None:
-        return
+    if individual is None or individual.state != IndividualState.MEASURING or individual.latency_ms is not None:
+        return  # cancelled with its search, or measured already (a resend): no export in a gpu slot for nothing
     individual_measure_latency(individual=individual)
     search_step_later(search_job_id=individual.search.job_id)
