@@ -30,10 +30,12 @@ def can_modify(obj: Model, user, *, owner_field: str = "owner") -> bool:
     (`job__owner`: a conversion belongs to whoever owns its job)."""
     if getattr(user, "is_platform_admin", False):
         return True
+    if not getattr(user, "is_authenticated", False):  # an anonymous pk is None: it must not match a null owner
+        return False
     *path, last = owner_field.split("__")
     for name in path:
         obj = getattr(obj, name)
-    return getattr(obj, f"{last}_id", None) == getattr(user, "pk", object())
+    return getattr(obj, f"{last}_id", None) == user.pk
 
 
 def check_can_modify(obj: Model, user, *, action: str = "change", owner_field: str = "owner") -> None:
