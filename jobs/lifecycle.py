@@ -138,9 +138,11 @@ def jobs_reap_lost(*, now=None) -> list[int]:
 
 def job_fail_worker_lost(*, task_id: str, detail: str) -> int | None:
     """Celery saw the process running `task_id` die (SIGKILL, out of memory): fail its job now, not a stale
-    heartbeat later. Only the job sent with this very task id; returns its id if it was failed."""
+    heartbeat later. Only the job sent with this very task id; returns its id if it was failed. A RUNNING job that
+    no worker claimed (a search's job: its first controller step was sent with the job's task id, and every step is
+    idempotent, resumed by the sweep) did not die with the process."""
     job_id = Job.objects.filter(celery_task_id=task_id, state__in=[JobState.QUEUED, JobState.RUNNING]) \
-        .values_list("pk", flat=True).first() if task_id else None
+        .exclude(state=JobState.RUNNING, worker="").values_list("pk", flat=True).first() if task_id else None
     message = (f"worker lost: the process running the job died ({detail}); it was killed, or ran out of memory. "
                "Start the job again.")
     if job_id is not None and job_fail(job_id=job_id, error=message):
