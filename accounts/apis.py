@@ -95,6 +95,8 @@ class UserDetailApi(APIView):
         serializer.is_valid(raise_exception=True)
         if user == request.user and serializer.validated_data.get("role", user.role) != user.role:
             raise ValidationError({"role": ["Admins cannot change their own role."]})
+        if user == request.user and serializer.validated_data.get("is_active") is False:  # as DELETE refuses it
+            raise ValidationError({"is_active": ["Admins cannot deactivate themselves."]})
         try:
             user = services.user_update(user=user, **serializer.validated_data)
         except DjangoValidationError as exc:

@@ -31,6 +31,13 @@ def test_an_unknown_role_filter_is_a_400_naming_it(root, api):
     assert "role" in response.json()["errors"]
 
 
+def test_an_admin_cannot_deactivate_themselves_with_a_patch_either(root, api):
+    response = api(root).patch(f"/api/users/{root.id}/", {"is_active": False}, format="json")
+    assert response.status_code == 400 and "is_active" in response.json()["errors"]
+    root.refresh_from_db()
+    assert root.is_active
+
+
 def test_a_duplicate_username_is_refused(root, alice, api):
     response = api(root).post("/api/users/", {"username": "alice", "password": "dave-is-long-77"})
     assert response.status_code == 400 and "username" in response.json()["detail"]
