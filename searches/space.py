@@ -74,8 +74,10 @@ def space_validate(space: dict, *, from_preset: bool) -> dict[str, str]:
         return {"space": f"at most {MAX_GENES} genes"}
     for name, spec in space.items():
         if name in schemas.NUMERIC_HYPERPARAMETERS:
-            _, low, high = schemas.NUMERIC_HYPERPARAMETERS[name]
+            kind, low, high = schemas.NUMERIC_HYPERPARAMETERS[name]
             problem = _range_errors(name, spec, low, high)
+            if problem is None and kind is int and any(int(v) != v for v in spec[:2]):
+                problem = "must be whole numbers"  # else IntDistribution truncates [1.5, 1.7] to [1, 1]
         elif name == "optimizer":
             problem = _choice_errors(spec, list(schemas.OPTIMIZERS))
         elif name in schemas.BOOLEAN_HYPERPARAMETERS:

@@ -138,6 +138,14 @@ def test_an_ended_search_is_deleted_and_its_dataset_can_then_be_deleted(alice, b
     assert api(alice).delete(f"/api/datasets/{demo_dataset.id}/").status_code == 204
 
 
+def test_a_whole_number_gene_with_a_fractional_bound_is_a_400_naming_it(alice, api, demo_dataset):
+    response = api(alice).post(URL, good_request(demo_dataset, space={"close_mosaic": [1.5, 3.5]}), format="json")
+    assert response.status_code == 400
+    assert errors(response)["space"] == {"close_mosaic": ["must be whole numbers"]}
+    assert api(alice).post(URL, good_request(demo_dataset, space={"close_mosaic": [0, 10.0]}),
+                           format="json").status_code == 201
+
+
 def test_best_hyperparameters_before_any_result_is_a_409(alice, api, demo_dataset):
     search_id = api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"]
     assert api(alice).get(f"{URL}{search_id}/best_hyperparameters.yaml").status_code == 409
