@@ -10,10 +10,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 
 from jobs import lifecycle
 from jobs.models import Job, JobKind, JobState
+from jobs.runner import JobCancelled
 from registry.conversion_runner import conversion_execute
 from registry.conversion_services import conversion_options_key
 from registry.models import Conversion, Dataset, ModelFormat, ModelSource, ModelVersion
@@ -73,6 +75,14 @@ def convert_inline(*, source: ModelVersion, target: str, imgsz: int, ctx, progre
     inline = _InlineContext(job=job, parent_ctx=ctx, progress=progress)
     try:
         result = conversion_execute(ctx=inline)
+    except JobCancelled:  # the benchmark was cancelled at a checkpoint: stop it, not just this variant
+        lifecycle.job_mark_cancelled(job_id=job.pk, result=inline.partial_result or None,
+                                     message="cancelled with the benchmark that ran it")
+        raise
+    except SoftTimeLimitExceeded:  # the benchmark's time is up: let its runner fail it
+        lifecycle.job_fail(job_id=job.pk, error="timeout: the benchmark that ran it passed its time limit",
+                           result=inline.partial_result or None)
+        raise
     except Exception as exc:
         lifecycle.job_fail(job_id=job.pk, error=str(exc), result=inline.partial_result or None)
         raise SourceFailed(f"conversion to {target} failed: {exc}") from exc
