@@ -15,20 +15,16 @@ from registry.models import ModelVersion
 
 from . import study
 from .models import Individual, IndividualState, Search
+from .selectors import search_evaluated
 
 log = logging.getLogger(__name__)
-
-
-def _evaluated(search: Search):
-    """Individuals that evaluated a genome themselves (elite copies point at the same run as their original)."""
-    return search.individuals.filter(state=IndividualState.SUCCEEDED, elite=False, fitness__isnull=False)
 
 
 def search_pareto_front(*, search: Search) -> list[Individual]:
     """Two objectives: the non-dominated individuals (Optuna's `best_trials`), elite copies folded into their
     originals. One objective: the best individual alone."""
     if not search.multi_objective:
-        best = _evaluated(search).order_by("-fitness", "number").first()
+        best = search_evaluated(search=search).order_by("-fitness", "number").first()
         return [best] if best else []
     opened = study.study_open(name=search.study_name, params=search.params)
     numbers = {trial.number for trial in opened.best_trials}

@@ -25,12 +25,16 @@ def search_individuals(*, search: Search):
     return search.individuals.select_related("training_run__job").order_by("number")
 
 
+def search_evaluated(*, search: Search):
+    """Individuals that evaluated a genome themselves (elite copies point at the same run as their original)."""
+    return search.individuals.filter(state=IndividualState.SUCCEEDED, elite=False, fitness__isnull=False)
+
+
 def search_best_so_far(*, search: Search) -> Individual | None:
     """The finished best: the search's chosen best once it has ended, else the highest fitness evaluated so far."""
     if search.best_id:
         return search.best
-    return (search.individuals.filter(state=IndividualState.SUCCEEDED, elite=False, fitness__isnull=False)
-            .order_by("-fitness", "number").first())
+    return search_evaluated(search=search).order_by("-fitness", "number").first()
 
 
 def searches_needing_a_step():
