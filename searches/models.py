@@ -84,7 +84,8 @@ class Individual(TimeStampedModel):
     number = models.PositiveIntegerField(help_text="The Optuna trial number.")
     trial_id = models.PositiveIntegerField(help_text="The Optuna trial id (storage key).")
     hyperparameters = models.JSONField(default=dict, help_text="The genome: every gene of the space.")
-    training_run = models.ForeignKey("training.TrainingRun", null=True, blank=True, on_delete=models.SET_NULL,
+    # PROTECT (config/deletion.py): a run deleted under a search would take the best model's lineage with it.
+    training_run = models.ForeignKey("training.TrainingRun", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="individuals")
     state = models.CharField(max_length=16, choices=IndividualState.choices, default=IndividualState.TRAINING)
     told = models.BooleanField(default=False, help_text="Its result was given to the Optuna study.")

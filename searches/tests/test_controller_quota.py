@@ -1,5 +1,6 @@
-"""The controller and the owner's job quota: an individual that would go over QUOTA_ACTIVE_JOBS is not started
-(nothing written, the step does not fail); its trial waits to be adopted by a later step."""
+"""The controller's start of an individual: over the owner's job quota (QUOTA_ACTIVE_JOBS) it is not started
+(nothing written, the step does not fail; its trial waits to be adopted by a later step); once started, its
+training run is kept while the search exists (409 on delete)."""
 import pytest
 
 from jobs.models import Job, JobKind, JobState
@@ -30,3 +31,15 @@ def test_an_individual_over_the_job_quota_waits_and_leaves_nothing_behind(alice,
     settings.QUOTA_ACTIVE_JOBS = 0  # no limit
     individual = controller._start(search, 1, 0, {"lr0": 0.01})
     assert individual is not None and individual.training_run.job.state == JobState.QUEUED
+
+
+def test_an_individuals_training_run_is_kept_until_its_search_is_deleted(alice, api, demo_dataset, settings):
+    settings.QUOTA_ACTIVE_JOBS = 0
+    search = a_running_search(alice, demo_dataset)
+    run = controller._start(search, 1, 0, {"lr0": 0.01}).training_run
+    Job.objects.filter(pk=run.job_id).update(state=JobState.SUCCEEDED)
+    refused = api(alice).delete(f"/api/training-runs/{run.pk}/")
+    assert refused.status_code == 409 and "individual" in refused.json()["detail"]
+    Job.objects.filter(pk=search.job_id).update(state=JobState.CANCELLED)
+    assert api(alice).delete(f"/api/searches/{search.pk}/").status_code == 204
+    assert api(alice).delete(f"/api/training-runs/{run.pk}/").status_code == 204
