@@ -6,6 +6,8 @@ marked). pareto.png: fitness against latency of every measured individual, the P
 import io
 import statistics
 
+from .measures import WORST_LATENCY_MS
+
 
 def _canvas(width: float, height: float):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -53,7 +55,7 @@ def pareto_png(*, individuals: list, front_ids: list[int], title: str) -> bytes:
     axis.set_xlabel("latency p50 (ms, ONNX Runtime CPU)")
     axis.set_ylabel("fitness")
     measured = [i for i in individuals if i.fitness is not None and i.latency_ms is not None and not i.elite
-                and i.latency_ms < 1e6]
+                and i.latency_ms < WORST_LATENCY_MS]  # a failed measurement is not a point on the plot
     if measured:
         axis.scatter([i.latency_ms for i in measured], [i.fitness for i in measured], alpha=0.6, label="individual")
         front = sorted((i for i in measured if i.pk in set(front_ids)), key=lambda i: i.latency_ms)
