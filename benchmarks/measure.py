@@ -11,6 +11,7 @@ import math
 import time
 
 import numpy as np
+from celery.exceptions import SoftTimeLimitExceeded
 
 from .sampling import Sampler
 
@@ -87,6 +88,8 @@ def interleaved_loops(*, loops: list[Loop], batch: np.ndarray, warmup: int, iter
     for loop in loops:
         try:
             loop.start(batch, warmup)
+        except SoftTimeLimitExceeded:  # the job's time is up, not this engine's fault: stop measuring
+            raise
         except Exception as exc:
             loop.error = exc
     chunk = max(1, math.ceil(iterations / ROUNDS))
@@ -99,6 +102,8 @@ def interleaved_loops(*, loops: list[Loop], batch: np.ndarray, warmup: int, iter
             try:
                 missing = iterations - len(loop.timings)
                 loop.chunk(batch, min(chunk, missing) if missing > 0 else chunk)
+            except SoftTimeLimitExceeded:
+                raise
             except Exception as exc:
                 loop.error = exc
         if on_round is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import psutil
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from config.hardware import gpu_present, host_info, library_versions
@@ -164,6 +165,8 @@ def _load_variant(state: _Run, variant, available: dict) -> _Loaded | None:
     rss_before, started = process.memory_info().rss, time.perf_counter()
     try:
         engine = ENGINES[variant.engine]().load(artifact_path(version.file))
+    except SoftTimeLimitExceeded:  # the job's time is up: not a failed engine
+        raise
     except Exception as exc:
         state.row(variant, first_batch, ResultStatus.FAILED, f"load failed: {type(exc).__name__}: {exc}",
                   source_model=version)

@@ -108,6 +108,8 @@ def int8_version(*, onnx: ModelVersion, dataset: Dataset, imgsz: int, job: Job, 
         try:
             facts = quantize_int8(source=artifact_path(onnx.file), target=target,
                                   dataset_root=artifact_path(dataset.root), imgsz=imgsz)
+        except SoftTimeLimitExceeded:  # the benchmark's time is up: not a failed quantization
+            raise
         except Exception as exc:
             raise SourceFailed(f"INT8 quantization failed: {type(exc).__name__}: {str(exc)[:400]}") from exc
         metadata = {**(onnx.metadata or {}), **facts, "calibration_dataset": dataset.pk, "fp32_model": onnx.pk}

@@ -87,3 +87,24 @@ def test_interleaved_loops_give_every_engine_its_iterations_in_rounds_and_keep_a
     timed = calls[6:]  # after each engine's cold run and one warm-up
     assert timed[:6] == ["a", "a", "b", "b", "c", "c"]  # chunks of 2 (20 iterations in 10 rounds), in turn
     assert loops[0].resources()["cpu_util"] is not None
+
+
+def test_the_jobs_soft_time_limit_stops_the_interleaved_loops_instead_of_failing_one_engine():
+    import numpy as np
+    import pytest
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from benchmarks.measure import Loop, interleaved_loops
+
+    class OutOfTime:
+        runs = 0
+
+        def run(self, batch):
+            self.runs += 1
+            if self.runs > 3:
+                raise SoftTimeLimitExceeded()
+
+    loops = [Loop(key="late", engine=OutOfTime(), gpu_index=None)]
+    with pytest.raises(SoftTimeLimitExceeded):
+        interleaved_loops(loops=loops, batch=np.zeros((1, 3, 8, 8), np.float32), warmup=2, iterations=20,
+                          min_seconds=0)
