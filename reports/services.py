@@ -127,7 +127,7 @@ def _collect(*, kind: str, object_id: int, user, what: str) -> dict:
     except Http404 as exc:
         raise PermanentJobError(f"the {what} ({kind} {object_id}) no longer exists or is not visible to "
                                 f"{user.username}") from exc
-    collected = collector.collect(obj=obj)
+    collected = collector.collect(obj=obj, user=user)
     collected["_object"] = obj
     return collected
 

@@ -4,7 +4,7 @@ baseline of the same run, the selection and why, and the host and library versio
 import numpy as np
 
 from benchmarks.models import BenchmarkRun, ResultStatus, timings_unpack
-from benchmarks.selectors import benchmark_run_get
+from benchmarks.selectors import benchmark_run_get, benchmark_run_list
 
 from ..deltas import delta
 from .common import (HIGHER, LOWER, dataset_facts, finding, iso, job_facts, metric, model_chain, number, plot,
@@ -65,7 +65,7 @@ def _row_metric(row: dict, key: str, label: str, better: str, unit: str) -> dict
                   fmt=".3f" if key == "map50_95" else ".1f")
 
 
-def collect(*, obj: BenchmarkRun) -> dict:
+def collect(*, obj: BenchmarkRun, user) -> dict:
     run = obj
     rows = result_rows(run)
     measured = [r for r in rows if r["status"] == ResultStatus.MEASURED]
@@ -192,10 +192,10 @@ def _findings(run, rows, firsts, baseline_row, chosen, selected) -> list[dict]:
     return found
 
 
-def model_benchmarks(*, model) -> tuple[dict, list, list]:
-    """For the model collector: one row per benchmark of `model`, with what it selected."""
+def model_benchmarks(*, model, user) -> tuple[dict, list, list]:
+    """For the model collector: one row per benchmark of `model` that `user` may see, with what it selected."""
     rows = []
-    for run in BenchmarkRun.objects.filter(model=model).select_related("job").order_by("created_at"):
+    for run in benchmark_run_list(user=user).filter(model=model).order_by("created_at"):
         selected = run.selected or {}
         rows.append({"id": run.pk, "state": run.job.state, "created_at": iso(run.created_at),
                      "selected": selected.get("candidate"), "reason": selected.get("reason") or run.job.error or "",

@@ -1,5 +1,6 @@
 """The model collector: the version and its lineage, its sibling versions, its conversions with parity, and its
 benchmarks (once the benchmarks app has runs)."""
+from accounts.visibility import visible_to
 from registry.model_selectors import model_get_visible, model_list_visible
 from registry.models import Conversion, ModelVersion
 
@@ -33,14 +34,19 @@ def default_baseline(*, user, obj: ModelVersion) -> tuple[str, int] | None:
     return None
 
 
-def collect(*, obj: ModelVersion) -> dict:
+def _conversions_visible(*, model: ModelVersion, user):
+    """The conversions of `model` that `user` may see (as GET /api/conversions/{id}/ rules: requester or admin)."""
+    return visible_to(Conversion.objects.filter(source=model).select_related("job"), user, owner_field="job__owner")
+
+
+def collect(*, obj: ModelVersion, user) -> dict:
     model = obj
     versions = [{"id": v.pk, "version": v.version, "format": v.format, "source": v.source, "parameters": v.parameters,
                  "file_size": v.file_size, "sha256": v.sha256, "map50": number((v.metrics or {}).get("map50")),
                  "map50_95": number((v.metrics or {}).get("map50_95")), "created_at": iso(v.created_at)}
-                for v in ModelVersion.objects.filter(owner=model.owner, name=model.name).order_by("version")]
+                for v in model_list_visible(user=user).filter(owner=model.owner, name=model.name).order_by("version")]
     conversions = []
-    for c in Conversion.objects.filter(source=model).select_related("job").order_by("created_at"):
+    for c in _conversions_visible(model=model, user=user).order_by("created_at"):
         parity = (c.job.result or {}).get("parity") or {}
         conversions.append({"id": c.pk, "target": c.target, "state": c.job.state, "parity_passed": parity.get("passed"),
                             "max_abs_diff": number(parity.get("max_abs_diff")),
@@ -55,7 +61,7 @@ def collect(*, obj: ModelVersion) -> dict:
     except ImportError:
         benchmark_rows = None
     else:
-        benchmark_rows, plots, benchmark_findings = model_benchmarks(model=model)
+        benchmark_rows, plots, benchmark_findings = model_benchmarks(model=model, user=user)
     if benchmark_rows is not None:
         tables["benchmarks"] = benchmark_rows
     found_metrics = dict(model.metrics or {})
@@ -68,7 +74,7 @@ def collect(*, obj: ModelVersion) -> dict:
         "file_size": metric(label="file size", value=model.file_size, better=LOWER, unit="bytes", fmt=",.0f"),
     }
     jobs = [job_facts(model.job)] if model.job_id else []
-    jobs += [job_facts(c.job) for c in Conversion.objects.filter(source=model).select_related("job")]
+    jobs += [job_facts(c.job) for c in _conversions_visible(model=model, user=user)]
     return {
         "title": title_of(model),
         "subject": {"kind": KIND, "id": model.pk, **{k: v for k, v in model_facts(model).items() if k != "id"},

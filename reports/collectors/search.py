@@ -38,7 +38,7 @@ def search_origin(*, job_id: int | None, training_run_id: int | None = None) -> 
             "latency_ms": number(individual.latency_ms), "genome": dict(individual.hyperparameters or {})}
 
 
-def collect(*, obj: Search) -> dict:
+def collect(*, obj: Search, user) -> dict:
     search = obj
     individuals = list(search.individuals.select_related("training_run").order_by("number"))
     genes = sorted({gene for i in individuals for gene in (i.hyperparameters or {})})

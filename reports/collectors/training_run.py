@@ -19,7 +19,7 @@ def title_of(run: TrainingRun) -> str:
     return f"Training run #{run.pk} ({run.name or run.start_label} on {run.dataset.name} v{run.dataset.version})"
 
 
-def collect(*, obj: TrainingRun) -> dict:
+def collect(*, obj: TrainingRun, user) -> dict:
     run = obj
     epochs = [{column: (number(getattr(e, column)) if column != "epoch" else e.epoch) for column in EPOCH_COLUMNS}
               for e in run.epochs.order_by("epoch")]

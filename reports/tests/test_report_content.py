@@ -97,6 +97,20 @@ def test_a_model_report_lists_versions_lineage_and_compares_with_the_previous_ve
     assert deltas["parameters"]["verdict"] == "same"
 
 
+def test_a_report_on_another_users_shared_model_lists_only_what_its_author_may_see(alice, carol):
+    from .factories import benchmark_for
+
+    shared = model_for(carol, name="det", version=1, shared=True)
+    model_for(carol, name="det", version=2)  # carol's private next version
+    benchmark_for(carol, model=shared)  # carol's own benchmark: visible to carol and admins only
+    snapshot = report_for(alice, subject_kind="model", subject_id=shared.pk).snapshot
+    assert snapshot_errors(snapshot) == []
+    assert [r["version"] for r in snapshot["tables"]["versions"]["rows"]] == [1]
+    assert snapshot["tables"]["benchmarks"]["rows"] == []
+    assert [r["version"] for r in report_for(carol, subject_kind="model", subject_id=shared.pk)
+            .snapshot["tables"]["versions"]["rows"]] == [1, 2]
+
+
 def test_a_report_is_a_snapshot_that_outlives_changes_and_deletion_of_its_subject(alice):
     from reports.exports import report_json_bytes, report_pdf_bytes
     from reports.plots import plot_svg
