@@ -16,8 +16,9 @@ from .serializers import TrainingEpochSerializer
 
 
 def training_run_list(*, user):
-    return visible_to(TrainingRun.objects.select_related("owner", "job", "dataset", "parent_model", "result_model"),
-                      user)
+    # `individuals` (a search's, if any) answer each run's `search` and `generation`: one query for the page.
+    runs = TrainingRun.objects.select_related("owner", "job", "dataset", "parent_model", "result_model")
+    return visible_to(runs.prefetch_related("individuals"), user)
 
 
 def training_run_get(*, user, run_id: int) -> TrainingRun:

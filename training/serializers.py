@@ -79,10 +79,9 @@ class TrainingRunListSerializer(serializers.ModelSerializer):
 
     @staticmethod
     def _individual(run) -> tuple[int | None, int | None]:
-        if not hasattr(run, "_search_generation"):  # one query per run, shared by both fields
-            run._search_generation = (run.individuals.filter(elite=False).values_list("search_id", "generation")
-                                      .first() or (None, None))
-        return run._search_generation
+        # Reads the prefetched individuals (selectors.training_run_list): filtering here would query once per run.
+        individual = next((i for i in run.individuals.all() if not i.elite), None)
+        return (individual.search_id, individual.generation) if individual else (None, None)
 
     def get_search(self, run) -> int | None:
         return self._individual(run)[0]
