@@ -35,7 +35,6 @@ class InferencePool:
         self.engines = engines_available()
         self.cache = ModelCache(engines=self.engines, max_models=settings.INFERENCE_MAX_MODELS,
                                 max_rss_mb=settings.INFERENCE_MAX_RSS_MB)
-        self.available = self.cache.available
         self.stats = PoolStats()
         self.started = time.time()
         self.stopping = threading.Event()
@@ -84,7 +83,7 @@ class InferencePool:
         thread = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         thread.start()
         log.info("inference pool %s ready: engines %s, batch window %.1f ms, max batch %d", self.id,
-                 sorted(self.available), self.window * 1000, self.max_batch)
+                 sorted(self.cache.available), self.window * 1000, self.max_batch)
         try:
             while not self.stopping.is_set():
                 try:
