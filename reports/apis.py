@@ -10,7 +10,7 @@ from accounts.visibility import check_can_modify
 from config.exceptions import Conflict
 from config.pagination import paginated_response
 
-from . import exports, selectors, services
+from . import selectors, services
 from .serializers import ReportCreateSerializer, ReportDetailSerializer, ReportListSerializer, ReportUpdateSerializer
 
 
@@ -82,6 +82,13 @@ def _ready_report(request, report_id: int):
     return report
 
 
+def _exports():
+    # Imported on first download: it pulls in matplotlib (a third of a second), which web start-up need not pay.
+    from . import exports
+
+    return exports
+
+
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -92,14 +99,14 @@ class ReportJsonApi(APIView):
     @extend_schema(responses={(200, "application/json"): dict})
     def get(self, request, report_id: int):
         report = _ready_report(request, report_id)
-        return _download(exports.report_json_bytes(report.snapshot), "application/json", f"report-{report.pk}.json")
+        return _download(_exports().report_json_bytes(report.snapshot), "application/json", f"report-{report.pk}.json")
 
 
 class ReportTablesZipApi(APIView):
     @extend_schema(responses={(200, "application/zip"): bytes})
     def get(self, request, report_id: int):
         report = _ready_report(request, report_id)
-        return _download(exports.tables_zip_bytes(report.snapshot), "application/zip",
+        return _download(_exports().tables_zip_bytes(report.snapshot), "application/zip",
                          f"report-{report.pk}-tables.zip")
 
 
@@ -107,4 +114,4 @@ class ReportPdfApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): bytes})
     def get(self, request, report_id: int):
         report = _ready_report(request, report_id)
-        return _download(exports.report_pdf_bytes(report.snapshot), "application/pdf", f"report-{report.pk}.pdf")
+        return _download(_exports().report_pdf_bytes(report.snapshot), "application/pdf", f"report-{report.pk}.pdf")

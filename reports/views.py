@@ -8,9 +8,7 @@ import json
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 
-from .exports import cell_text
 from .links import LinkRefused, link_check
-from .plots import plot_svg
 from .selectors import report_get, report_get_by_link
 
 LOGIN_URL = "/admin/login/"
@@ -77,6 +75,10 @@ def host_rows(environment: dict) -> list[tuple[str, str]]:
 
 
 def _technical_context(snapshot: dict) -> dict:
+    # Imported on first use: both pull in matplotlib, which web start-up need not pay for.
+    from .exports import cell_text
+    from .plots import plot_svg
+
     tables = [{"name": name, "title": data["title"], "note": data.get("note") or "", "columns": data["columns"],
                "rows": [[cell_text(row.get(c), width=48) for c in data["columns"]] for row in data["rows"]]}
               for name, data in snapshot["tables"].items()]
