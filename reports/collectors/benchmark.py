@@ -116,7 +116,7 @@ def collect(*, obj: BenchmarkRun, user) -> dict:
                                                               "objective")},
                     "applied": run.applied, "state": run.job.state, "error": run.job.error or "",
                     "baseline_engine": baseline_row["candidate"] if baseline_row else None},
-        "lineage": {"models": model_chain(run.model), "dataset": dataset_facts(run.dataset),
+        "lineage": {"models": model_chain(run.model, user=user), "dataset": dataset_facts(run.dataset),
                     "hyperparameters": dict(run.model.hyperparameters or {}),
                     "search": search_of(job_id=run.model.job_id)},
         "people": {"owner": run.owner.username, "created_at": iso(run.created_at)},

@@ -84,10 +84,16 @@ def model_facts(model) -> dict | None:
             "metrics": dict(model.metrics or {})}
 
 
-def model_chain(model, limit: int = 10) -> list[dict]:
-    """The model and its ancestors (model -> parent -> ...), each with its dataset and hyperparameters."""
+def model_chain(model, *, user, limit: int = 10) -> list[dict]:
+    """The model and its ancestors (model -> parent -> ...), each with its dataset and hyperparameters, up to the
+    first one `user` may not see (a shared model can descend from its owner's private one)."""
+    from registry.model_selectors import model_list_visible
+
+    visible = model_list_visible(user=user)
     chain, seen = [], set()
     while model is not None and model.pk not in seen and len(chain) < limit:
+        if not visible.filter(pk=model.pk).exists():
+            break
         seen.add(model.pk)
         chain.append(model_facts(model))
         model = model.parent

@@ -80,7 +80,7 @@ def collect(*, obj: ModelVersion, user) -> dict:
         "subject": {"kind": KIND, "id": model.pk, **{k: v for k, v in model_facts(model).items() if k != "id"},
                     "task": model.task, "class_names": list(model.class_names or []),
                     "selected_engine": model.selected_engine, "shared": model.shared},
-        "lineage": {"models": model_chain(model), "dataset": model_facts(model)["dataset"],
+        "lineage": {"models": model_chain(model, user=user), "dataset": model_facts(model)["dataset"],
                     "hyperparameters": dict(model.hyperparameters or {}),
                     "search": search_of(job_id=model.job_id)},
         "people": {"owner": model.owner.username, "created_at": iso(model.created_at)},

@@ -71,7 +71,7 @@ def collect(*, obj: Search, user) -> dict:
         "subject": {"kind": KIND, "id": search.pk, "params": dict(search.params or {}), "state": search.job.state,
                     "error": search.job.error or "", "objectives": search.objectives, "best_individual": search.best_id,
                     "best_model": search.best_model_id, "pareto": front_ids},
-        "lineage": {"models": model_chain(search.best_model) if search.best_model_id else [],
+        "lineage": {"models": model_chain(search.best_model, user=user) if search.best_model_id else [],
                     "start_model": model_facts(search.model), "preset": search.preset,
                     "dataset": dataset_facts(search.dataset), "hyperparameters": dict(search.params or {}),
                     "search": None},

@@ -39,7 +39,7 @@ def collect(*, obj: TrainingRun, user) -> dict:
         "subject": {"kind": KIND, "id": run.pk, "name": run.name, "start": run.start_label, "device": run.device,
                     "params": dict(run.params or {}), "state": run.job.state, "error": run.job.error or ""},
         "lineage": {
-            "models": model_chain(run.result_model) if run.result_model else [],
+            "models": model_chain(run.result_model, user=user) if run.result_model else [],
             "parent": model_facts(run.parent_model),
             "preset": run.preset,
             "dataset": dataset_facts(run.dataset),

@@ -111,6 +111,15 @@ def test_a_report_on_another_users_shared_model_lists_only_what_its_author_may_s
             .snapshot["tables"]["versions"]["rows"]] == [1, 2]
 
 
+def test_the_lineage_of_a_shared_model_stops_at_an_ancestor_its_reader_may_not_see(alice, carol):
+    private = model_for(carol, name="base", version=1)
+    shared = model_for(carol, name="det", version=1, parent=private, shared=True)
+    lineage = report_for(alice, subject_kind="model", subject_id=shared.pk).snapshot["metadata"]["lineage"]
+    assert [m["id"] for m in lineage["models"]] == [shared.pk]
+    lineage = report_for(carol, subject_kind="model", subject_id=shared.pk).snapshot["metadata"]["lineage"]
+    assert [m["id"] for m in lineage["models"]] == [shared.pk, private.pk]
+
+
 def test_a_report_is_a_snapshot_that_outlives_changes_and_deletion_of_its_subject(alice):
     from reports.exports import report_json_bytes, report_pdf_bytes
     from reports.plots import plot_svg
