@@ -58,6 +58,8 @@ class TensorrtEngine(Engine):
         shape = tuple(self.engine.get_tensor_shape(self.input_name))
         self.input_shape = tuple(d if d >= 0 else None for d in shape)
         self.fp16 = self.engine.get_tensor_dtype(self.input_name) == trt.DataType.HALF
+        # The output's own type: an FP16 engine may still answer in FP32 (ultralytics' exports often do).
+        self.output_fp16 = self.engine.get_tensor_dtype(self.output_name) == trt.DataType.HALF
         self.stream = torch.cuda.Stream(device=self.cuda_device)
 
     def _load(self, path: Path, device: str) -> None:
@@ -75,7 +77,8 @@ class TensorrtEngine(Engine):
             inputs = torch.from_numpy(batch).to(self.cuda_device, dtype=dtype).contiguous()
             self.context.set_input_shape(self.input_name, tuple(inputs.shape))
             out_shape = tuple(self.context.get_tensor_shape(self.output_name))
-            outputs = torch.empty(out_shape, dtype=dtype, device=self.cuda_device)
+            outputs = torch.empty(out_shape, dtype=torch.float16 if self.output_fp16 else torch.float32,
+                                  device=self.cuda_device)
             self.context.set_tensor_address(self.input_name, inputs.data_ptr())
             self.context.set_tensor_address(self.output_name, outputs.data_ptr())
             self.context.execute_async_v3(self.stream.cuda_stream)
