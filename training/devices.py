@@ -79,3 +79,26 @@ def dataloader_workers(device: str) -> int:
     if device == "cpu":
         return 0
     return max(min(4, (os.cpu_count() or 2) // 4), 1)
+
+
+def save_dataset_cache_atomically(prefix: str, path: Path, x: dict, version: str) -> None:
+    """ultralytics' `save_dataset_cache_file`, safe for two jobs training on one dataset at once (two gpu slots, a
+    search's individuals): ultralytics checks for the file, unlinks it and rewrites it in place, so a second run
+    doing the same raced it ("No such file or directory: .../labels/train.cache") or read it half-written. Here the
+    cache is written to a file of this process's own and renamed over the old one in one atomic step."""
+    import tempfile
+
+    import numpy as np
+
+    x["version"] = version
+    try:
+        handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False)
+    except OSError:
+        return  # a read-only dataset folder: ultralytics trains without the cache, as it does itself
+    try:
+        with handle:
+            np.save(handle, x)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise

@@ -144,11 +144,13 @@ def training_run_execute(ctx) -> dict:
     ctx.progress(0.0, f"preparing on {run.device}")
 
     from ultralytics import YOLO
+    from ultralytics.data import dataset as dataset_module
     from ultralytics.engine import trainer as trainer_module
 
     imported = time.monotonic()
     # AMP's self-check downloads yolo26n.pt; offline it cannot, and AMP on a CUDA device is what we want anyway.
     trainer_module.check_amp = lambda model: True
+    dataset_module.save_dataset_cache_file = devices.save_dataset_cache_atomically  # two runs on one dataset
 
     model = YOLO(_start_weights(run))
     reporter = EpochReporter(run=run, ctx=ctx, epochs=params["epochs"])
