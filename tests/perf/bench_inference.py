@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.perf.harness import percentiles, print_table
+from tests.perf.harness import percentiles, print_table, yolov8n_onnx
 
 ROOT = Path(__file__).resolve().parents[2]
 IMGSZ = 640
@@ -67,22 +67,6 @@ def _jpeg(path: Path) -> bytes:
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
     path.write_bytes(data.tobytes())
     return data.tobytes()
-
-
-def _export(work: Path) -> Path:
-    os.environ.setdefault("YOLO_OFFLINE", "1")
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(work / "ultralytics"))
-    from ultralytics import YOLO
-
-    cwd = os.getcwd()
-    os.chdir(work)  # a model built from YAML exports into the current directory
-    try:
-        exported = YOLO("yolov8n.yaml").export(format="onnx", imgsz=IMGSZ, dynamic=True, verbose=False)
-    finally:
-        os.chdir(cwd)
-    target = work / "yolov8n.onnx"
-    shutil.move(str(work / exported) if not os.path.isabs(exported) else exported, target)
-    return target
 
 
 class Raw:
@@ -204,7 +188,7 @@ def main() -> dict:
                INFERENCE_TIMEOUT_MS=os.environ.get("INFERENCE_TIMEOUT_MS", "60000"))
     env.pop("PLATFORM_TEST_DB_NAME", None)
     try:
-        onnx = _export(work)
+        onnx = yolov8n_onnx(work, IMGSZ)
         jpeg = _jpeg(work / "image.jpg")
         raw = Raw(onnx, jpeg)
         manage = [sys.executable, "manage.py"]

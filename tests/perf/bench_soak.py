@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 from tests.perf.bench_inference import Client, _free_port, _jpeg, _multipart
-from tests.perf.harness import percentiles, print_table
+from tests.perf.harness import percentiles, print_table, yolov8n_onnx
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = int(os.environ.get("SOAK_CLIENTS", "100"))
@@ -44,22 +44,6 @@ model = ModelVersion.objects.create(name="yolov8n", version=1, owner=user, forma
     class_names=[str(i) for i in range(80)], input_size={imgsz}, file=name, file_size=size, sha256=sha)
 print(json.dumps({{"model": model.pk, "token": str(RefreshToken.for_user(user).access_token)}}))
 """
-
-
-def _export(work: Path) -> Path:
-    os.environ.setdefault("YOLO_OFFLINE", "1")
-    os.environ.setdefault("YOLO_CONFIG_DIR", str(work / "ultralytics"))
-    from ultralytics import YOLO
-
-    cwd = os.getcwd()
-    os.chdir(work)  # a model built from YAML exports into the current directory
-    try:
-        exported = YOLO("yolov8n.yaml").export(format="onnx", imgsz=IMGSZ, dynamic=True, verbose=False)
-    finally:
-        os.chdir(cwd)
-    target = work / "yolov8n.onnx"
-    shutil.move(exported if os.path.isabs(exported) else str(work / exported), target)
-    return target
 
 
 def _rss_by_process(roots: dict[str, psutil.Process]) -> dict[str, int]:
@@ -104,7 +88,7 @@ def main() -> dict:
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     processes = []
     try:
-        onnx = _export(work)
+        onnx = yolov8n_onnx(work, IMGSZ)
         jpeg = _jpeg(work / "image.jpg")
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)

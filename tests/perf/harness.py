@@ -20,3 +20,26 @@ def print_table(title: str, header: list[str], rows: list[list]) -> None:
         print("  " + "  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
         if index == 0:
             print("  " + "  ".join("-" * width for width in widths))
+
+
+def yolov8n_onnx(work, imgsz: int):
+    """yolov8n built from its YAML (random weights, no download) exported to `work/yolov8n.onnx` with a dynamic
+    batch; returns that path."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    work = Path(work)
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(work / "ultralytics"))
+    from ultralytics import YOLO
+
+    cwd = os.getcwd()
+    os.chdir(work)  # a model built from YAML exports into the current directory
+    try:
+        exported = YOLO("yolov8n.yaml").export(format="onnx", imgsz=imgsz, dynamic=True, verbose=False)
+    finally:
+        os.chdir(cwd)
+    target = work / "yolov8n.onnx"
+    shutil.move(exported if os.path.isabs(exported) else str(work / exported), target)
+    return target
