@@ -3,6 +3,12 @@
 A task body is a function `fn(ctx) -> dict`. It calls `ctx.progress(...)` as it goes and `ctx.checkpoint()`
 where stopping is safe; raising `PermanentJobError` fails the job with that message, anything else fails it
 with the exception's text, `JobCancelled` (from a checkpoint) cancels it.
+
+The soft time limit is sticky. billiard raises `SoftTimeLimitExceeded` from a signal handler wherever the job
+happens to be, and a broad `except Exception` on the way (a best-effort Redis publish, a library's own guard)
+can swallow it; so every later checkpoint and progress call raises it again once the limit has passed. And as
+the signal may land half-way through a query, leaving the database connection mid-protocol, how a job ended is
+always recorded on a fresh connection.
 """
 import logging
 import socket
@@ -65,18 +71,27 @@ class JobContext:
         self._heartbeat = heartbeat
         self.partial_result: dict = {}
         self._started = time.monotonic()
+        limit = _soft_limit(task)
+        self._deadline = self._started + limit if limit else None
+
+    def _raise_past_soft_limit(self) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise SoftTimeLimitExceeded()
 
     @property
     def cancel_requested(self) -> bool:
         return self._heartbeat.cancel_requested.is_set()
 
     def checkpoint(self) -> None:
-        """Stop here if cancellation was requested (checks the flag the heartbeat keeps, and the row)."""
+        """Stop here if cancellation was requested (checks the flag the heartbeat keeps, and the row), or the soft
+        time limit has passed."""
+        self._raise_past_soft_limit()
         if self.cancel_requested or Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
             self._heartbeat.cancel_requested.set()
             raise JobCancelled(self.partial_result or None)
 
     def progress(self, fraction: float, message: str = "", eta_seconds: float | None = None) -> None:
+        self._raise_past_soft_limit()
         if eta_seconds is None and fraction > 0.0:
             elapsed = time.monotonic() - self._started
             eta_seconds = round(elapsed * (1.0 - fraction) / fraction, 1)
@@ -109,24 +124,45 @@ def run_job(task, job_id: int, body) -> dict | None:
         finished = lifecycle.job_succeed(job_id=job_id, result=result)
         return result
     except JobCancelled as exc:
-        finished = lifecycle.job_mark_cancelled(job_id=job_id, result=exc.result,
-                                               message="cancelled at a checkpoint")
+        finished = _record(lifecycle.job_mark_cancelled, job_id=job_id, result=exc.result,
+                           message="cancelled at a checkpoint")
     except SoftTimeLimitExceeded:
-        finished = lifecycle.job_fail(job_id=job_id, result=ctx.partial_result or None,
-                                      error=f"timeout: the job ran past its time limit ({_soft_limit(task)} s)")
+        finished = _record(lifecycle.job_fail, job_id=job_id, result=ctx.partial_result or None,
+                           error=f"timeout: the job ran past its time limit ({_soft_limit(task):g} s)")
     except PermanentJobError as exc:
-        finished = lifecycle.job_fail(job_id=job_id, error=str(exc), result=ctx.partial_result or None)
+        finished = _record(lifecycle.job_fail, job_id=job_id, error=str(exc), result=ctx.partial_result or None)
     except Exception as exc:
         log.exception("job %s failed", job_id)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        finished = lifecycle.job_fail(job_id=job_id, error=detail, result=ctx.partial_result or None)
+        finished = _record(lifecycle.job_fail, job_id=job_id, error=detail, result=ctx.partial_result or None)
     finally:
         heartbeat.stop()
         if not finished:
-            still_running = Job.objects.filter(pk=job_id, state=JobState.RUNNING).exists()
-            if still_running:
-                lifecycle.job_fail(job_id=job_id, error="the job ended without reporting a result")
+            _record(_fail_if_still_running, job_id=job_id)
     return None
+
+
+def _fail_if_still_running(*, job_id: int) -> bool:
+    if Job.objects.filter(pk=job_id, state=JobState.RUNNING).exists():
+        return lifecycle.job_fail(job_id=job_id, error="the job ended without reporting a result")
+    return False
+
+
+def _record(outcome, **kwargs) -> bool:
+    """Record how a job ended, on a fresh database connection: the one the job used may be unusable (a soft time
+    limit can interrupt a query half-way), or may answer the half-read query instead of this one. One retry."""
+    for attempt in (1, 2):
+        try:
+            connection.close()
+        except Exception:
+            log.debug("closing the job's database connection failed", exc_info=True)
+        try:
+            return outcome(**kwargs)
+        except Exception:
+            if attempt == 2:
+                raise
+            log.warning("recording how job %s ended failed; retrying", kwargs.get("job_id"), exc_info=True)
+    return False
 
 
 def _soft_limit(task) -> float:

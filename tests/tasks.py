@@ -42,3 +42,12 @@ def ultralytics_loader_job(ctx):
     loader = build_dataloader(dataset, batch=8, workers=int(ctx.params.get("workers", 2)), shuffle=False)
     images = sum(len(batch["img"]) for batch in loader)
     return {"images": images, "workers": loader.num_workers}
+
+
+@job_task(app, "tests.busy_progress")
+def busy_progress_job(ctx):
+    """Writes progress in a tight loop, so a soft time limit lands in the middle of a database or Redis call."""
+    step = 0
+    while True:
+        step += 1
+        ctx.progress(min(step / 1e6, 0.99), f"step {step}")

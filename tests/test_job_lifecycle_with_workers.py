@@ -77,6 +77,18 @@ def test_a_job_past_its_soft_time_limit_fails_with_timeout(alice, gpu_worker):
     assert failed.error.startswith("timeout:") and "(1 s)" in failed.error
 
 
+def test_a_soft_time_limit_that_lands_inside_a_query_or_a_swallowing_guard_still_fails_the_job_with_timeout(
+        alice, gpu_worker):
+    # The job writes progress in a tight loop: the limit's signal lands half-way through a database query (leaving
+    # the connection mid-protocol) or inside a best-effort `except Exception` that swallows it. Before the fix,
+    # such jobs ran on to the hard limit or were reaped as "worker lost".
+    jobs = [job_enqueue(kind="diagnostic", owner=alice, task_name="tests.busy_progress", queue="gpu", params={},
+                        soft_time_limit=1, time_limit=20) for _ in range(3)]
+    for job in jobs:
+        failed = wait_for_job_state(job.id, JobState.FAILED, timeout=30)
+        assert failed.error == "timeout: the job ran past its time limit (1 s)"
+
+
 def test_progress_is_sent_as_celery_events_that_flower_shows(alice, gpu_worker):
     import threading
 
