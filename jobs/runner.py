@@ -74,7 +74,7 @@ class JobContext:
         limit = _soft_limit(task)
         self._deadline = self._started + limit if limit else None
 
-    def _raise_past_soft_limit(self) -> None:
+    def raise_if_past_soft_limit(self) -> None:
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise SoftTimeLimitExceeded()
 
@@ -85,13 +85,13 @@ class JobContext:
     def checkpoint(self) -> None:
         """Stop here if cancellation was requested (checks the flag the heartbeat keeps, and the row), or the soft
         time limit has passed."""
-        self._raise_past_soft_limit()
+        self.raise_if_past_soft_limit()
         if self.cancel_requested or Job.objects.filter(pk=self.job_id, cancel_requested=True).exists():
             self._heartbeat.cancel_requested.set()
             raise JobCancelled(self.partial_result or None)
 
     def progress(self, fraction: float, message: str = "", eta_seconds: float | None = None) -> None:
-        self._raise_past_soft_limit()
+        self.raise_if_past_soft_limit()
         if eta_seconds is None and fraction > 0.0:
             elapsed = time.monotonic() - self._started
             eta_seconds = round(elapsed * (1.0 - fraction) / fraction, 1)

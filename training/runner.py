@@ -72,6 +72,7 @@ class EpochReporter:
         self.final_metrics: dict = {}
 
     def on_train_batch_end(self, trainer):
+        self.ctx.raise_if_past_soft_limit()  # the limit's signal may have been swallowed inside ultralytics
         if not self.cancelling and self.ctx.cancel_requested:
             self.cancelling = True
             trainer.stop = True  # ultralytics breaks out of the batch loop, validates and saves last.pt
