@@ -121,3 +121,27 @@ def test_after_redis_restarts_empty_every_job_finishes_fails_with_a_reason_or_ru
         worker.stop()
         redis_process.terminate()
         redis_process.wait(timeout=10)
+
+
+@pytest.mark.workers
+def test_a_sigkilled_gpu_child_mid_conversion_fails_it_registers_nothing_and_a_retry_converts(api, alice, tiny_model,
+                                                                                            gpu_worker):
+    from registry.models import Conversion, ModelVersion
+
+    client = api(alice)
+    options = {"target": "onnx", "imgsz": 64, "opset": None, "dynamic": False, "simplify": True}
+    started = client.post(f"/api/models/{tiny_model.pk}/convert/", options, format="json").json()
+    wait_for_job_state(started["job"], JobState.RUNNING, timeout=60)
+    for child in psutil.Process(gpu_worker.process.pid).children():
+        child.send_signal(signal.SIGKILL)
+    failed = wait_for_job_state(started["job"], [JobState.FAILED, JobState.SUCCEEDED], timeout=10)
+    assert failed.state == JobState.FAILED, "the conversion finished before the kill: make it slower"
+    assert failed.error.startswith("worker lost: the process running the job died")
+    assert Conversion.objects.get(pk=started["id"]).result_id is None
+    assert not ModelVersion.objects.filter(parent=tiny_model).exists()  # nothing half-registered
+
+    retry = client.post(f"/api/models/{tiny_model.pk}/convert/", options, format="json")
+    assert retry.status_code == 202  # a FAILED conversion is tried again on a replacement child
+    done = wait_for_job_state(retry.json()["job"], [JobState.SUCCEEDED, JobState.FAILED], timeout=180)
+    assert done.state == JobState.SUCCEEDED, done.error
+    assert ModelVersion.objects.get(parent=tiny_model, format="onnx").pk == done.result["model_id"]
