@@ -3,7 +3,13 @@
 Checked in the one place each kind of work goes through: jobs.services.job_enqueue for every job, and the dataset
 and model upload services for bytes. Over the limit is a 429 whose message names the limit and its setting; the
 request then leaves nothing behind (the caller's transaction rolls back, no task is sent).
+
+A job that starts others on its owner's behalf (a search starting its individuals) does not count against the
+starts it makes (`jobs_not_counted`): with QUOTA_ACTIVE_JOBS=1 a search still trains, one individual at a time.
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.db.models import Sum
 from rest_framework import exceptions, status
@@ -18,10 +24,24 @@ def _exempt(user) -> bool:
     return bool(getattr(user, "is_platform_admin", False))
 
 
+_NOT_COUNTED: ContextVar[frozenset] = ContextVar("quota_jobs_not_counted", default=frozenset())
+
+
+@contextmanager
+def jobs_not_counted(*job_ids: int):
+    """Job starts inside this block do not count these jobs against the quota."""
+    token = _NOT_COUNTED.set(_NOT_COUNTED.get() | frozenset(job_ids))
+    try:
+        yield
+    finally:
+        _NOT_COUNTED.reset(token)
+
+
 def active_jobs_count(*, user) -> int:
     from jobs.models import Job, JobState
 
-    return Job.objects.filter(owner=user, state__in=[JobState.QUEUED, JobState.RUNNING]).count()
+    return Job.objects.filter(owner=user, state__in=[JobState.QUEUED, JobState.RUNNING]) \
+        .exclude(pk__in=_NOT_COUNTED.get()).count()
 
 
 def job_quota_check(*, user) -> None:

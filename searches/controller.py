@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from optuna.trial import TrialState
 
-from accounts.quotas import QuotaExceeded
+from accounts.quotas import QuotaExceeded, jobs_not_counted
 from config.redis import redis_client
 from jobs import lifecycle
 from jobs.models import Job, JobState
@@ -212,7 +212,7 @@ def _start(search: Search, trial_id: int, number: int, genome: dict) -> Individu
     params = search.params
     hyperparameters, imgsz, preset = genome_run_arguments(genome, imgsz=params["imgsz"], preset=search.preset)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), jobs_not_counted(search.job_id):  # the search's own job is not one of its runs
             run = training_run_start(owner=search.owner, dataset=search.dataset, parent_model=search.model,
                                      preset=preset or None, name=f"search-{search.pk}", epochs=params["epochs"],
                                      imgsz=imgsz, batch=params["batch"], seed=params["seed"],

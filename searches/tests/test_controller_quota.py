@@ -23,7 +23,8 @@ def a_running_search(owner, dataset) -> Search:
 
 def test_an_individual_over_the_job_quota_waits_and_leaves_nothing_behind(alice, demo_dataset, settings):
     search = a_running_search(alice, demo_dataset)
-    settings.QUOTA_ACTIVE_JOBS = 1  # the search's own job fills it
+    settings.QUOTA_ACTIVE_JOBS = 1
+    Job.objects.create(kind=JobKind.DIAGNOSTIC, owner=alice, queue="gpu", state=JobState.RUNNING)  # fills it
 
     assert controller._start(search, 1, 0, {"lr0": 0.01}) is None
     assert not TrainingRun.objects.filter(owner=alice).exists() and not Individual.objects.exists()
@@ -31,6 +32,16 @@ def test_an_individual_over_the_job_quota_waits_and_leaves_nothing_behind(alice,
     settings.QUOTA_ACTIVE_JOBS = 0  # no limit
     individual = controller._start(search, 1, 0, {"lr0": 0.01})
     assert individual is not None and individual.training_run.job.state == JobState.QUEUED
+
+
+def test_a_search_under_a_quota_of_one_job_still_trains_one_individual_at_a_time(alice, demo_dataset, settings):
+    search = a_running_search(alice, demo_dataset)
+    settings.QUOTA_ACTIVE_JOBS = 1  # the search's own job alone would fill it
+
+    first = controller._start(search, 1, 0, {"lr0": 0.01})
+    assert first is not None and first.training_run.job.state == JobState.QUEUED
+    assert controller._start(search, 2, 1, {"lr0": 0.02}) is None  # the first individual holds the one slot
+    assert Individual.objects.count() == 1
 
 
 def test_an_individuals_training_run_is_kept_until_its_search_is_deleted(alice, api, demo_dataset, settings):
