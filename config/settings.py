@@ -173,8 +173,10 @@ from .settings_api import *  # noqa: E402,F401,F403
 JOB_HEARTBEAT_SECONDS = env_float("JOB_HEARTBEAT_SECONDS", 10.0, minimum=0.1)
 JOB_STALE_AFTER_SECONDS = env_float("JOB_STALE_AFTER_SECONDS", 60.0, minimum=1.0)
 REAPER_INTERVAL_SECONDS = env_float("REAPER_INTERVAL_SECONDS", 30.0, minimum=0.5)
-# A QUEUED job whose Celery message has been missing from Redis this long is failed (jobs_reap_lost_messages).
+# A QUEUED job whose Celery message has been missing from Redis this long is sent again, up to
+# JOB_LOST_MESSAGE_RESENDS times, then failed (jobs/lost_messages.py).
 JOB_LOST_MESSAGE_SECONDS = env_float("JOB_LOST_MESSAGE_SECONDS", 60.0, minimum=0.0)
+JOB_LOST_MESSAGE_RESENDS = env_int("JOB_LOST_MESSAGE_RESENDS", 2, minimum=0)
 HEALTH_WORKERS_CACHE_SECONDS = env_float("HEALTH_WORKERS_CACHE_SECONDS", 5.0, minimum=0.0)  # health's worker counts
 
 CELERY_BROKER_URL = REDIS_URL

@@ -44,6 +44,10 @@ class Job(TimeStampedModel):
     worker = models.CharField(max_length=255, blank=True, default="")
     attempts = models.PositiveIntegerField(default=0)
     celery_task_id = models.CharField(max_length=64, blank=True, default="")
+    task_name = models.CharField(max_length=200, blank=True, default="",
+                                 help_text="The Celery task the job was sent as: what a lost message is re-sent as.")
+    task_limits = models.JSONField(default=dict, blank=True, help_text="Its soft_time_limit/time_limit, if any.")
+    resends = models.PositiveIntegerField(default=0, help_text="Times its lost message was sent again.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -30,9 +30,10 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
         # The owner's row is locked so that concurrent starts by one user count each other's jobs (the quota).
         list(type(owner).objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
         job_quota_check(user=owner)
-        job = Job.objects.create(kind=kind, owner=owner, queue=queue, params=params or {}, celery_task_id=task_id)
         limits = {key: value for key, value in (("soft_time_limit", soft_time_limit), ("time_limit", time_limit))
                   if value is not None}
+        job = Job.objects.create(kind=kind, owner=owner, queue=queue, params=params or {}, celery_task_id=task_id,
+                                 task_name=task_name, task_limits=limits)
         transaction.on_commit(lambda: _send(job.pk, task_name, queue, task_id, **limits))
     job.refresh_from_db()
     return job

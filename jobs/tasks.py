@@ -7,6 +7,7 @@ from billiard.exceptions import WorkerLostError
 from config.celery import app
 
 from . import lifecycle
+from .lost_messages import jobs_reap_lost_messages
 from .probe import worker_probe
 from .runner import job_task
 
@@ -21,7 +22,7 @@ def probe(ctx):
 
 @app.task(name="jobs.reap_lost_jobs")
 def reap_lost_jobs():
-    return {"reaped": lifecycle.jobs_reap_lost(), "lost_messages": lifecycle.jobs_reap_lost_messages()}
+    return {"reaped": lifecycle.jobs_reap_lost(), "lost_messages": jobs_reap_lost_messages()}
 
 
 @signals.task_failure.connect

@@ -73,6 +73,7 @@ def test_a_killed_worker_leaves_its_job_failed_with_worker_lost(alice, settings,
 def test_a_job_past_its_soft_time_limit_fails_with_timeout(alice, gpu_worker):
     job = job_enqueue(kind="diagnostic", owner=alice, task_name="tests.sleep", queue="gpu", params={"seconds": 30},
                       soft_time_limit=1, time_limit=10)
+    assert job.task_name == "tests.sleep" and job.task_limits == {"soft_time_limit": 1, "time_limit": 10}  # to re-send
     failed = wait_for_job_state(job.id, JobState.FAILED, timeout=30)
     assert failed.error.startswith("timeout:") and "(1 s)" in failed.error
 

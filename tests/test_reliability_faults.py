@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from config.embedded_redis import free_port, start
-from jobs.lifecycle import jobs_reap_lost_messages
+from jobs.lost_messages import jobs_reap_lost_messages
 from jobs.models import Job, JobState
 from jobs.services import job_enqueue
 from tests.waiting import wait_for, wait_for_job_state
@@ -47,7 +47,7 @@ def test_a_queued_job_whose_message_redis_lost_is_failed_with_the_reason(alice, 
     client.delete("e1-test-queue")
     client.lpush("e1-test-queue", _queue_message("waiting-1"))
     try:
-        assert jobs_reap_lost_messages() == [lost.pk]
+        assert jobs_reap_lost_messages() == {"resent": [], "failed": [lost.pk]}  # no task recorded: not re-sent
     finally:
         client.delete("e1-test-queue")
     lost.refresh_from_db()
@@ -59,7 +59,7 @@ def test_a_queued_job_whose_message_redis_lost_is_failed_with_the_reason(alice, 
 def test_a_job_queued_where_no_celery_worker_consumes_is_failed_with_the_reason(alice, settings):
     job = Job.objects.create(kind="probe", owner=alice, queue="inference", celery_task_id="never-1")
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=30))
-    assert jobs_reap_lost_messages() == [job.pk]
+    assert jobs_reap_lost_messages()["failed"] == [job.pk]
     job.refresh_from_db()
     assert job.state == JobState.FAILED and "no Celery worker consumes the 'inference' queue" in job.error
 
@@ -68,8 +68,36 @@ def test_a_missing_message_is_given_its_grace_before_the_job_is_failed(alice, se
     settings.JOB_LOST_MESSAGE_SECONDS = 60
     job = Job.objects.create(kind="diagnostic", owner=alice, queue="e1-test-queue", celery_task_id="lost-2")
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=30))
-    assert jobs_reap_lost_messages() == []  # first seen missing now
-    assert jobs_reap_lost_messages(now=timezone.now() + timedelta(seconds=61)) == [job.pk]
+    assert jobs_reap_lost_messages() == {"resent": [], "failed": []}  # first seen missing now
+    assert jobs_reap_lost_messages(now=timezone.now() + timedelta(seconds=61))["failed"] == [job.pk]
+
+
+@pytest.mark.workers
+def test_a_queued_job_whose_message_was_lost_is_sent_again_and_runs(alice, settings, gpu_worker):
+    settings.JOB_LOST_MESSAGE_SECONDS = 0
+    job = Job.objects.create(kind="diagnostic", owner=alice, queue="gpu", params={"seconds": 0.2},
+                             celery_task_id=f"lost-{time.monotonic_ns()}", task_name="tests.sleep")  # never sent
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=30))
+
+    assert jobs_reap_lost_messages()["resent"] == [job.pk]
+
+    done = wait_for_job_state(job.id, JobState.SUCCEEDED, timeout=60)
+    assert done.resends == 1 and done.attempts == 1
+    history = list(done.transitions.values_list("from_state", "to_state", "message"))
+    assert (JobState.QUEUED, JobState.QUEUED,
+            "sent again (1 of 2): its message vanished from the 'gpu' queue in Redis") in history
+
+
+def test_a_lost_job_whose_resends_are_used_up_is_failed_saying_so(alice, settings):
+    settings.JOB_LOST_MESSAGE_SECONDS = 0
+    job = Job.objects.create(kind="diagnostic", owner=alice, queue="e1-test-queue", celery_task_id="lost-3",
+                             task_name="tests.sleep", resends=settings.JOB_LOST_MESSAGE_RESENDS)
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=30))
+
+    assert jobs_reap_lost_messages() == {"resent": [], "failed": [job.pk]}
+
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and "was sent again 2 time(s)" in job.error
 
 
 @pytest.mark.workers
