@@ -11,7 +11,7 @@ class JobSerializer(serializers.ModelSerializer):
         model = Job
         fields = ["id", "kind", "owner", "queue", "params", "state", "progress", "progress_message", "eta_seconds",
                   "result", "error", "cancel_requested", "created_at", "started_at", "finished_at", "heartbeat_at",
-                  "worker", "attempts", "celery_task_id"]
+                  "worker", "attempts", "celery_task_id", "resends"]
         read_only_fields = fields
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from jobs.models import JobState
+from jobs.models import Job, JobState
 from jobs.runner import PermanentJobError
 
 from .conversion.onnx import ConversionError
@@ -22,10 +22,14 @@ def parity_rel_tol(*, half: bool = False) -> float:
     return settings.CONVERSION_PARITY_ATOL_FP16 if half else settings.CONVERSION_PARITY_ATOL
 
 
+SCRATCH_PREFIX = "convert-job"
+
+
 def conversion_execute(*, ctx) -> dict:
     """The body of the `registry.convert` job: dispatch on the target, register the result."""
     conversion = Conversion.objects.select_related("source", "source__owner").get(job_id=ctx.job_id)
-    scratch = Path(tempfile.mkdtemp(prefix=f"convert-{conversion.pk}-"))
+    scratch_sweep_abandoned()
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{ctx.job_id}-", dir=scratch_root()))
     try:
         if conversion.target == ModelFormat.ONNX:
             return _convert_to_onnx(ctx=ctx, conversion=conversion, scratch=scratch)
@@ -36,6 +40,30 @@ def conversion_execute(*, ctx) -> dict:
         raise PermanentJobError(str(exc)) from exc
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def scratch_root() -> Path:
+    """This deployment's conversion scratch space (under SCRATCH_ROOT, not the shared system temp dir)."""
+    root = Path(settings.SCRATCH_ROOT) / "conversions"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def scratch_sweep_abandoned() -> list[Path]:
+    """Remove the scratch directories of conversion jobs that have ended: a child killed mid-conversion (SIGKILL,
+    out of memory) never ran its `finally`. Directories of queued or running jobs are left alone."""
+    root = scratch_root()
+    found = {}
+    for path in root.glob(f"{SCRATCH_PREFIX}*-*"):
+        job_id = path.name.removeprefix(SCRATCH_PREFIX).split("-", 1)[0]
+        if job_id.isdigit() and path.is_dir():
+            found.setdefault(int(job_id), []).append(path)
+    live = set(Job.objects.filter(pk__in=found, state__in=[JobState.QUEUED, JobState.RUNNING])
+               .values_list("pk", flat=True))
+    removed = [path for job_id, paths in found.items() if job_id not in live for path in paths]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 def _register(*, ctx, conversion: Conversion, path: Path, format: str, imgsz: int, metadata: dict) -> ModelVersion:

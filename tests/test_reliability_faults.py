@@ -73,7 +73,7 @@ def test_a_missing_message_is_given_its_grace_before_the_job_is_failed(alice, se
 
 
 @pytest.mark.workers
-def test_a_queued_job_whose_message_was_lost_is_sent_again_and_runs(alice, settings, gpu_worker):
+def test_a_queued_job_whose_message_was_lost_is_sent_again_and_runs(alice, api, settings, gpu_worker):
     settings.JOB_LOST_MESSAGE_SECONDS = 0
     job = Job.objects.create(kind="diagnostic", owner=alice, queue="gpu", params={"seconds": 0.2},
                              celery_task_id=f"lost-{time.monotonic_ns()}", task_name="tests.sleep")  # never sent
@@ -83,6 +83,7 @@ def test_a_queued_job_whose_message_was_lost_is_sent_again_and_runs(alice, setti
 
     done = wait_for_job_state(job.id, JobState.SUCCEEDED, timeout=60)
     assert done.resends == 1 and done.attempts == 1
+    assert api(alice).get(f"/api/jobs/{job.pk}/").json()["resends"] == 1
     history = list(done.transitions.values_list("from_state", "to_state", "message"))
     assert (JobState.QUEUED, JobState.QUEUED,
             "sent again (1 of 2): its message vanished from the 'gpu' queue in Redis") in history
@@ -173,3 +174,7 @@ def test_a_sigkilled_gpu_child_mid_conversion_fails_it_registers_nothing_and_a_r
     done = wait_for_job_state(retry.json()["job"], [JobState.SUCCEEDED, JobState.FAILED], timeout=180)
     assert done.state == JobState.SUCCEEDED, done.error
     assert ModelVersion.objects.get(parent=tiny_model, format="onnx").pk == done.result["model_id"]
+    # the killed child's scratch directory was swept by the next conversion
+    from registry.conversion_runner import scratch_root
+
+    assert not list(scratch_root().glob(f"convert-job{started['job']}-*"))
