@@ -93,16 +93,11 @@ def _tune_run(data_yaml: Path, scratch: Path, budget: dict, device: str) -> dict
 
 
 def _inner() -> dict:
-    from tests.perf.bench_training import _dataset, _platform
+    from tests.perf.bench_training import _owner_and_dataset, _platform
 
     run_dir = _platform()
-    from accounts.services import user_create
-    from registry.dataset_selectors import dataset_yaml_path
-    from rest_framework.test import APIClient
     from tests.workers import WorkerProcess, default_worker_args, gpu_worker_args
-    from training import devices
 
-    devices.prepare_ultralytics_environment()
     population = int(os.environ.get("BENCH_SEARCH_POPULATION", "3"))
     generations = int(os.environ.get("BENCH_SEARCH_GENERATIONS", "3"))
     elitism = int(os.environ.get("BENCH_SEARCH_ELITISM", "1"))
@@ -112,14 +107,7 @@ def _inner() -> dict:
               "generations": generations, "elitism": elitism,
               "trainings": population + (generations - 1) * (population - elitism)}
     repeats = int(os.environ.get("BENCH_SEARCH_REPEATS", "1"))
-    owner = user_create(username="bench", password="bench-password-not-secret-1", role="engineer")
-    client = APIClient()
-    client.force_authenticate(owner)
-    dataset = _dataset(run_dir, owner, budget["images"], budget["imgsz"])
-    data_yaml = dataset_yaml_path(dataset)
-    import torch
-
-    device = "0" if torch.cuda.is_available() else "cpu"
+    client, dataset, data_yaml, device = _owner_and_dataset(run_dir, budget["images"], budget["imgsz"])
     gpu = WorkerProcess("gpu", gpu_worker_args()).start()
     control = WorkerProcess("default", default_worker_args()).start()
     results = []

@@ -104,6 +104,24 @@ def _wait_terminal(job_id: int, timeout: float = 900.0):
     raise RuntimeError(f"job {job_id} did not finish in {timeout} s")
 
 
+def _owner_and_dataset(run_dir: Path, images: int, imgsz: int):
+    """The bench user with an authenticated API client, a generated dataset, its data.yaml and the device to train
+    on in-process; the set-up the training and search benches share."""
+    import torch
+    from rest_framework.test import APIClient
+
+    from accounts.services import user_create
+    from registry.dataset_selectors import dataset_yaml_path
+    from training import devices
+
+    devices.prepare_ultralytics_environment()
+    owner = user_create(username="bench", password="bench-password-not-secret-1", role="engineer")
+    client = APIClient()
+    client.force_authenticate(owner)
+    dataset = _dataset(run_dir, owner, images, imgsz)
+    return client, dataset, dataset_yaml_path(dataset), "0" if torch.cuda.is_available() else "cpu"
+
+
 def _platform_run(client, dataset, settings: dict):
     from django.utils import timezone
 
@@ -132,14 +150,9 @@ def _inner() -> dict:
     import statistics
 
     run_dir = _platform()
-    from accounts.services import user_create
     from tests.perf.harness import percentiles
-    from registry.dataset_selectors import dataset_yaml_path
-    from rest_framework.test import APIClient
     from tests.workers import WorkerProcess, gpu_worker_args
-    from training import devices
 
-    devices.prepare_ultralytics_environment()
     images = int(os.environ.get("BENCH_TRAIN_IMAGES", "64"))
     imgsz = int(os.environ.get("BENCH_TRAIN_IMGSZ", "128"))
     epochs = int(os.environ.get("BENCH_TRAIN_EPOCHS", "3"))
@@ -147,14 +160,7 @@ def _inner() -> dict:
     dispatch_runs = int(os.environ.get("BENCH_DISPATCH_RUNS", "10"))
     settings = {"epochs": epochs, "imgsz": imgsz, "batch": 16, "seed": 0}
 
-    owner = user_create(username="bench", password="bench-password-not-secret-1", role="engineer")
-    client = APIClient()
-    client.force_authenticate(owner)
-    dataset = _dataset(run_dir, owner, images, imgsz)
-    data_yaml = dataset_yaml_path(dataset)
-    import torch
-
-    device = "0" if torch.cuda.is_available() else "cpu"
+    client, dataset, data_yaml, device = _owner_and_dataset(run_dir, images, imgsz)
     worker = WorkerProcess("gpu", gpu_worker_args()).start()
     try:
         # The first call in a process pays ultralytics' lazy imports and first-call warm-ups: reported apart, and
