@@ -62,10 +62,14 @@ class ReportDetailSerializer(ReportListSerializer):
         read_only_fields = fields
 
     def get_links(self, report) -> dict:
+        """The downloads; the signed share links only for whoever may change the report (its owner or an admin):
+        a reader of a shared report must not be able to hand it on beyond the owner's control."""
+        from accounts.visibility import can_modify
+
         from .links import report_links
 
         request = self.context["request"]
-        links = report_links(request=request, report_id=report.pk)
+        links = report_links(request=request, report_id=report.pk) if can_modify(report, request.user) else {}
         base = f"/api/reports/{report.pk}/"
         links.update({name: request.build_absolute_uri(base + name)
                       for name in ("report.json", "tables.zip", "report.pdf")})

@@ -7,7 +7,7 @@ from benchmarks.models import BenchmarkRun, ResultStatus, timings_unpack
 from benchmarks.selectors import benchmark_run_get, benchmark_run_list
 
 from ..deltas import delta
-from .common import (HIGHER, LOWER, dataset_facts, finding, iso, job_facts, metric, model_chain, number, plot,
+from .common import (HIGHER, LOWER, dataset_facts, finding, iso, jobs_facts, metric, model_chain, number, plot,
                      search_of, state_finding, table)
 
 KIND = "benchmark"
@@ -116,11 +116,11 @@ def collect(*, obj: BenchmarkRun, user) -> dict:
                                                               "objective")},
                     "applied": run.applied, "state": run.job.state, "error": run.job.error or "",
                     "baseline_engine": baseline_row["candidate"] if baseline_row else None},
-        "lineage": {"models": model_chain(run.model, user=user), "dataset": dataset_facts(run.dataset),
+        "lineage": {"models": model_chain(run.model, user=user), "dataset": dataset_facts(run.dataset, user=user),
                     "hyperparameters": dict(run.model.hyperparameters or {}),
-                    "search": search_of(job_id=run.model.job_id)},
+                    "search": search_of(user=user, job_id=run.model.job_id)},
         "people": {"owner": run.owner.username, "created_at": iso(run.created_at)},
-        "jobs": [job_facts(run.job)],
+        "jobs": jobs_facts([run.job], user=user),
         "measured_on": {"worker": results.get("worker") or run.job.worker or None,
                         "device": ", ".join(sorted({r["device"] for r in measured if r.get("device")})) or None,
                         "host": results.get("host"), "libraries": results.get("libraries")},

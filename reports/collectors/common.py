@@ -51,9 +51,25 @@ def finding(light: str, text: str) -> dict:
     return {"light": light, "text": text}
 
 
-def job_facts(job: Job | None) -> dict | None:
-    if job is None:
-        return None
+def sees(obj, user) -> bool:
+    """Whether the report's owner may see `obj` (a dataset, model, job or search: the one visibility rule). A report
+    never copies what its owner may not see, such as the private dataset or job behind another user's shared model:
+    only the id of such an object is kept, marked `"visible": False`."""
+    from accounts.visibility import visible_to
+
+    return visible_to(type(obj).objects.filter(pk=obj.pk), user).exists()
+
+
+def hidden(obj) -> dict:
+    return {"id": obj.pk, "visible": False}
+
+
+def jobs_facts(jobs, *, user) -> list[dict]:
+    """The facts of the jobs the report's owner may see (another user's job behind a shared model is left out)."""
+    return [_job_facts(job) for job in jobs if job is not None and sees(job, user)]
+
+
+def _job_facts(job: Job) -> dict:
     return {"id": job.pk, "kind": job.kind, "state": job.state, "error": job.error or "", "worker": job.worker or "",
             "queue": job.queue, "attempts": job.attempts, "created_at": iso(job.created_at),
             "started_at": iso(job.started_at), "finished_at": iso(job.finished_at),
@@ -65,22 +81,26 @@ def iso(moment) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def dataset_facts(dataset) -> dict | None:
+def dataset_facts(dataset, *, user) -> dict | None:
     if dataset is None:
         return None
+    if not sees(dataset, user):
+        return hidden(dataset)
     return {"id": dataset.pk, "name": dataset.name, "version": dataset.version, "sha256": dataset.sha256,
             "num_images": dataset.num_images, "num_instances": dataset.num_instances,
             "class_names": list(dataset.class_names or [])}
 
 
-def model_facts(model) -> dict | None:
+def model_facts(model, *, user) -> dict | None:
     if model is None:
         return None
+    if not sees(model, user):
+        return hidden(model)
     return {"id": model.pk, "name": model.name, "version": model.version, "format": model.format,
             "source": model.source, "sha256": model.sha256, "input_size": model.input_size,
             "parameters": model.parameters, "file_size": model.file_size, "owner": model.owner.username,
             "created_at": iso(model.created_at), "job": model.job_id,
-            "dataset": dataset_facts(model.dataset), "hyperparameters": dict(model.hyperparameters or {}),
+            "dataset": dataset_facts(model.dataset, user=user), "hyperparameters": dict(model.hyperparameters or {}),
             "metrics": dict(model.metrics or {})}
 
 
@@ -95,18 +115,16 @@ def model_chain(model, *, user, limit: int = 10) -> list[dict]:
         if not visible.filter(pk=model.pk).exists():
             break
         seen.add(model.pk)
-        chain.append(model_facts(model))
+        chain.append(model_facts(model, user=user))
         model = model.parent
     return chain
 
 
-def search_of(*, job_id: int | None, training_run_id: int | None = None) -> dict | None:
-    """The search a job or training run came from, once the searches app exists (None otherwise)."""
-    try:
-        from .search import search_origin
-    except ImportError:
-        return None
-    return search_origin(job_id=job_id, training_run_id=training_run_id)
+def search_of(*, user, job_id: int | None, training_run_id: int | None = None) -> dict | None:
+    """The search a job or training run came from, if the report's owner may see that search."""
+    from .search import search_origin
+
+    return search_origin(user=user, job_id=job_id, training_run_id=training_run_id)
 
 
 def state_finding(*, what: str, job: Job | None) -> dict | None:

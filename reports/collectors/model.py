@@ -4,7 +4,7 @@ from accounts.visibility import visible_to
 from registry.model_selectors import model_get_visible, model_list_visible
 from registry.models import Conversion, ModelVersion
 
-from .common import (HIGHER, LOWER, finding, iso, job_facts, metric, model_chain, model_facts, number, search_of,
+from .common import (HIGHER, LOWER, finding, iso, jobs_facts, metric, model_chain, model_facts, number, search_of,
                      table)
 
 KIND = "model"
@@ -73,31 +73,35 @@ def collect(*, obj: ModelVersion, user) -> dict:
         "parameters": metric(label="parameters", value=model.parameters, better=LOWER, fmt=",.0f"),
         "file_size": metric(label="file size", value=model.file_size, better=LOWER, unit="bytes", fmt=",.0f"),
     }
-    jobs = [job_facts(model.job)] if model.job_id else []
-    jobs += [job_facts(c.job) for c in _conversions_visible(model=model, user=user)]
+    jobs = jobs_facts([model.job] + [c.job for c in _conversions_visible(model=model, user=user)], user=user)
+    facts = model_facts(model, user=user)
+    own_job = next((job for job in jobs if job["id"] == model.job_id), None)
     return {
         "title": title_of(model),
-        "subject": {"kind": KIND, "id": model.pk, **{k: v for k, v in model_facts(model).items() if k != "id"},
+        "subject": {"kind": KIND, "id": model.pk, **{k: v for k, v in facts.items() if k != "id"},
                     "task": model.task, "class_names": list(model.class_names or []),
                     "selected_engine": model.selected_engine, "shared": model.shared},
-        "lineage": {"models": model_chain(model, user=user), "dataset": model_facts(model)["dataset"],
+        "lineage": {"models": model_chain(model, user=user), "dataset": facts["dataset"],
                     "hyperparameters": dict(model.hyperparameters or {}),
-                    "search": search_of(job_id=model.job_id)},
+                    "search": search_of(user=user, job_id=model.job_id)},
         "people": {"owner": model.owner.username, "created_at": iso(model.created_at)},
         "jobs": jobs,
-        "measured_on": {"worker": model.job.worker if model.job_id else None, "device": None, "host": None},
+        "measured_on": {"worker": own_job["worker"] if own_job else None, "device": None, "host": None},
         "tables": tables,
         "metrics": metrics,
         "plots": plots,
-        "findings": _findings(model, conversions) + benchmark_findings,
+        "findings": _findings(model, conversions, dataset=facts["dataset"]) + benchmark_findings,
     }
 
 
-def _findings(model, conversions) -> list[dict]:
+def _findings(model, conversions, *, dataset: dict | None) -> list[dict]:
+    """`dataset` is the model's dataset as the report's owner may see it (only an id when private to another)."""
+    trained_on = (f", trained on {dataset['name']} v{dataset['version']}" if dataset and "name" in dataset
+                  else ", trained on a dataset you cannot see" if dataset else "")
     found = [finding("green", f"{model.name} v{model.version} is a {model.format} model"
                               + (f" of {model.parameters:,} parameters" if model.parameters else "")
                               + (f", input {model.input_size} px" if model.input_size else "")
-                              + (f", trained on {model.dataset.name} v{model.dataset.version}" if model.dataset_id else "")
+                              + trained_on
                               + ".")]
     map_value = (model.metrics or {}).get("map50_95")
     if map_value is None:

@@ -1,9 +1,10 @@
 """The search collector: one row per individual (genome, fitness, latency, fate), a summary per generation, the
 best individual and the Pareto front, and for other collectors the search a training run or model came from."""
+from searches.measures import WORST_LATENCY_MS
 from searches.models import Individual, IndividualState, Search
-from searches.selectors import search_get
+from searches.selectors import search_get, search_list
 
-from .common import (HIGHER, LOWER, dataset_facts, finding, iso, job_facts, metric, model_chain, model_facts, number,
+from .common import (HIGHER, LOWER, dataset_facts, finding, iso, jobs_facts, metric, model_chain, model_facts, number,
                      plot, state_finding, table)
 
 KIND = "search"
@@ -21,9 +22,10 @@ def title_of(search: Search) -> str:
     return f"Search #{search.pk} ({start} on {search.dataset.name} v{search.dataset.version})"
 
 
-def search_origin(*, job_id: int | None, training_run_id: int | None = None) -> dict | None:
-    """The individual whose training run is `training_run_id` (or ran as job `job_id`), and its search."""
-    found = Individual.objects.filter(elite=False)
+def search_origin(*, user, job_id: int | None, training_run_id: int | None = None) -> dict | None:
+    """The individual whose training run is `training_run_id` (or ran as job `job_id`), and its search, if `user`
+    may see that search."""
+    found = Individual.objects.filter(elite=False, search__in=search_list(user=user))
     if training_run_id is not None:
         found = found.filter(training_run_id=training_run_id)
     elif job_id is not None:
@@ -72,11 +74,11 @@ def collect(*, obj: Search, user) -> dict:
                     "error": search.job.error or "", "objectives": search.objectives, "best_individual": search.best_id,
                     "best_model": search.best_model_id, "pareto": front_ids},
         "lineage": {"models": model_chain(search.best_model, user=user) if search.best_model_id else [],
-                    "start_model": model_facts(search.model), "preset": search.preset,
-                    "dataset": dataset_facts(search.dataset), "hyperparameters": dict(search.params or {}),
+                    "start_model": model_facts(search.model, user=user), "preset": search.preset,
+                    "dataset": dataset_facts(search.dataset, user=user), "hyperparameters": dict(search.params or {}),
                     "search": None},
         "people": {"owner": search.owner.username, "created_at": iso(search.created_at)},
-        "jobs": [job_facts(search.job)] + [job_facts(i.training_run.job) for i in individuals if i.training_run_id],
+        "jobs": jobs_facts([search.job] + [i.training_run.job for i in individuals if i.training_run_id], user=user),
         "measured_on": {"worker": search.job.worker or None, "device": None, "host": None},
         "tables": {
             "individuals": table(title="Individuals (one per genome evaluated)",
@@ -104,9 +106,12 @@ def _plots(rows, generations, front, multi) -> list[dict]:
                       {"name": "best of generation", "connect": True,
                        "x": [g["generation"] for g in generations if g["best_fitness"] is not None],
                        "y": [g["best_fitness"] for g in generations if g["best_fitness"] is not None]}])]
-    timed = [r for r in scored if r["latency_ms"] is not None]
+    def measured(r) -> bool:  # a failed or pruned individual is told WORST_LATENCY_MS: not a point to draw
+        return r["latency_ms"] is not None and r["latency_ms"] < WORST_LATENCY_MS
+
+    timed = [r for r in scored if measured(r)]
     if multi and timed:
-        on_front = sorted((r for r in front if r["latency_ms"] is not None), key=lambda r: r["latency_ms"])
+        on_front = sorted((r for r in front if measured(r)), key=lambda r: r["latency_ms"])
         plots.append(plot(plot_id="pareto-front", kind="scatter", title="Pareto front: fitness against latency",
                           x_label="latency (ms)", y_label="fitness", series=[
                               {"name": "individuals", "x": [r["latency_ms"] for r in timed],

@@ -2,7 +2,7 @@
 from training.models import TrainingRun
 from training.selectors import training_run_get
 
-from .common import (HIGHER, LOWER, dataset_facts, finding, iso, job_facts, metric, model_chain, model_facts,
+from .common import (HIGHER, LOWER, dataset_facts, finding, iso, jobs_facts, metric, model_chain, model_facts,
                      number, plot, search_of, state_finding, table)
 
 KIND = "training_run"
@@ -40,14 +40,14 @@ def collect(*, obj: TrainingRun, user) -> dict:
                     "params": dict(run.params or {}), "state": run.job.state, "error": run.job.error or ""},
         "lineage": {
             "models": model_chain(run.result_model, user=user) if run.result_model else [],
-            "parent": model_facts(run.parent_model),
+            "parent": model_facts(run.parent_model, user=user),
             "preset": run.preset,
-            "dataset": dataset_facts(run.dataset),
+            "dataset": dataset_facts(run.dataset, user=user),
             "hyperparameters": dict(run.params or {}),
-            "search": search_of(job_id=run.job_id, training_run_id=run.pk),
+            "search": search_of(user=user, job_id=run.job_id, training_run_id=run.pk),
         },
         "people": {"owner": run.owner.username, "created_at": iso(run.created_at)},
-        "jobs": [job_facts(run.job)],
+        "jobs": jobs_facts([run.job], user=user),
         "measured_on": {"worker": run.job.worker or None, "device": run.device or None, "host": None},
         "tables": {"epochs": table(title="Metrics per epoch", columns=EPOCH_COLUMNS, rows=epochs)},
         "metrics": metrics,

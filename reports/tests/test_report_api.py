@@ -143,6 +143,8 @@ def test_the_owner_shares_a_report_and_a_viewer_then_reads_it_but_may_not_change
     response = api(alice).patch(f"{URL}{report.pk}/", {"shared": True, "title": "For the team"}, format="json")
     assert response.status_code == 200 and response.json()["shared"] is True
     assert api(bob).get(f"{URL}{report.pk}/").json()["title"] == "For the team"
+    read = api(bob).get(f"{URL}{report.pk}/").json()["links"]  # downloads, but no signed links to pass on
+    assert "technical" not in read and "simple" not in read and read["report.json"].endswith("/report.json")
     assert api(bob).patch(f"{URL}{report.pk}/", {"shared": False}, format="json").status_code == 403
     assert api(alice).patch(f"{URL}{report.pk}/", {"snapshot": {}}, format="json").status_code == 400
 

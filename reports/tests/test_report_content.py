@@ -7,7 +7,7 @@ from jobs.models import JobState
 from reports.schema import snapshot_errors
 from training.models import TrainingEpoch
 
-from .factories import EPOCHS, model_for, report_for, training_run_for
+from .factories import EPOCHS, dataset_for, job_for, model_for, report_for, training_run_for
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +135,18 @@ def test_a_report_is_a_snapshot_that_outlives_changes_and_deletion_of_its_subjec
     assert report_pdf_bytes(report.snapshot) == report_pdf_bytes(report.snapshot)  # rendering is deterministic
     assert [plot_svg(p) for p in report.snapshot["plots"]] == [plot_svg(p) for p in report.snapshot["plots"]]
     assert report.snapshot["tables"]["epochs"]["rows"][-1]["map50_95"] == pytest.approx(EPOCHS[-1]["map50_95"])
+
+
+def test_a_report_on_another_users_shared_model_copies_nothing_of_their_private_dataset_or_job(alice, carol):
+    private = dataset_for(carol, name="carols-private")
+    job = job_for(carol, worker="gpu-carol@secret-host")
+    shared = model_for(carol, name="carols-shared", dataset=private, job=job, shared=True)
+    snapshot = report_for(alice, subject_kind="model", subject_id=shared.pk).snapshot
+    assert snapshot_errors(snapshot) == []
+    text = str(snapshot)
+    assert "carols-private" not in text and private.sha256 not in text and "secret-host" not in text
+    assert snapshot["metadata"]["lineage"]["dataset"] == {"id": private.pk, "visible": False}
+    assert snapshot["metadata"]["jobs"] == []
+    own = report_for(carol, subject_kind="model", subject_id=shared.pk).snapshot  # the owner sees it all
+    assert own["metadata"]["lineage"]["dataset"]["name"] == "carols-private"
+    assert own["metadata"]["jobs"][0]["worker"] == "gpu-carol@secret-host"
