@@ -14,6 +14,8 @@ from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
+from config.redis import redis_client
+
 from . import channel
 
 REQUESTS = Counter("inference_requests_total", "Prediction requests answered by the API",
@@ -55,9 +57,13 @@ class PoolCollector:
         yield images
         yield from histograms.values()
         depth = GaugeMetricFamily("inference_queue_depth", "Requests waiting in Redis per model", labels=["model"])
-        client = channel.channel_redis()
-        for key in client.scan_iter(match=channel.queue_key(0)[:-1] + "*", count=1000):
-            depth.add_metric([key.decode().rsplit(":", 1)[1]], client.llen(key))
+        client = redis_client()  # short timeouts: a stuck Redis must not hold a web thread
+        keys = list(client.scan_iter(match=channel.queue_key(0)[:-1] + "*", count=1000))
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            pipe.llen(key)
+        for key, length in zip(keys, pipe.execute() if keys else []):
+            depth.add_metric([key.decode().rsplit(":", 1)[1]], length)
         yield depth
 
 

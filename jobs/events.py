@@ -5,6 +5,7 @@ and a periodic re-read covers lost messages. A client reconnects (EventSource do
 `max_seconds`.
 """
 import json
+import math
 import time
 
 from django.http import Http404, JsonResponse, StreamingHttpResponse
@@ -40,7 +41,10 @@ def job_events(request, job_id: int):
     except Http404 as exc:
         return JsonResponse({"detail": str(exc)}, status=404)
     try:
-        max_seconds = min(max(float(request.GET.get("max_seconds", 300)), 1.0), 3600.0)
+        max_seconds = float(request.GET.get("max_seconds", 300))
+        if not math.isfinite(max_seconds):
+            raise ValueError(max_seconds)
+        max_seconds = min(max(max_seconds, 1.0), 3600.0)
     except ValueError:
         return JsonResponse({"detail": "max_seconds: must be a number of seconds"}, status=400)
     response = StreamingHttpResponse(_stream(job.pk, max_seconds), content_type="text/event-stream")

@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -75,20 +76,25 @@ def jobs_reap_lost_messages(*, now=None) -> dict[str, list[int]]:
 
 
 def _resend(job: dict) -> bool:
-    """Send the job's task again (same task id: the claim stays idempotent); counted first, so two reapers at
-    once send it once."""
+    """Send the job's task again (same task id: the claim stays idempotent); counted in the same transaction, so
+    two reapers at once send it once and a send that fails is not counted (the next sweep tries again)."""
     from config.celery import app
 
-    counted = Job.objects.filter(pk=job["pk"], state=JobState.QUEUED, resends=job["resends"]) \
-        .update(resends=F("resends") + 1)
-    if not counted:
-        return False
-    app.send_task(job["task_name"], args=[job["pk"]], queue=job["queue"], task_id=job["celery_task_id"],
-                  **(job["task_limits"] or {}))
     message = (f"sent again ({job['resends'] + 1} of {settings.JOB_LOST_MESSAGE_RESENDS}): its message vanished "
                f"from the {job['queue']!r} queue in Redis")
-    JobTransition.objects.create(job_id=job["pk"], from_state=JobState.QUEUED, to_state=JobState.QUEUED,
-                                 message=message)
+    try:
+        with transaction.atomic():
+            counted = Job.objects.filter(pk=job["pk"], state=JobState.QUEUED, resends=job["resends"]) \
+                .update(resends=F("resends") + 1)
+            if not counted:
+                return False
+            app.send_task(job["task_name"], args=[job["pk"]], queue=job["queue"], task_id=job["celery_task_id"],
+                          **(job["task_limits"] or {}))
+            JobTransition.objects.create(job_id=job["pk"], from_state=JobState.QUEUED, to_state=JobState.QUEUED,
+                                         message=message)
+    except Exception:  # one job's failed send must not stop the sweep of the others
+        log.warning("could not send job %s again", job["pk"], exc_info=True)
+        return False
     log.warning("job %s %s", job["pk"], message)
     return True
 

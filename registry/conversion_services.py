@@ -59,7 +59,9 @@ def conversion_request(*, user, source: ModelVersion, target: str, options: dict
     with transaction.atomic():
         ModelVersion.objects.select_for_update().filter(pk=source.pk).first()  # serialise requests per source
         existing = (Conversion.objects.select_related("job").filter(source=source, options_key=key)
-                    .exclude(job__state__in=RETRYABLE_STATES).order_by("-created_at").first())
+                    .exclude(job__state__in=RETRYABLE_STATES)
+                    .exclude(job__state=JobState.SUCCEEDED, result__isnull=True)  # its result was deleted since
+                    .order_by("-created_at").first())
         if existing is not None:
             return existing, False
         job = job_enqueue(kind=JobKind.CONVERSION, owner=user, task_name=TASK_NAME, queue="gpu",

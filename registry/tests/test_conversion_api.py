@@ -104,3 +104,13 @@ def test_a_tensorrt_build_reuses_an_earlier_static_onnx_conversion_of_the_same_s
     path, origin = _onnx_for_tensorrt(ctx=None, conversion=wanted, scratch=tmp_path)
 
     assert path == artifact_path(onnx.file) and origin == {"onnx_from": "conversion", "onnx_model_id": onnx.pk}
+
+
+def test_a_succeeded_conversion_whose_result_was_deleted_is_converted_again(api, alice, tiny_model,
+                                                                           django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        first = convert(api(alice), tiny_model.pk, target="onnx").json()
+    Job.objects.filter(pk=first["job"]).update(state=JobState.SUCCEEDED)  # its ONNX version since deleted: no result
+    with django_capture_on_commit_callbacks(execute=False):
+        again = convert(api(alice), tiny_model.pk, target="onnx")
+    assert again.status_code == 202 and again.json()["job"] != first["job"]
