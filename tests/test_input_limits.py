@@ -102,6 +102,15 @@ def test_nan_is_not_json(alice, api):
     assert response.status_code == 400 and "NaN is not valid JSON" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("path, body", [
+    ("/api/searches/", '{"dataset": 1, "space": {"lr0": [0.001, 1%s]}}' % ("0" * 400)),
+    ("/api/training-runs/", '{"dataset": 1, "preset": "yolov8n", "hyperparameters": {"lr0": 1%s}}' % ("0" * 400)),
+])
+def test_an_integer_no_float_can_hold_is_a_400_not_an_overflow(alice, api, path, body):
+    response = _send(api(alice), "POST", path, body)
+    assert response.status_code == 400 and "more than 300 digits" in response.json()["detail"]
+
+
 @pytest.mark.parametrize("query, message", [
     ("limit=99999999999999999999999", "between 1 and 500"), ("limit=501", "between 1 and 500"),
     ("limit=0", "between 1 and 500"), ("limit=-3", "between 1 and 500"), ("limit=abc", "must be an integer"),
