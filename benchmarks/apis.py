@@ -42,10 +42,18 @@ class BenchmarkListStartApi(APIView):
 
 
 class BenchmarkDetailApi(APIView):
+    permission_classes = [CanWriteOrReadOnly]
+
     @extend_schema(responses=BenchmarkRunDetailSerializer)
     def get(self, request, run_id: int):
         run = selectors.benchmark_run_get(user=request.user, run_id=run_id)
         return Response(BenchmarkRunDetailSerializer(run).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, run_id: int):
+        run = selectors.benchmark_run_get(user=request.user, run_id=run_id)
+        services.benchmark_run_delete(user=request.user, run=run)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class BenchmarkResultsCsvApi(APIView):

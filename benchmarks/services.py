@@ -3,6 +3,7 @@ from django.db import transaction
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from accounts.visibility import can_modify, check_can_modify
+from config.deletion import job_subject_delete
 from inference.engines import ENGINES
 from jobs.models import JobKind
 from jobs.services import job_enqueue
@@ -83,3 +84,10 @@ def benchmark_selection_apply(*, run: BenchmarkRun) -> None:
     model_serving_set(user=run.owner, model=run.model, engine=selected["engine"], version=version, benchmark=run)
     BenchmarkRun.objects.filter(pk=run.pk).update(applied=True)
     run.applied = True
+
+
+def benchmark_run_delete(*, user, run: BenchmarkRun) -> None:
+    """Delete a finished benchmark run, its job and result rows (the conversions it made stay, and a model's serving
+    selection keeps its engine, without the link to this run). The owner or an admin; 409 while it is queued or
+    running. Without this, a model or dataset once benchmarked could never be deleted (their PROTECT keys)."""
+    job_subject_delete(run, user=user, cancel_path=f"/api/jobs/{run.job_id}/cancel/")

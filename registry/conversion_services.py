@@ -11,8 +11,7 @@ from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from accounts.visibility import check_can_modify
-from config.deletion import delete_or_conflict
-from config.exceptions import Conflict
+from config.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
 from jobs.services import job_enqueue
 
@@ -75,9 +74,5 @@ def conversion_request(*, user, source: ModelVersion, target: str, options: dict
 def conversion_delete(*, user, conversion: Conversion) -> None:
     """Delete a finished conversion and its job (the version it produced stays). The requester or an admin; 409
     while its job is queued or running, or naming the rows that use it."""
-    check_can_modify(conversion, user, action="delete", owner_field="job__owner")
-    job = conversion.job
-    if not job.is_terminal:
-        raise Conflict(f"Conversion {conversion.pk} is {job.state.lower()}; cancel it "
-                       f"(POST /api/jobs/{job.pk}/cancel/) and delete it once it has stopped.")
-    delete_or_conflict(job, subject=conversion)  # the conversion goes with its job (one-to-one, CASCADE)
+    job_subject_delete(conversion, user=user, cancel_path=f"/api/jobs/{conversion.job_id}/cancel/",
+                       owner_field="job__owner")  # the conversion goes with its job (one-to-one, CASCADE)

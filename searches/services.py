@@ -8,8 +8,7 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.visibility import check_can_modify
-from config.deletion import delete_or_conflict
+from config.deletion import job_subject_delete
 from config.exceptions import Conflict
 from jobs import lifecycle
 from jobs.models import JobKind, JobState
@@ -78,15 +77,9 @@ def search_delete(*, user, search: Search) -> None:
     """Delete an ended search, its job, individuals and Optuna study; the individuals' training runs and the model
     versions they registered stay (they are deleted on their own). The owner or an admin; 409 while the search is
     queued or running. Without this, a dataset or model a search used could never be deleted (its PROTECT key)."""
-    check_can_modify(search, user, action="delete")
-    job = search.job
-    if not job.is_terminal:
-        raise Conflict(f"Search {search.pk} is {job.state.lower()}; cancel it (POST /api/searches/{search.pk}/cancel/) "
-                       "and delete it once it has ended.")
-    name = search.study_name
-    with transaction.atomic():
-        delete_or_conflict(job, subject=search)  # the search and its individuals go with its job (CASCADE)
-        transaction.on_commit(lambda: study.study_delete(name=name))
+    name = search.study_name  # the search and its individuals go with its job (CASCADE)
+    job_subject_delete(search, user=user, cancel_path=f"/api/searches/{search.pk}/cancel/",
+                       after_commit=lambda: study.study_delete(name=name))
 
 
 def individual_report_epoch(*, individual: Individual, epoch: int, fitness: float) -> bool:

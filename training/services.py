@@ -5,9 +5,7 @@ from pathlib import Path
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
-from accounts.visibility import check_can_modify
-from config.deletion import delete_or_conflict
-from config.exceptions import Conflict
+from config.deletion import job_subject_delete
 from jobs.models import JobKind
 from jobs.services import job_enqueue
 from registry.models import Dataset, ModelFormat, ModelVersion
@@ -46,15 +44,9 @@ def training_run_delete(*, user, run: TrainingRun) -> None:
     """Delete a finished run, its job, epochs and artifacts; the model version it produced stays (its lineage keeps
     the dataset and parent). The owner or an admin; 409 while it is queued or running, or naming the rows that
     use it (their PROTECT foreign keys)."""
-    check_can_modify(run, user, action="delete")
-    job = run.job
-    if not job.is_terminal:
-        raise Conflict(f"Training run {run.pk} is {job.state.lower()}; cancel it (POST /api/jobs/{job.pk}/cancel/) "
-                       "and delete it once it has stopped.")
-    artifacts = run.artifacts
-    with transaction.atomic():
-        delete_or_conflict(job, subject=run)  # the run and its epochs go with its job (one-to-one, CASCADE)
-        transaction.on_commit(lambda: artifact_delete(artifacts))
+    artifacts = run.artifacts  # the run and its epochs go with its job (one-to-one, CASCADE)
+    job_subject_delete(run, user=user, cancel_path=f"/api/jobs/{run.job_id}/cancel/",
+                       after_commit=lambda: artifact_delete(artifacts))
 
 
 def training_curves_save(*, run: TrainingRun) -> Path | None:
