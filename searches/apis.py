@@ -19,7 +19,7 @@ from registry.model_selectors import model_get_visible
 
 from . import plots, selectors, services
 from .serializers import IndividualSerializer, SearchDetailSerializer, SearchListSerializer, SearchStartSerializer
-from .space import RUN_GENES
+from .space import RUN_GENES, genome_run_arguments
 
 CSV_COLUMNS = ["id", "generation", "number", "state", "fitness", "latency_ms", "elite", "pruned", "pruned_at_epoch",
                "training_run", "job", "error"]
@@ -131,7 +131,10 @@ class SearchBestHyperparametersApi(APIView):
         header = [f"# best hyperparameters of search {search.pk} ({'final' if search.best_id else 'so far'}): "
                   f"generation {best.generation}, trial {best.number}, fitness {best.fitness}",
                   *(f"# {gene}: {genome[gene]}" for gene in RUN_GENES if gene in genome)]
-        body = yaml.safe_dump({k: v for k, v in sorted(genome.items()) if k not in RUN_GENES}, sort_keys=True)
+        # What the individual trained with (its genes plus the optimizer they need), not the bare genome: with
+        # `optimizer: auto` ultralytics would replace lr0 and momentum and the recipe would not reproduce the run.
+        hyperparameters, _, _ = genome_run_arguments(genome, imgsz=search.params["imgsz"], preset=search.preset)
+        body = yaml.safe_dump(hyperparameters, sort_keys=True)
         response = HttpResponse("\n".join(header) + "\n" + body, content_type="application/yaml")
         response["Content-Disposition"] = f'attachment; filename="search-{search.pk}-best_hyperparameters.yaml"'
         return response
