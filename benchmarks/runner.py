@@ -225,6 +225,16 @@ def _measure(state: _Run, loaded: list[_Loaded], base_rss_mb: float) -> None:
                 map50=item.accuracy.get("map50"), map50_95=item.accuracy.get("map50_95"))
 
 
+def selection_constraints(params: dict, *, baseline: dict | None) -> tuple[dict, list[str]]:
+    """The constraints the selection applies, and the defaults left out: a drop in mAP needs a baseline, so without
+    one a default the user never asked for (max_map50_95_drop) must not fail every candidate as "not measured"."""
+    constraints = dict(params["constraints"])
+    if baseline is not None:
+        return constraints, []
+    return constraints, [name for name in params.get("default_constraints", [])
+                         if constraints.pop(name, None) is not None]
+
+
 def _baseline(run: BenchmarkRun) -> dict | None:
     rows = run.result_rows.filter(status=ResultStatus.MEASURED, map50_95__isnull=False)
     for engine, precision in BASELINE_ORDER:
@@ -271,10 +281,13 @@ def benchmark_run_execute(ctx) -> dict:
             row.map_drop = round(baseline["map50_95"] - row.map50_95, 5)
             row.save(update_fields=["map_drop"])
     rows = [_row_dict(row) for row in run.result_rows.all()]
-    selected = selection.select(candidates=selection.candidates_from_rows(rows), constraints=params["constraints"],
+    constraints, dropped = selection_constraints(params, baseline=baseline)
+    selected = selection.select(candidates=selection.candidates_from_rows(rows), constraints=constraints,
                                 objective=params["objective"])
     run.results = {**run.results, "baseline": baseline, "concurrent_jobs": list(state.concurrent.values()),
-                   "validation_images": len(state.samples or [])}
+                   "validation_images": len(state.samples or []),
+                   "defaults_dropped": [f"{name}: no FP32 baseline (pytorch or onnxruntime) was measured to take "
+                                        "the drop from" for name in dropped]}
     run.selected = selected
     run.save(update_fields=["results", "selected", "updated_at"])
     if params["apply"] and selected["engine"]:

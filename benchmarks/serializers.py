@@ -83,6 +83,7 @@ class BenchmarkStartSerializer(StrictSerializer):
                     name: ["an accuracy constraint needs a `dataset` to measure mAP on"] for name in asked}})
         elif "max_map50_95_drop" not in given:
             constraints["max_map50_95_drop"] = DEFAULT_MAX_DROP  # with a dataset, accuracy is guarded by default
+            attrs["default_constraints"] = ["max_map50_95_drop"]  # dropped if no FP32 baseline gets measured
         attrs["constraints"] = constraints
         return attrs
 

@@ -59,3 +59,21 @@ def test_a_constraint_on_a_value_that_was_not_measured_blocks():
 def test_no_measured_engine_selects_nothing():
     selected = select(candidates=[], constraints={"max_p95_ms": 50}, objective="p95")
     assert selected["engine"] is None and selected["reason"] == "no engine was measured"
+
+
+def test_the_default_accuracy_guard_is_left_out_when_no_baseline_was_measured_but_a_given_one_stays():
+    from benchmarks.runner import selection_constraints
+    from benchmarks.serializers import BenchmarkStartSerializer
+
+    defaulted = BenchmarkStartSerializer(data={"model": 1, "dataset": 2, "constraints": {"max_p95_ms": 50}})
+    assert defaulted.is_valid(), defaulted.errors
+    params = dict(defaulted.validated_data)
+    assert params["constraints"]["max_map50_95_drop"] == 0.01 and params["default_constraints"] == ["max_map50_95_drop"]
+    without = {k: v for k, v in params["constraints"].items() if k != "max_map50_95_drop"}
+    assert selection_constraints(params, baseline=None) == (without, ["max_map50_95_drop"])
+    assert selection_constraints(params, baseline={"map50_95": 0.5}) == (params["constraints"], [])
+
+    given = BenchmarkStartSerializer(data={"model": 1, "dataset": 2, "constraints": {"max_map50_95_drop": 0.02}})
+    assert given.is_valid(), given.errors
+    kept, dropped = selection_constraints(dict(given.validated_data), baseline=None)
+    assert kept["max_map50_95_drop"] == 0.02 and dropped == []  # asked for: it stays (and fails as not measured)
