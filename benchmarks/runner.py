@@ -217,22 +217,22 @@ def _measure(state: _Run, loaded: list[_Loaded], base_rss_mb: float) -> None:
                       **{k: resources[k] for k in ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_max", "cpu_util")})
     if state.samples:
         for item in loaded:
+            measured = state.run.result_rows.filter(engine=item.variant.engine, precision=item.precision,
+                                                    status=ResultStatus.MEASURED)
+            if not measured.exists():  # its timed loop failed at every batch size: nothing to score
+                continue
             state.progress(f"scoring mAP of {item.variant.name} ({item.precision}) on {len(state.samples)} images")
             state.ctx.checkpoint()
-            item.accuracy = engine_map(engine=item.engine, samples=state.samples, imgsz=imgsz)
-            state.run.result_rows.filter(engine=item.variant.engine, precision=item.precision,
-                                         status=ResultStatus.MEASURED).update(
-                map50=item.accuracy.get("map50"), map50_95=item.accuracy.get("map50_95"))
-
-
-def selection_constraints(params: dict, *, baseline: dict | None) -> tuple[dict, list[str]]:
-    """The constraints the selection applies, and the defaults left out: a drop in mAP needs a baseline, so without
-    one a default the user never asked for (max_map50_95_drop) must not fail every candidate as "not measured"."""
-    constraints = dict(params["constraints"])
-    if baseline is not None:
-        return constraints, []
-    return constraints, [name for name in params.get("default_constraints", [])
-                         if constraints.pop(name, None) is not None]
+            try:
+                item.accuracy = engine_map(engine=item.engine, samples=state.samples, imgsz=imgsz)
+            except SoftTimeLimitExceeded:  # the job's time is up: not this engine's failure
+                raise
+            except Exception as exc:  # one engine failing to score (out of memory, a provider error) is its row's
+                for row in measured:
+                    row.details = {**row.details, "accuracy_error": f"{type(exc).__name__}: {exc}"}
+                    row.save(update_fields=["details"])
+                continue
+            measured.update(map50=item.accuracy.get("map50"), map50_95=item.accuracy.get("map50_95"))
 
 
 def _baseline(run: BenchmarkRun) -> dict | None:
@@ -281,7 +281,7 @@ def benchmark_run_execute(ctx) -> dict:
             row.map_drop = round(baseline["map50_95"] - row.map50_95, 5)
             row.save(update_fields=["map_drop"])
     rows = [_row_dict(row) for row in run.result_rows.all()]
-    constraints, dropped = selection_constraints(params, baseline=baseline)
+    constraints, dropped = selection.selection_constraints(params, baseline=baseline)
     selected = selection.select(candidates=selection.candidates_from_rows(rows), constraints=constraints,
                                 objective=params["objective"])
     run.results = {**run.results, "baseline": baseline, "concurrent_jobs": list(state.concurrent.values()),

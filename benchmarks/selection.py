@@ -121,3 +121,13 @@ def select(*, candidates: list[dict], constraints: dict, objective: str = "p95")
     return {"engine": None, "precision": None, "source_model": None, "candidate": None, "reason": reason,
             "objective": objective, "passed": False, "blocking": blocking, "nearest_miss": nearest,
             "candidates": table}
+
+
+def selection_constraints(params: dict, *, baseline: dict | None) -> tuple[dict, list[str]]:
+    """The constraints the selection applies, and the defaults left out: a drop in mAP needs a baseline, so without
+    one a default the user never asked for (max_map50_95_drop) must not fail every candidate as "not measured"."""
+    constraints = dict(params["constraints"])
+    if baseline is not None:
+        return constraints, []
+    return constraints, [name for name in params.get("default_constraints", [])
+                         if constraints.pop(name, None) is not None]

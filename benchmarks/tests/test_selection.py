@@ -62,7 +62,7 @@ def test_no_measured_engine_selects_nothing():
 
 
 def test_the_default_accuracy_guard_is_left_out_when_no_baseline_was_measured_but_a_given_one_stays():
-    from benchmarks.runner import selection_constraints
+    from benchmarks.selection import selection_constraints
     from benchmarks.serializers import BenchmarkStartSerializer
 
     defaulted = BenchmarkStartSerializer(data={"model": 1, "dataset": 2, "constraints": {"max_p95_ms": 50}})
