@@ -7,7 +7,7 @@ from config.deletion import job_subject_delete
 from inference.engines import ENGINES
 from jobs.models import JobKind
 from jobs.services import job_enqueue
-from registry.models import Dataset, ModelVersion
+from registry.models import Dataset, ModelSource, ModelVersion
 
 from .models import BenchmarkRun
 
@@ -38,11 +38,14 @@ def _serving_version_default(*, model: ModelVersion, engine: str) -> ModelVersio
 
 
 def _lineage_contains(*, model: ModelVersion, version: ModelVersion) -> bool:
-    """`version` is `model` or descends from it (a conversion of a conversion: the INT8 ONNX of a .pt)."""
+    """`version` is `model` or was converted from it, step by step (a conversion of a conversion: the INT8 ONNX of
+    a .pt). A model fine-tuned from it is a child too, but with other weights: it never serves this model."""
     node, depth = version, 0
     while node is not None and depth < 8:
         if node.pk == model.pk:
             return True
+        if node.source != ModelSource.CONVERSION:
+            return False
         node, depth = node.parent, depth + 1
     return False
 

@@ -83,3 +83,23 @@ def test_the_admin_shows_a_run_with_its_result_table_selection_and_chart(root, a
     assert "openvino-cpu (int8)" in client.get("/admin/benchmarks/benchmarkrun/").content.decode()
     page = client.get(f"/admin/benchmarks/benchmarkrun/{run.pk}/change/").content.decode()
     assert "fastest (p95) of 2" in page and f"/api/benchmarks/{run.pk}/latency.png" in page and "1.5" in page
+
+
+def test_a_model_fine_tuned_from_this_one_may_not_serve_it_but_a_conversion_may(alice, api, tiny_model):
+    import hashlib
+
+    from registry.models import ModelVersion
+
+    def child(source, fmt):
+        digest = hashlib.sha256(f"{source}{fmt}".encode()).hexdigest()
+        return ModelVersion.objects.create(name=tiny_model.name, version=tiny_model.version + 1 + (fmt == "onnx"),
+                                           owner=alice, format=fmt, source=source, parent=tiny_model,
+                                           file=f"models/{digest}", sha256=digest, input_size=64)
+
+    url = f"/api/models/{tiny_model.pk}/serving/"
+    tuned = child("training", "pytorch")  # other weights, other classes: never this model's serving version
+    refused = api(alice).post(url, {"engine": "pytorch-cpu", "version": tuned.pk}, format="json")
+    assert refused.status_code == 400 and "not model" in str(refused.json()["errors"]["version"])
+    onnx = child("conversion", "onnx")
+    accepted = api(alice).post(url, {"engine": "onnxruntime-cpu", "version": onnx.pk}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["serving"]["version"] == onnx.pk
