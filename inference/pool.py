@@ -17,6 +17,8 @@ import uuid
 import psutil
 from django.conf import settings
 
+from core.artifact_cache import cached_file
+
 from . import channel
 from .batching import Pending, RequestError, collect, group, run_chunk, split_expired
 from .engines import engines_available
@@ -72,8 +74,9 @@ class InferencePool:
         for model_id in model_ids:
             try:
                 target = inference_target_for_preload(model_id=model_id)
-                self.cache.get(model_id=target["model_id"], model_format=target["format"], path=target["path"],
-                               selected=target["engine"], imgsz=target["default_imgsz"])
+                with cached_file(name=target["file"], sha256=target["sha256"]) as path:
+                    self.cache.get(model_id=target["model_id"], model_format=target["format"], path=str(path),
+                                   selected=target["engine"], imgsz=target["default_imgsz"])
             except Exception as exc:
                 log.error("preloading model %s failed: %s", model_id, getattr(exc, "detail", exc))
 
@@ -104,15 +107,21 @@ class InferencePool:
         live, expired = split_expired(pending, time.time())
         for request in expired:
             self.stats.request(model_id, request.header.get("engine") or "", "expired")
-        for (model_format, path, selected, imgsz), requests in group(live).items():
-            self._serve_group(model_id, model_format, path, selected, imgsz, requests)
+        for (model_format, file, selected, imgsz), requests in group(live).items():
+            self._serve_group(model_id, model_format, file, selected, imgsz, requests)
 
-    def _serve_group(self, model_id, model_format, path, selected, imgsz, requests: list[Pending]) -> None:
+    def _serve_group(self, model_id, model_format, file, selected, imgsz, requests: list[Pending]) -> None:
         batch_started = time.time()
         engine_name = selected or "?"
+        leases = []
+
+        def local_file() -> str:  # from this host's artifact cache, held while the engine loads it
+            leases.append(cached_file(name=file, sha256=requests[0].header["sha256"]))
+            return str(leases[-1].path)
+
         try:
-            loaded = self.cache.get(model_id=model_id, model_format=model_format, path=path, selected=selected,
-                                    imgsz=imgsz or requests[0].header["default_imgsz"])
+            loaded = self.cache.get(model_id=model_id, model_format=model_format, path=local_file,
+                                    selected=selected, imgsz=imgsz or requests[0].header["default_imgsz"])
             engine = loaded.engine
             engine_name = engine.name
             size = imgsz or engine.fixed_imgsz or requests[0].header["default_imgsz"]
@@ -124,6 +133,9 @@ class InferencePool:
                 request.error = exc
             self._reply(model_id, engine_name, requests, batch_started)
             return
+        finally:
+            for lease in leases:
+                lease.release()
         items = [(request, index) for request in requests for index in range(len(request.images))]
         try:
             for start in range(0, len(items), self.max_batch):

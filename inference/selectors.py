@@ -8,7 +8,6 @@ has an engine for that format. Otherwise 409 says how to convert.
 from config.exceptions import Conflict, ServiceUnavailable
 from registry.model_selectors import model_get_visible
 from registry.models import ModelVersion
-from registry.storage import artifact_path
 
 from .engines import DEFAULT_ORDER, ENGINES
 
@@ -46,7 +45,7 @@ def _candidates(model: ModelVersion) -> list[tuple[ModelVersion, str]]:
 
 def _target(version: ModelVersion, selected: str, requested: ModelVersion) -> dict:
     return {"model_id": version.pk, "requested_id": requested.pk, "format": version.format,
-            "path": str(artifact_path(version.file)), "engine": selected,
+            "file": version.file, "sha256": version.sha256, "engine": selected,
             "default_imgsz": version.input_size or requested.input_size or DEFAULT_IMGSZ,
             "class_names": list(version.class_names or requested.class_names or [])}
 

@@ -39,7 +39,7 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
         target = inference_target(model=model, pools=channel.pools_live())
         timeout_ms = params.get("timeout_ms") or settings.INFERENCE_TIMEOUT_MS
         deadline = time.time() + timeout_ms / 1000
-        header = {key: target[key] for key in ("format", "path", "engine", "default_imgsz", "class_names")}
+        header = {key: target[key] for key in ("format", "file", "sha256", "engine", "default_imgsz", "class_names")}
         header.update(conf=params["conf"], iou=params["iou"], max_det=params["max_det"], imgsz=params.get("imgsz"))
         try:
             request_id = channel.request_submit(model_id=target["model_id"], header=header, images=images,

@@ -10,11 +10,9 @@ _counter = itertools.count(1)
 
 
 def _placeholder(name: str) -> str:
-    from registry.storage import artifact_path
+    from core.storage import artifact_put_bytes
 
-    path = artifact_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"placeholder")
+    artifact_put_bytes(name=name, data=b"placeholder")
     return name
 
 

@@ -40,7 +40,7 @@ from accounts.services import user_create
 from registry.demo_data import CLASS_NAMES, write_demo_dataset
 from registry.model_services import model_preset_create
 from registry.models import Dataset
-from registry.storage import artifact_store_tree
+from core.storage import artifact_store_tree
 from rest_framework_simplejwt.tokens import RefreshToken
 user = user_create(username="bench", password="bench-password-123", role="engineer")
 tree = write_demo_dataset(Path({work!r}) / "demo", images=256, imgsz=128, seed=0)

@@ -83,7 +83,7 @@ def _dataset(run_dir: Path, owner, images: int, imgsz: int):
 
     from registry.demo_data import CLASS_NAMES, write_demo_dataset
     from registry.models import Dataset
-    from registry.storage import artifact_store_tree
+    from core.storage import artifact_store_tree
 
     key = uuid.uuid4().hex
     tree = write_demo_dataset(run_dir / f"bench-{key}", images=images, imgsz=imgsz, seed=0)
