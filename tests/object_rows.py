@@ -21,7 +21,7 @@ def dataset_row(owner, *, shared: bool = False, size_bytes: int = 1000):
 
     n = next(_counter)
     return Dataset.objects.create(name=f"ds{n}", version=1, owner=owner, shared=shared, sha256=uuid.uuid4().hex,
-                                  archive=_placeholder(f"dataset-archives/test-{uuid.uuid4().hex}.zip"), root=f"datasets/test-{n}",
+                                  archive=_placeholder(f"datasets/test-{uuid.uuid4().hex}.zip"),
                                   size_bytes=size_bytes, class_names=["a"], num_images=1, num_instances=1)
 
 

@@ -33,22 +33,26 @@ def training_scratch_dir(run: TrainingRun) -> Path:
 
 
 class CheckpointUploader:
-    """The ultralytics `on_model_save` callback: last.pt to the store after an epoch."""
+    """An ultralytics `on_fit_epoch_end` callback, after the EpochReporter's: last.pt (saved just before) to the
+    store, once the epoch's row is written."""
 
     def __init__(self, *, run: TrainingRun, run_dir: Path):
         self.run, self.run_dir = run, run_dir
         self.uploaded_at: float | None = None
+        self.epoch = 0  # the epoch of the stored checkpoint
         self.seconds = 0.0  # time spent uploading, for the log and the benchmark
 
-    def on_model_save(self, trainer):
+    def on_epoch_end(self, trainer):
         now = time.monotonic()
-        if self.uploaded_at is not None and now - self.uploaded_at < settings.TRAINING_CHECKPOINT_SECONDS:
-            return
+        if trainer.epoch + 1 == self.epoch or (self.uploaded_at is not None
+                                               and now - self.uploaded_at < settings.TRAINING_CHECKPOINT_SECONDS):
+            return  # this epoch is stored already (ultralytics' final validation ends the fit once more), or too soon
         last = self.run_dir / CHECKPOINT
         if not last.is_file():
             return
         artifact_put(path=last, name=f"{self.run.artifacts}/{CHECKPOINT}")
-        TrainingRun.objects.filter(pk=self.run.pk).update(checkpoint_epoch=trainer.epoch + 1)
+        self.epoch = trainer.epoch + 1
+        TrainingRun.objects.filter(pk=self.run.pk).update(checkpoint_epoch=self.epoch)
         self.uploaded_at = time.monotonic()
         self.seconds += self.uploaded_at - now
 

@@ -168,7 +168,8 @@ def training_run_execute(ctx) -> dict:
     reporter = EpochReporter(run=run, ctx=ctx, epochs=params["epochs"])
     model.add_callback("on_train_batch_end", reporter.on_train_batch_end)
     model.add_callback("on_fit_epoch_end", reporter.on_fit_epoch_end)
-    model.add_callback("on_model_save", CheckpointUploader(run=run, run_dir=run_dir).on_model_save)
+    # After the epoch's row: a checkpoint of epoch k in the store means rows 1..k are in the database.
+    model.add_callback("on_fit_epoch_end", CheckpointUploader(run=run, run_dir=run_dir).on_epoch_end)
     loader_workers = devices.dataloader_workers(device)  # > 0 on a GPU: the pool's children may have children
     training_started = time.monotonic()
     try:
