@@ -5,15 +5,18 @@ unpacks it into its artifact cache (core/artifact_cache.py) and rewrites data.ya
 local folder, so ultralytics finds the splits on this host; no stored file names a local path.
 """
 import os
+import tempfile
 import zipfile
 from pathlib import Path
 
 import yaml
 
 from core.artifact_cache import Lease, host_artifact_cache
+from core.storage import artifact_store_file
 
 from .models import Dataset
 
+ARCHIVE_KIND = "datasets"
 # Images are already compressed: storing them as they are packs and unpacks at disk speed.
 _COMPRESSED = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 
@@ -31,6 +34,15 @@ def dataset_archive_pack(*, root: Path, target: Path) -> None:
             with open(path, "rb") as source, archive.open(member, "w") as sink:
                 while chunk := source.read(1024 * 1024):
                     sink.write(chunk)
+
+
+def dataset_archive_store(*, root: Path) -> tuple[str, str, int]:
+    """Pack a validated tree and store it: (storage name, archive SHA-256, size). For the upload pipeline, the
+    test fixtures and the benchmarks (which make their datasets without an upload)."""
+    with tempfile.TemporaryDirectory(prefix="dataset-pack-") as scratch:
+        packed = Path(scratch) / "dataset.zip"
+        dataset_archive_pack(root=root, target=packed)
+        return artifact_store_file(path=packed, kind=ARCHIVE_KIND, suffix=".zip")
 
 
 def dataset_archive_unpack(archive_path: Path, into: Path, final: Path) -> None:

@@ -21,7 +21,7 @@ from config.exceptions import Conflict
 
 from core.storage import artifact_delete, artifact_store_file, sha256_of
 
-from .dataset_archive import dataset_archive_pack
+from .dataset_archive import ARCHIVE_KIND, dataset_archive_pack
 from .models import Dataset
 from .validation.problems import Problems
 from .validation.yolo import validate_yolo_dataset
@@ -29,7 +29,6 @@ from .validation.zipsafe import UnsafeArchive, ZipLimits, safe_extract
 
 logger = logging.getLogger(__name__)
 
-ARCHIVE_KIND = "datasets"
 VERSION_RETRIES = 5
 
 

@@ -43,15 +43,10 @@ def demo_dataset(alice, demo_dataset_tree):
     """A Dataset row owned by alice whose files are the demo tree, stored without going through upload."""
     from registry.demo_data import CLASS_NAMES
     from registry.models import Dataset
-    from core.storage import artifact_store_file
-    from registry.dataset_archive import dataset_archive_pack
+    from registry.dataset_archive import dataset_archive_store
 
     key = uuid.uuid4().hex
-    packed = RUN_DIR / "demo-dataset.zip"
-    if not packed.exists():
-        dataset_archive_pack(root=demo_dataset_tree, target=RUN_DIR / f"demo-{key}.zip")
-        os.replace(RUN_DIR / f"demo-{key}.zip", packed)
-    archive, archive_sha256, size = artifact_store_file(path=packed, kind="datasets", suffix=".zip")
+    archive, archive_sha256, size = dataset_archive_store(root=demo_dataset_tree)
     images = len(list(demo_dataset_tree.glob("images/*/*.jpg")))
     return Dataset.objects.create(name="demo", version=1, owner=alice, sha256=hashlib.sha256(key.encode()).hexdigest(),
                                   archive=archive, archive_sha256=archive_sha256, size_bytes=size,
