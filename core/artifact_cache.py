@@ -61,6 +61,14 @@ class Lease:
 _held_for_process: list[Lease] = []
 
 
+def _checked(sha256: str) -> str:
+    """The hash names folders that get removed: never let an empty or odd value name a parent."""
+    sha256 = (sha256 or "").lower()
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a SHA-256: {sha256!r} (the artifact's hash was never recorded)")
+    return sha256
+
+
 def _hash(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -92,7 +100,7 @@ class ArtifactCache:
     # --- leases -------------------------------------------------------------------------------------------------
     def file(self, *, name: str, sha256: str, suffix: str = "") -> Lease:
         """A verified local copy of stored `name`, whose content hash is `sha256`."""
-        sha256 = sha256.lower()
+        sha256 = _checked(sha256)
         path = self.root / "files" / sha256[:2] / f"{sha256}{suffix}"
         pin = self._pin(sha256)
         try:
@@ -111,7 +119,7 @@ class ArtifactCache:
     def tree(self, *, name: str, sha256: str, unpack: Callable[[Path, Path, Path], None]) -> Lease:
         """The archive stored as `name` (hash `sha256`), unpacked by `unpack(archive, folder, final folder)` into
         a folder of its own (`folder` is renamed to `final folder` once it is complete). The archive is verified before it is unpacked, then dropped: the folder is the cache entry."""
-        sha256 = sha256.lower()
+        sha256 = _checked(sha256)
         folder = self.root / "trees" / sha256
         pin = self._pin(sha256)
         try:

@@ -94,12 +94,20 @@ def artifact_read_bytes(name: str) -> bytes:
 
 
 def artifact_fetch(*, name: str, target: Path) -> None:
-    """Copy stored `name` into the local file `target` (streamed; S3: boto3's parallel ranged download)."""
+    """Copy stored `name` into the local file `target` (streamed; S3: boto3's parallel ranged download).
+    FileNotFoundError when it is not stored."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if storage_is_local():
         shutil.copyfile(default_storage.path(name), target)
         return
-    default_storage.bucket.download_file(default_storage._normalize_name(name), str(target))
+    from botocore.exceptions import ClientError
+
+    try:
+        default_storage.bucket.download_file(default_storage._normalize_name(name), str(target))
+    except ClientError as exc:  # one exception for "not there" whichever the backend
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            raise FileNotFoundError(f"{name} is not in the artifact store") from exc
+        raise
 
 
 def artifact_stream(name: str, chunk_size: int = CHUNK) -> Iterator[bytes]:

@@ -174,3 +174,9 @@ def test_an_archive_is_verified_then_unpacked_once_into_its_own_folder(tmp_path,
     with cache.tree(name="datasets/d.zip", sha256=sha, unpack=unpack):
         pass
     assert store.calls == ["datasets/d.zip"] and len(seen) == 1
+
+
+def test_an_artifact_without_a_recorded_hash_is_refused(tmp_path, store):
+    store.put("a.pt", b"x")
+    with pytest.raises(ValueError, match="not a SHA-256"):
+        cache_at(tmp_path, store).tree(name="a.pt", sha256="", unpack=lambda *args: None)

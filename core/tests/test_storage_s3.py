@@ -48,5 +48,5 @@ def test_a_deleted_artifact_cannot_be_fetched_by_a_host_that_never_cached_it(s3_
     name, sha, _ = storage.artifact_store_file(path=source, kind="models", suffix=".pt")
     storage.artifact_delete(name)
     assert not storage.artifact_exists(name)
-    with pytest.raises(Exception):
+    with pytest.raises(FileNotFoundError):
         cached_file(name=name, sha256=sha)
