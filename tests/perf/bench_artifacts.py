@@ -145,7 +145,7 @@ def _trainings(s3, bucket: str, work: Path, password: str, epochs: int, repeats:
     from tests.two_hosts import Platform, wait_until
     from training.models import TrainingEpoch, TrainingRun
 
-    content = demo_dataset_zip(images=64, imgsz=64, seed=0)
+    contents = [demo_dataset_zip(images=64, imgsz=64, seed=seed) for seed in (0, 1)]  # distinct: no dedupe
     one = Platform(work / "one-host", {"ARTIFACT_STORAGE": "filesystem"})
     two = Platform(work / "two-hosts", s3.env(bucket=bucket))
     try:
@@ -158,7 +158,7 @@ def _trainings(s3, bucket: str, work: Path, password: str, epochs: int, repeats:
         two_api = Api(a.web(), password)
         a.default_worker_and_beat()
         b.gpu_worker()
-        datasets = {"one": single_api.dataset(content), "two": two_api.dataset(content)}
+        datasets = {"one": single_api.dataset(contents[0]), "two": two_api.dataset(contents[1])}
         one_s, two_s = [], []
         for _ in range(repeats):
             one_s.append(_finished(single_api.train(datasets["one"], epochs)["job"])[1])
