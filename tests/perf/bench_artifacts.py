@@ -179,8 +179,8 @@ def _trainings(s3, bucket: str, work: Path, password: str, epochs: int, repeats:
         c_ready = time.monotonic() - killed_at
         job, killed_s = _finished(run["job"])
         requeued = job.transitions.filter(to_state="QUEUED", from_state="RUNNING").first()
-        claimed = job.transitions.filter(to_state="RUNNING").order_by("-created_at").first()
-        restart_s = (claimed.created_at - requeued.created_at).total_seconds() + float(
+        claimed = job.transitions.filter(to_state="RUNNING").order_by("-at", "-id").first()
+        restart_s = (claimed.at - requeued.at).total_seconds() + float(
             os.environ["JOB_STALE_AFTER_SECONDS"])
         detail = TrainingRun.objects.get(pk=run["id"])
         resume = {"epochs": resume_epochs, "killed_after_epoch": kill_at, "full_s": round(full_s, 2),
@@ -218,6 +218,7 @@ def _inner() -> dict:
         password = "bench-password-not-secret-1"
         user_create(username="bench", password=password, role="engineer")
         cache = _cache(s3, bucket, work, int(os.environ.get("BENCH_CACHE_REPEATS", "5")))
+        print("BENCH_ARTIFACTS_CACHE " + json.dumps(cache, default=str), flush=True)  # kept if a later part fails
         comparison, resume = _trainings(s3, bucket, work, password,
                                         epochs=int(os.environ.get("BENCH_ARTIFACT_TRAIN_EPOCHS", "3")),
                                         repeats=int(os.environ.get("BENCH_ARTIFACT_TRAIN_REPEATS", "2")),
