@@ -87,7 +87,8 @@ def _tree_size(path: Path) -> int:
 
 
 class ArtifactCache:
-    """`fetch(name, target)` copies stored `name` into the local file `target` (core.storage.artifact_fetch)."""
+    """`fetch(name=, target=)` copies stored `name` into the local file `target` (core.storage.artifact_fetch) and
+    may return the SHA-256 it computed on the way (then the file is not read a second time)."""
 
     def __init__(self, root: Path, max_bytes: int, fetch: Callable[..., None]):
         self.root = Path(root)
@@ -224,9 +225,9 @@ class ArtifactCache:
         temporary = self.root / "tmp" / f"{sha256}.{os.getpid()}.{time.monotonic_ns()}"
         try:
             for attempt in range(1, FETCH_TRIES + 1):
-                self._fetch(name=name, target=temporary)
+                computed = self._fetch(name=name, target=temporary)
                 self.fetches += 1
-                if _hash(temporary) == sha256:
+                if (computed or _hash(temporary)) == sha256:
                     os.replace(temporary, target)
                     if stamp:
                         self._stamp(target).write_text(_stamp_of(target))

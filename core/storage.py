@@ -93,30 +93,33 @@ def artifact_read_bytes(name: str) -> bytes:
         return handle.read()
 
 
-def artifact_fetch(*, name: str, target: Path) -> None:
-    """Copy stored `name` into the local file `target` (streamed; S3: boto3's parallel ranged download).
-    FileNotFoundError when it is not stored."""
+def artifact_fetch(*, name: str, target: Path) -> str:
+    """Copy stored `name` into the local file `target`, streamed and hashed on the way (one pass: the artifact
+    cache verifies without reading the file again); returns its SHA-256. FileNotFoundError when it is not stored."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    if storage_is_local():
-        shutil.copyfile(default_storage.path(name), target)
-        return
-    from botocore.exceptions import ClientError
-
-    try:
-        default_storage.bucket.download_file(default_storage._normalize_name(name), str(target))
-    except ClientError as exc:  # one exception for "not there" whichever the backend
-        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
-            raise FileNotFoundError(f"{name} is not in the artifact store") from exc
-        raise
+    digest = hashlib.sha256()
+    with open(target, "wb") as sink:
+        for chunk in artifact_stream(name, chunk_size=CHUNK):
+            digest.update(chunk)
+            sink.write(chunk)
+    return digest.hexdigest()
 
 
 def artifact_stream(name: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
-    """The stored file's bytes in chunks, for a download the web host serves (never the whole file in memory)."""
+    """The stored file's bytes in chunks (never the whole file in memory): a download the web host serves, a fetch
+    into a host's cache (one GET on S3). FileNotFoundError when it is not stored."""
     if storage_is_local():
         with default_storage.open(name, "rb") as handle:
             yield from iter(lambda: handle.read(chunk_size), b"")
         return
-    body = default_storage.bucket.Object(default_storage._normalize_name(name)).get()["Body"]
+    from botocore.exceptions import ClientError
+
+    try:
+        body = default_storage.bucket.Object(default_storage._normalize_name(name)).get()["Body"]
+    except ClientError as exc:  # one exception for "not there" whichever the backend
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            raise FileNotFoundError(f"{name} is not in the artifact store") from exc
+        raise
     try:
         yield from body.iter_chunks(chunk_size)
     finally:

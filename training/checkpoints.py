@@ -21,6 +21,7 @@ from .models import TrainingRun
 log = logging.getLogger(__name__)
 
 CHECKPOINT = "weights/last.pt"
+BEST = "weights/best.pt"  # kept with the checkpoint: a resumed run that never beats it still registers the best
 OUTPUTS = ("results.csv", "args.yaml", "weights/best.pt", "weights/last.pt")
 
 
@@ -40,6 +41,7 @@ class CheckpointUploader:
         self.run, self.run_dir = run, run_dir
         self.uploaded_at: float | None = None
         self.epoch = 0  # the epoch of the stored checkpoint
+        self.best_stamp = None
         self.seconds = 0.0  # time spent uploading, for the log and the benchmark
 
     def on_epoch_end(self, trainer):
@@ -50,6 +52,10 @@ class CheckpointUploader:
         last = self.run_dir / CHECKPOINT
         if not last.is_file():
             return
+        best = self.run_dir / BEST
+        if best.is_file() and (stamp := best.stat().st_mtime_ns) != self.best_stamp:
+            artifact_put(path=best, name=f"{self.run.artifacts}/{BEST}")
+            self.best_stamp = stamp
         artifact_put(path=last, name=f"{self.run.artifacts}/{CHECKPOINT}")
         self.epoch = trainer.epoch + 1
         TrainingRun.objects.filter(pk=self.run.pk).update(checkpoint_epoch=self.epoch)
@@ -65,6 +71,8 @@ def checkpoint_restore(*, run: TrainingRun, run_dir: Path) -> Path | None:
         return None
     target = run_dir / CHECKPOINT
     artifact_fetch(name=name, target=target)
+    if artifact_exists(f"{run.artifacts}/{BEST}"):
+        artifact_fetch(name=f"{run.artifacts}/{BEST}", target=run_dir / BEST)
     return target
 
 
