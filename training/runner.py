@@ -169,7 +169,8 @@ def training_run_execute(ctx) -> dict:
     model.add_callback("on_train_batch_end", reporter.on_train_batch_end)
     model.add_callback("on_fit_epoch_end", reporter.on_fit_epoch_end)
     # After the epoch's row: a checkpoint of epoch k in the store means rows 1..k are in the database.
-    model.add_callback("on_fit_epoch_end", CheckpointUploader(run=run, run_dir=run_dir).on_epoch_end)
+    uploader = CheckpointUploader(run=run, run_dir=run_dir)
+    model.add_callback("on_fit_epoch_end", uploader.on_epoch_end)
     loader_workers = devices.dataloader_workers(device)  # > 0 on a GPU: the pool's children may have children
     training_started = time.monotonic()
     try:
@@ -202,9 +203,9 @@ def training_run_execute(ctx) -> dict:
     version = training_model_register(run=run, weights=best, model=model, metrics=final_metrics)
     TrainingRun.objects.filter(pk=run.pk).update(result_model=version, final_metrics=final_metrics)
     shutil.rmtree(run_dir, ignore_errors=True)  # everything worth keeping is in the store now
-    log.info("training run %s on %s: setup %.2f s (imports %.2f s), training %.2f s, registration %.2f s", run.pk,
-             run.device, training_started - entered, imported - entered, trained - training_started,
-             time.monotonic() - trained)
+    log.info("training run %s on %s: setup %.2f s (imports %.2f s), training %.2f s (checkpoints to the store "
+             "%.2f s), registration %.2f s", run.pk, run.device, training_started - entered, imported - entered,
+             trained - training_started, uploader.seconds, time.monotonic() - trained)
     return {"run": run.pk, "model": version.pk, "model_name": version.name, "model_version": version.version,
             "epochs_completed": reporter.epochs_done, "metrics": final_metrics, "artifacts": run.artifacts,
             "device": run.device, "dataloader_workers": loader_workers}

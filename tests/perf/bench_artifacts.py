@@ -15,6 +15,7 @@ Runs in a child process with its own Redis, SQLite database, S3 server and host 
 """
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -54,9 +55,9 @@ def main() -> dict:
                   s["goal_s"], s["resumed_from_epoch"]]])
     t = r["two_hosts"]
     print_table(f"Training, {t['epochs']} epochs: one host (filesystem) vs two hosts (S3), {t['repeats']} interleaved",
-                ["one host s", "two hosts s", "ratio of medians (goal <= 1.05)"],
+                ["one host s", "two hosts s", "of which checkpoint uploads s", "ratio of medians (goal <= 1.05)"],
                 [[" ".join(f"{v:.1f}" for v in t["one_host_s"]), " ".join(f"{v:.1f}" for v in t["two_hosts_s"]),
-                  t["ratio"]]])
+                  " ".join(f"{v:.2f}" for v in t["checkpoint_upload_s"]), t["ratio"]]])
     return r
 
 
@@ -167,8 +168,11 @@ def _trainings(s3, bucket: str, work: Path, password: str, epochs: int, repeats:
         for _ in range(repeats):
             one_s.append(_finished(single_api.train(datasets["one"], epochs)["job"])[1])
             two_s.append(_finished(two_api.train(datasets["two"], epochs)["job"])[1])
+        uploads = [float(found) for found in re.findall(r"checkpoints to the store ([0-9.]+) s",
+                                                        b.processes["gpu"].log_tail(10 ** 7))][1:]
         comparison = {"epochs": epochs, "repeats": repeats, "one_host_s": one_s, "two_hosts_s": two_s,
-                      "ratio": round(statistics.median(two_s) / statistics.median(one_s), 3)}
+                      "ratio": round(statistics.median(two_s) / statistics.median(one_s), 3),
+                      "checkpoint_upload_s": uploads}
 
         full_job, full_s = _finished(two_api.train(datasets["two"], resume_epochs)["job"])
         full_rows = list(TrainingEpoch.objects.filter(run__job_id=full_job.pk).order_by("epoch"))
