@@ -21,6 +21,8 @@ USES = {("POST", "/api/inference/{model_id}/predict/"): "anyone"}
 # A valid body, so the answer is about permission, not about the request's shape.
 BODIES = {("POST", "/api/models/{model_id}/convert/"): {"target": "onnx", "imgsz": 64},
           ("POST", "/api/models/{model_id}/serving/"): {"engine": ""}}
+# Admin-only users, and personal API tokens that nobody else sees, admins included (accounts/tests/test_api_tokens.py).
+PERSONAL = ("/api/users/", "/api/auth/tokens/")
 NOT_IN_SCHEMA = [("GET", "/api/jobs/{job_id}/events/")]  # server-sent events: a plain Django view
 
 
@@ -67,7 +69,7 @@ def _object_operations() -> list[tuple[str, str]]:
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     found = [(method.upper(), path) for path, operations in schema["paths"].items() for method in operations
-             if "{" in path and not path.startswith("/api/users/")]
+             if "{" in path and not path.startswith(PERSONAL)]
     return sorted(found + NOT_IN_SCHEMA)
 
 
