@@ -1,0 +1,143 @@
+"""The README's walk done with `vp` commands only, in-process (typer's CliRunner) against the real platform: a live
+server, real gpu and default Celery workers and a real inference pool. `--json` answers are parsed and exit codes
+checked; a bad token is exit 3, a failed job exit 1 with its error."""
+import json
+import time
+import zipfile
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import PASSWORD
+from inference.tests.conftest import start_pool
+from vp.cli import app
+
+pytestmark = pytest.mark.workers
+
+
+@pytest.fixture(scope="module")
+def pool(_database_sessions_closed):
+    process = start_pool(f"cli-{int(time.time())}")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def vp(live_server, tmp_path, monkeypatch):
+    """`vp(*args)`: (exit code, stdout, stderr), the CLI pointed at the live server with its own config dir."""
+    monkeypatch.setenv("VP_URL", live_server.url)
+    monkeypatch.setenv("VP_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.delenv("VP_TOKEN", raising=False)
+    runner = CliRunner()
+
+    def run(*args: str, env: dict | None = None):
+        result = runner.invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
+
+
+def _json(answer) -> dict | list:
+    code, stdout, stderr = answer
+    assert code == 0, (code, stdout, stderr)
+    return json.loads(stdout)
+
+
+def test_the_readme_walk_with_vp_commands(alice, gpu_worker, default_worker, pool, vp, tmp_path):
+    from registry.demo_data import demo_dataset_zip
+
+    code, stdout, _ = vp("login", "--username", "alice", "--password", PASSWORD)
+    assert code == 0 and "alice" in stdout
+    stored = tmp_path / "config" / "credentials.json"
+    assert stored.stat().st_mode & 0o777 == 0o600 and '"refresh"' in stored.read_text()
+    assert _json(vp("whoami", "--json"))["role"] == "engineer"
+
+    archive = tmp_path / "shapes-walk.zip"
+    archive.write_bytes(demo_dataset_zip(images=32, imgsz=64, seed=1))
+    code, stdout, _ = vp("datasets", "upload", archive)  # the human output: the validation report as a table
+    assert code == 0 and "validation report" in stdout and "train" in stdout, stdout
+    dataset = _json(vp("datasets", "show", "shapes-walk", "--json"))
+    assert dataset["num_images"] == 32
+
+    code, stdout, stderr = vp("train", "--dataset", "shapes-walk", "--preset", "yolov8n", "--epochs", "2",
+                              "--imgsz", "64", "--batch", "8", "--name", "walk-detector", "--watch")
+    assert code == 0, stdout + stderr
+    assert "mAP50-95" in stdout and "done" in stdout  # the live per-epoch table, then the result
+    run = _json(vp("train", "--dataset", str(dataset["id"]), "--preset", "yolov8n", "--epochs", "1", "--imgsz",
+                   "64", "--batch", "8", "--name", "walk-detector-2", "--watch", "--json"))
+    assert run["state"] == "SUCCEEDED" and len(run["epochs"]) == 1 and run["result_model"]
+
+    conversion = _json(vp("convert", "walk-detector", "--target", "onnx", "--imgsz", "64", "--dynamic", "--json"))
+    assert conversion["state"] == "SUCCEEDED" and conversion["parity"]["passed"]
+
+    with zipfile.ZipFile(archive) as zipped:
+        member = next(n for n in zipped.namelist() if n.startswith("images/val/"))
+        image = tmp_path / "val.jpg"
+        image.write_bytes(zipped.read(member))
+    drawn = tmp_path / "boxes.jpg"
+    prediction = _json(vp("predict", "walk-detector", image, "--save", drawn, "--json"))
+    assert prediction["engine"] and prediction["results"][0]["width"] == 64 and drawn.stat().st_size > 0
+
+    code, stdout, stderr = vp("bench", "walk-detector", "--engines", "auto", "--imgsz", "64", "--batch", "1",
+                              "--warmup", "2", "--iterations", "10", "--max-p95", "1000", "--apply")
+    assert code == 0 and "selected" in stdout and "★" in stdout, stdout + stderr
+    benchmarks = _json(vp("jobs", "--kind", "benchmark", "--json"))
+    assert benchmarks[0]["state"] == "SUCCEEDED"
+
+    search = _json(vp("search", "--dataset", "shapes-walk", "--preset", "yolov8n", "--epochs", "1", "--imgsz", "64",
+                      "--batch", "8", "--population", "2", "--generations", "1", "--elitism", "1",
+                      "--space", 'lr0=[0.0001, 0.1, "log"]', "--watch", "--json"))
+    assert search["state"] == "SUCCEEDED" and len(search["individuals"]) == 2
+
+    code, stdout, _ = vp("report", "walk-detector", "--open")
+    assert code == 0 and "sig=" in stdout, stdout
+    report = _json(vp("report", "benchmark", str(_benchmark_id()), "--json"))
+    assert report["state"] == "SUCCEEDED" and "simple" in report["links"]
+
+    jobs = _json(vp("jobs", "--json", "--limit", "50"))
+    assert {j["kind"] for j in jobs} >= {"training", "conversion", "benchmark", "search", "report"}
+    assert _json(vp("jobs", "show", str(run["job"]), "--json"))["state"] == "SUCCEEDED"
+
+
+def _benchmark_id() -> int:
+    from benchmarks.models import BenchmarkRun
+
+    return BenchmarkRun.objects.latest("id").pk
+
+
+def test_a_failed_job_exits_1_with_its_error(alice, gpu_worker, vp, tiny_model):
+    vp("login", "--username", "alice", "--password", PASSWORD)
+    code, stdout, stderr = vp("convert", str(tiny_model.pk), "--target", "tensorrt", "--imgsz", "64")
+    assert code == 1, stdout + stderr
+    assert "FAILED" in stderr and "TensorRT conversion is unavailable" in stderr
+    failed = json.loads(vp("convert", str(tiny_model.pk), "--target", "tensorrt", "--imgsz", "64", "--json")[1])
+    assert failed["state"] == "FAILED" and "unavailable" in failed["error"]
+
+
+def test_bad_credentials_exit_3_with_a_clear_message(alice, vp):
+    code, _, stderr = vp("jobs", env={"VP_TOKEN": "vp_not-a-real-token"})
+    assert code == 3 and "Unknown API token" in stderr
+    code, _, stderr = vp("login", "--username", "alice", "--password", "wrong")
+    assert code == 3 and "authentication failed" in stderr
+    code, _, stderr = vp("jobs")
+    assert code == 3 and "vp login" in stderr  # never logged in
+
+
+def test_bad_usage_exits_2(alice, vp):
+    vp("login", "--username", "alice", "--password", PASSWORD)
+    assert vp("train", "--dataset", "nope", "--preset", "yolov8n")[0] == 2  # no such dataset: 404
+    code, stdout, _ = vp("jobs", "--state", "SLEEPING", "--json")
+    assert code == 2 and "state" in json.loads(stdout)["detail"]
+    assert vp("jobs", "--limit", "lots")[0] == 2  # typer's own usage error
+
+
+def test_a_personal_token_drives_the_cli_and_dies_when_revoked(alice, vp):
+    vp("login", "--username", "alice", "--password", PASSWORD)
+    created = _json(vp("tokens", "create", "ci", "--days", "30", "--json"))
+    env = {"VP_TOKEN": created["token"]}
+    assert _json(vp("whoami", "--json", env=env))["username"] == "alice"
+    listed = _json(vp("tokens", "list", "--json"))
+    assert [t["id"] for t in listed] == [created["id"]] and listed[0]["last_used_at"]
+    assert vp("tokens", "revoke", str(created["id"]))[0] == 0
+    code, _, stderr = vp("whoami", env=env)
+    assert code == 3 and "revoked" in stderr
