@@ -71,7 +71,11 @@ def _hosts(client: Client, active: list[dict]) -> tuple[list[tuple[str, ...]], s
 def _gpu(gpu: dict) -> str:
     name = str(gpu.get("name", "GPU")).replace("NVIDIA ", "")
     use = gpu.get("utilization") if gpu.get("utilization") is not None else gpu.get("util")
-    memory = gpu.get("memory_used_mb"), gpu.get("memory_total_mb") or gpu.get("memory_mb")
+    total = gpu.get("memory_total_mb") or gpu.get("memory_mb")
+    used = gpu.get("memory_used_mb")
+    if used is None and total and gpu.get("memory_free_mb") is not None:  # NVML's facts: total and free
+        used = total - gpu["memory_free_mb"]
+    memory = used, total
     text = name + (f" {use:.0f}%" if isinstance(use, (int, float)) else "")
     if memory[0] is not None and memory[1]:
         text += f" {memory[0] / 1024:.1f}/{memory[1] / 1024:.0f} GiB"
