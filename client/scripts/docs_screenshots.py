@@ -23,8 +23,11 @@ def watch_svg(client: Client, run_id: int, target: Path, at: float):
         if job["progress"] >= at or job["state"] in ("SUCCEEDED", "FAILED", "CANCELLED"):
             break
     console = Console(record=True, width=110, file=open("/dev/null", "w"))
-    console.print("$ vp train --dataset shapes --preset yolov8n --epochs 12 --imgsz 64 --watch", style="bold")
-    console.print(training_view(client.training_run(run_id), job))
+    run = client.training_run(run_id)
+    dataset = client.dataset(run["dataset"])["name"]
+    console.print(f"$ vp train --dataset {dataset} --preset {run['preset']} --epochs {run['params'].get('epochs')} "
+                  f"--imgsz {run['params'].get('imgsz')} --watch", style="bold")
+    console.print(training_view(run, job))
     console.save_svg(str(target), title="vp train --watch")
 
 

@@ -3,6 +3,7 @@ front) and `vp report` (a report on a model, benchmark, training run or search, 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Annotated, Optional
 
@@ -42,25 +43,39 @@ def bench(model: Annotated[str, typer.Argument(help="Model id or name.")],
                             constraints=constraints, apply=apply, **params)
     if not as_json:
         err().print(f"benchmark {run['id']} (job {run['job']}) queued; measuring…")
-    c.job_wait(run["job"], on_update=None if as_json else _status_line)
+    c.job_wait(run["job"], on_update=None if as_json else _status_printer())
     run = c.benchmark(run["id"])
     if as_json:
         return emit(run)
     out().print(benchmark_table(run))
+    unavailable = [r for r in run.get("results") or [] if r.get("status") == "unavailable"]
+    if unavailable:
+        out().print("unavailable here: " + ", ".join(f"{r['engine']} ({r.get('precision') or '?'})"
+                                                      for r in unavailable) + " (why: --json)", style="dim")
     selected = run.get("selected") or {}
     verdict = f"[bold green]{selected['engine']}[/]" if selected.get("engine") else "[red]no engine[/]"
     out().print(f"selected {verdict}: {selected.get('reason', '')}" + (" (applied)" if run.get("applied") else ""))
 
 
-def _status_line(job: dict):
-    err().print(f"  {job.get('progress', 0):.0%} {job.get('progress_message') or ''}", highlight=False)
+def _status_printer():
+    """A line per new stage of the job (a message that only counts seconds up is one stage)."""
+    last = [None]
+
+    def line(job: dict):
+        message = job.get("progress_message") or ""
+        stage = re.sub(r"[\d.]+", "#", message)
+        if stage != last[0]:
+            last[0] = stage
+            err().print(f"  {job.get('progress') or 0:.0%} {message}", highlight=False, markup=False)
+
+    return line
 
 
 def benchmark_table(run: dict) -> Table:
     selected = run.get("selected") or {}
     table = Table("engine", "precision", "batch", "status", "p50 ms", "p95 ms", "p99 ms", "FPS", "mAP50-95",
                   "note", title=f"benchmark {run['id']} of model {run['model']}")
-    for r in run.get("results") or []:
+    for r in [r for r in run.get("results") or [] if r.get("status") != "unavailable"]:
         chosen = (r["engine"] == selected.get("engine") and r.get("precision") == selected.get("precision"))
         table.add_row(("★ " if chosen else "") + r["engine"], str(r.get("precision") or ""), str(r.get("batch_size")),
                       r.get("status", ""), short(r.get("p50_ms")), short(r.get("p95_ms")), short(r.get("p99_ms")),
@@ -148,7 +163,7 @@ def report(subject: Annotated[str, typer.Argument(help="A model (id or name), or
     for name, link in links.items():
         out().print(f"  {name:>9}: {link}", soft_wrap=True)
     if open_ and links.get("simple"):
-        out().print(links["simple"], soft_wrap=True)
+        out().print(f"open: {links['simple']}", soft_wrap=True)
         if os.environ.get("DISPLAY") or sys.platform == "darwin":
             import webbrowser
 

@@ -78,6 +78,8 @@ def follow(c, run: dict, *, quiet: bool = False) -> dict:
 
                 job = c.job_wait(job_id, on_update=redraw, raise_on_failure=False)
                 live.update(training_view(c.training_run(run["id"]), job))
+            if not live.console.is_terminal:  # the last frame is printed without its line end there
+                live.console.line()
             return job
         except KeyboardInterrupt:
             _ask_cancel(c, job_id)  # yes: the cancel is requested and the watch goes on until the job stops
