@@ -2,6 +2,7 @@
 server, real gpu and default Celery workers and a real inference pool. `--json` answers are parsed and exit codes
 checked; a bad token is exit 3, a failed job exit 1 with its error."""
 import json
+import os
 import time
 import zipfile
 
@@ -10,6 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import PASSWORD
 from inference.tests.conftest import start_pool
+from jobs.models import Job
 from vp.cli import app
 
 pytestmark = pytest.mark.workers
@@ -141,3 +143,35 @@ def test_a_personal_token_drives_the_cli_and_dies_when_revoked(alice, vp):
     assert vp("tokens", "revoke", str(created["id"]))[0] == 0
     code, _, stderr = vp("whoami", env=env)
     assert code == 3 and "revoked" in stderr
+
+
+def test_ctrl_c_during_watch_asks_and_cancels_the_job(alice, gpu_worker, live_server, demo_dataset, tmp_path):
+    """A real `vp train --watch` process: SIGINT while it trains asks "cancel job N?"; yes cancels it (exit 1)."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.environment import ROOT
+    from tests.waiting import wait_for
+
+    env = {**os.environ, "VP_URL": live_server.url, "VP_CONFIG_DIR": str(tmp_path / "config"),
+           "PYTHONPATH": str(ROOT / "client")}
+    env.pop("VP_TOKEN", None)
+    login = subprocess.run([sys.executable, "-m", "vp", "login", "-u", "alice", "-p", PASSWORD], env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert login.returncode == 0, login.stderr
+    watch = subprocess.Popen([sys.executable, "-m", "vp", "train", "--dataset", str(demo_dataset.pk), "--preset",
+                              "yolov8n", "--epochs", "30", "--imgsz", "64", "--batch", "8", "--watch"], env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: Job.objects.filter(kind="training", state="RUNNING").exists(), timeout=120, interval=0.2,
+                 message="the training to start")
+        watch.send_signal(signal.SIGINT)
+        time.sleep(1)
+        stdout, stderr = watch.communicate("y\n", timeout=120)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+    job = Job.objects.get(kind="training")
+    assert "cancel job" in stderr and watch.returncode == 1, (watch.returncode, stdout[-2000:], stderr[-2000:])
+    assert job.state == "CANCELLED" and "CANCELLED" in stderr
