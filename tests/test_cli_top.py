@@ -32,6 +32,14 @@ def _run(coroutine):
     return asyncio.run(coroutine)
 
 
+async def _until(pilot, predicate, timeout: float = 20.0):
+    """The dashboard reads the API in a thread: wait for what it draws, on a machine as busy as it may be."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "the dashboard did not update in time"
+        await pilot.pause(0.1)
+
+
 def test_it_renders_updates_when_a_job_moves_and_cancels_on_its_key(client, alice):
     queued = job_row(alice, kind="training", state="QUEUED")
     finished = job_row(alice, kind="conversion", state="FAILED")
@@ -41,7 +49,7 @@ def test_it_renders_updates_when_a_job_moves_and_cancels_on_its_key(client, alic
     async def scenario():
         app = TopApp(client, refresh=60)  # refreshed by the test, not the clock
         async with app.run_test(size=(160, 50)) as pilot:
-            await pilot.pause()
+            await _until(pilot, lambda: _cells(app, "running") and _cells(app, "finished"))
             running = _cells(app, "running")
             assert [row[:3] for row in running] == [[str(queued.pk), "training", "QUEUED"]]
             assert any(row[0] == "default" and row[2] == "1" for row in _cells(app, "queues")), _cells(app, "queues")
@@ -52,7 +60,7 @@ def test_it_renders_updates_when_a_job_moves_and_cancels_on_its_key(client, alic
             await asyncio.to_thread(lifecycle.job_set_progress, job_id=queued.pk, fraction=0.5,
                                     message="epoch 1/2", eta_seconds=30)
             await pilot.press("r")
-            await pilot.pause()
+            await _until(pilot, lambda: _cells(app, "running")[0][2] == "RUNNING")
             row = _cells(app, "running")[0]
             assert row[2] == "RUNNING" and "50%" in row[3] and row[4] == "30s" and row[5] == "epoch 1/2", row
             assert any(host[0] == "gpu@test" for host in _cells(app, "hosts"))  # no /api/hosts/: workers of jobs

@@ -166,6 +166,7 @@ def test_ctrl_c_during_watch_asks_and_cancels_the_job(alice, gpu_worker, live_se
     try:
         wait_for(lambda: Job.objects.filter(kind="training", state="RUNNING").exists(), timeout=120, interval=0.2,
                  message="the training to start")
+        time.sleep(3)  # a worker may claim the job before the POST's answer reaches the CLI: let it start watching
         watch.send_signal(signal.SIGINT)
         time.sleep(1)
         stdout, stderr = watch.communicate("y\n", timeout=120)
