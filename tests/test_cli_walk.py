@@ -176,3 +176,13 @@ def test_ctrl_c_during_watch_asks_and_cancels_the_job(alice, gpu_worker, live_se
     job = Job.objects.get(kind="training")
     assert "cancel job" in stderr and watch.returncode == 1, (watch.returncode, stdout[-2000:], stderr[-2000:])
     assert job.state == "CANCELLED" and "CANCELLED" in stderr
+
+
+def test_a_model_upload_is_inspected_and_listed(alice, vp, tiny_weights):
+    vp("login", "--username", "alice", "--password", PASSWORD)
+    code, stdout, stderr = vp("models", "upload", tiny_weights, "--name", "tiny")
+    assert code == 0 and "pytorch" in stdout and "circle" in stdout, stdout + stderr
+    listed = _json(vp("models", "list", "--json"))
+    assert [(m["name"], m["format"]) for m in listed] == [("tiny", "pytorch")]
+    code, _, stderr = vp("models", "upload", __file__, "--name", "not-a-model")
+    assert code == 2 and "error" in stderr  # the API's 400 naming the problem

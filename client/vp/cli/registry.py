@@ -11,7 +11,17 @@ from rich.table import Table
 from .common import JsonOpt, client, emit, err, handled, out, short
 
 datasets_app = typer.Typer(help="Datasets: upload (validated), list, show, delete.", no_args_is_help=True)
-models_app = typer.Typer(help="Models: list, show, delete.", no_args_is_help=True)
+models_app = typer.Typer(help="Models: upload, list, show, delete.", no_args_is_help=True)
+
+
+def _uploaded(upload, file: Path, name: str, shared: bool, as_json: bool) -> dict:
+    """The upload, with a progress bar on stderr unless the answer is JSON."""
+    if as_json:
+        return upload(file, name, shared=shared)
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  console=err(), transient=True) as bar:
+        task = bar.add_task(f"uploading {file.name}", total=file.stat().st_size)
+        return upload(file, name, shared=shared, progress=lambda sent, total: bar.update(task, completed=sent))
 
 
 @datasets_app.command("upload")
@@ -21,15 +31,8 @@ def datasets_upload(file: Annotated[Path, typer.Argument(help="A zip in YOLO lay
                     shared: Annotated[bool, typer.Option(help="Visible to every signed-in user.")] = False,
                     as_json: JsonOpt = False):
     """Upload a dataset zip with a progress bar; prints the validation report."""
-    name = name or file.stem
-    if as_json:
-        return emit(client().dataset_upload(file, name, shared=shared))
-    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  console=err(), transient=True) as bar:
-        task = bar.add_task(f"uploading {file.name}", total=file.stat().st_size)
-        dataset = client().dataset_upload(file, name, shared=shared,
-                                          progress=lambda sent, total: bar.update(task, completed=sent))
-    _print_dataset(dataset)
+    dataset = _uploaded(client().dataset_upload, file, name or file.stem, shared, as_json)
+    emit(dataset) if as_json else _print_dataset(dataset)
 
 
 def _print_dataset(d: dict):
@@ -89,6 +92,17 @@ def models_list(name: Optional[str] = None, format: Optional[str] = None, as_jso
         table.add_row(str(m["id"]), m["name"], str(m.get("version", "")), m.get("format", ""), m.get("source", ""),
                       str(m.get("selected_engine") or ""), m.get("owner", ""))
     out().print(table)
+
+
+@models_app.command("upload")
+@handled
+def models_upload(file: Annotated[Path, typer.Argument(help="A .pt or .onnx file.", exists=True, dir_okay=False)],
+                  name: Annotated[Optional[str], typer.Option(help="Default: the file's name.")] = None,
+                  shared: Annotated[bool, typer.Option(help="Visible to every signed-in user.")] = False,
+                  as_json: JsonOpt = False):
+    """Upload a model with a progress bar (inspected without running its pickle); a new version of its name."""
+    model = _uploaded(client().model_upload, file, name or file.stem, shared, as_json)
+    emit(model) if as_json else models_show.__wrapped__(str(model["id"]), as_json=False)
 
 
 @models_app.command("show")
