@@ -13,11 +13,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
+
+import httpx
 
 from .config import Credentials
 from .errors import JobFailed, NotFound
-from .http import Transport
+from .http import Transport, UploadProgress
 
 Json = dict[str, Any]
 TERMINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
@@ -59,7 +61,7 @@ class Client:
     def _upload(self, path: str, file: Path, fields: Json, progress: Callable[[int, int], None] | None) -> Json:
         file = Path(file)
         with file.open("rb") as handle:
-            source = _Progress(handle, file.stat().st_size, progress)
+            source = UploadProgress(handle, file.stat().st_size, progress)
             return self.transport.json("POST", path, data={k: str(v) for k, v in fields.items()},
                                        files={"file": (file.name, source, "application/octet-stream")},
                                        rewind=source.rewind)
@@ -188,10 +190,14 @@ class Client:
         """Follow the job to its end (the event stream; or polling every `poll` s) and return its last JSON."""
         job = self.job(job_id)
         if job["state"] not in TERMINAL:
-            updates = self._poll(job_id, poll) if poll else self.job_events(job_id)
-            for job in updates:
-                if on_update:
-                    on_update(job)
+            try:
+                for job in self._poll(job_id, poll) if poll else self.job_events(job_id):
+                    if on_update:
+                        on_update(job)
+            except httpx.TransportError:  # the stream broke (a web process restarted, a proxy): poll instead
+                for job in self._poll(job_id, 2.0):
+                    if on_update:
+                        on_update(job)
             job = self.job(job_id)
         if raise_on_failure and job["state"] != "SUCCEEDED":
             raise JobFailed(job)
@@ -263,29 +269,3 @@ class Client:
             return None
         return answer["results"] if isinstance(answer, dict) and "results" in answer else answer
 
-
-class _Progress:
-    """A file whose reads report (bytes sent, total) to a callback: the upload progress bar."""
-
-    def __init__(self, handle: BinaryIO, total: int, callback: Callable[[int, int], None] | None):
-        self.handle, self.total, self.callback, self.sent = handle, total, callback, 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self.handle.read(size)
-        self.sent += len(chunk)
-        if self.callback:
-            self.callback(self.sent, self.total)
-        return chunk
-
-    def fileno(self) -> int:  # httpx sizes the multipart body from it: a Content-Length, not a chunked upload
-        return self.handle.fileno()
-
-    def seek(self, offset: int, whence: int = 0) -> int:  # httpx rewinds before each send: a retry re-sends it all
-        self.sent = 0 if offset == 0 and whence == 0 else self.sent
-        return self.handle.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self.handle.tell()
-
-    def rewind(self):
-        self.seek(0)

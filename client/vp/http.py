@@ -1,10 +1,11 @@
 """The transport under `Client`: auth header, JWT refresh on a 401, retries on 429/503 honouring `Retry-After`,
-errors as exceptions carrying the API's body, and the job event stream (server-sent events)."""
+errors as exceptions carrying the API's body, the job event stream (server-sent events) and upload progress."""
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 import httpx
 
@@ -64,7 +65,9 @@ class Transport:
             try:
                 response = self.http.request(method, path, headers=headers, **kwargs)
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadTimeout) as exc:
-                if attempt >= self.retries:
+                # A read timeout may come after the server acted: only a call that may be repeated is retried then.
+                unsafe = isinstance(exc, httpx.ReadTimeout) and method.upper() not in ("GET", "HEAD", "DELETE")
+                if attempt >= self.retries or unsafe:
                     raise TransportError(f"{self.creds.url}: {exc.__class__.__name__}: {exc}") from None
                 wait = min(0.5 * 2 ** attempt, MAX_RETRY_WAIT)
             else:
@@ -117,3 +120,30 @@ def _body(response: httpx.Response):
         return response.json()
     except ValueError:
         return {"detail": response.text[:500] or f"HTTP {response.status_code}"}
+
+
+class UploadProgress:
+    """A file whose reads report (bytes sent, total) to a callback: the upload progress bar."""
+
+    def __init__(self, handle: BinaryIO, total: int, callback: Callable[[int, int], None] | None):
+        self.handle, self.total, self.callback, self.sent = handle, total, callback, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size)
+        self.sent += len(chunk)
+        if self.callback:
+            self.callback(self.sent, self.total)
+        return chunk
+
+    def fileno(self) -> int:  # httpx sizes the multipart body from it: a Content-Length, not a chunked upload
+        return self.handle.fileno()
+
+    def seek(self, offset: int, whence: int = 0) -> int:  # httpx rewinds before each send: a retry re-sends it all
+        self.sent = 0 if offset == 0 and whence == 0 else self.sent
+        return self.handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+    def rewind(self):
+        self.seek(0)
