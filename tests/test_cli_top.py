@@ -110,3 +110,16 @@ def test_it_opens_a_jobs_log_and_a_trainings_curves(client, alice):
 
     _run(scenario())
     Job.objects.filter(pk=run.job_id).update(state="SUCCEEDED")  # no worker runs it: end it as one would
+
+
+def test_the_hosts_table_shows_the_registered_hosts_where_the_platform_lists_them(client, gpu_worker):
+    """Where /api/hosts/ exists (the hosts app), a running worker's host is listed with its CPU and GPUs."""
+    from vp.top_data import snapshot
+
+    if client.hosts() is None:
+        pytest.skip("this platform has no /api/hosts/ (vp top falls back to the workers of running jobs)")
+    from tests.waiting import wait_for
+
+    wait_for(lambda: client.hosts(), timeout=30, interval=0.5, message="a registered host")
+    snap = snapshot(client)
+    assert snap.hosts_source == "api" and snap.hosts and "cores" in snap.hosts[0][2], snap.hosts
