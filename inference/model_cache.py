@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import psutil
 
+from config.exceptions import without_paths
+
 from .batching import RequestError
 from .engines import ENGINES, engine_choose
 
@@ -60,7 +62,10 @@ class ModelCache:
                 engine.warmup(engine.fixed_imgsz or imgsz)
             except Exception as exc:
                 log.exception("loading model %s with %s failed", model_id, name)
-                raise RequestError(500, f"{name} could not load model {model_id}: {exc}") from exc
+                # the file will not load the next time either: a 4xx the web side remembers (not servable), and
+                # the message without the artifact store's path that engines quote
+                raise RequestError(422, f"this model cannot be served: {name} could not load model {model_id}: "
+                                        f"{without_paths(exc)[:500]}", unservable=True) from exc
             loaded = Loaded(engine=engine, note=note, last_used=time.time())
             with self.lock:
                 self.models[key] = loaded

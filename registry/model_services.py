@@ -16,7 +16,7 @@ from config.deletion import delete_or_conflict
 
 from . import model_selectors
 from .inspection.onnx_inspect import OnnxInspectionError, onnx_describe
-from .inspection.sandbox import PtInspectionError, pt_inspect_in_subprocess
+from .inspection.sandbox import PtInspectionError, onnx_load_in_subprocess, pt_inspect_in_subprocess
 from .models import ModelFormat, ModelSource, ModelVersion
 from .presets import UnknownPreset, preset_build
 from .storage import artifact_delete, artifact_store_file, sha256_of
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 SUFFIXES = {ModelFormat.PYTORCH: ".pt", ModelFormat.ONNX: ".onnx", ModelFormat.TENSORRT: ".engine"}
 UPLOAD_FORMATS = {".pt": ModelFormat.PYTORCH, ".pth": ModelFormat.PYTORCH, ".onnx": ModelFormat.ONNX}
 # metadata keys that are columns of their own
+DEFAULT_IMGSZ = 640  # the test run of an .onnx with free spatial dimensions
 COLUMNS = ("task", "class_names", "input_size", "parameters", "gflops")
 
 
@@ -98,7 +99,9 @@ def _inspect(*, owner, path: Path, format: str) -> dict:
             log.warning("refused a .pt upload by %s: %s (%s)", owner, exc, exc.kind)
             raise ValidationError({"file": [f"refused: {exc}"]}) from None
     try:
-        return onnx_describe(path=path)
+        described = onnx_describe(path=path)
+        onnx_load_in_subprocess(path=path, imgsz=described["input_size"] or DEFAULT_IMGSZ)
+        return described
     except OnnxInspectionError as exc:
         raise ValidationError({"file": [f"refused: {exc}"]}) from None
 

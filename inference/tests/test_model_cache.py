@@ -76,11 +76,11 @@ def test_a_format_no_engine_here_serves_is_409_with_the_reason():
     assert "tensorrt: no GPU" in refused.value.detail
 
 
-def test_a_model_that_does_not_load_is_500_and_is_not_cached():
+def test_a_model_that_does_not_load_is_422_unservable_and_is_not_cached():
     models = cache([])
     with pytest.raises(RequestError) as failed:
         get(models, 1, path="broken.onnx")
 
-    assert failed.value.status == 500
-    assert "could not load model 1: not an ONNX file" in failed.value.detail
+    assert failed.value.status == 422 and failed.value.unservable
+    assert "this model cannot be served: onnxruntime-cpu could not load model 1: not an ONNX file" in failed.value.detail
     assert models.describe() == []
