@@ -1,4 +1,4 @@
-"""Run pt_inspect (and onnx_load) on an untrusted file in a child process with limits: time, memory, CPU, a bare environment.
+"""Run pt_inspect and onnx_load on an untrusted file in a child with limits: time, memory, CPU, a bare environment.
 
 The child gets no secrets (a minimal environment, not the web process's), a scratch working directory, no
 GPU, ultralytics' auto-install and network use off, and rlimits on address space, CPU seconds, file size and
