@@ -47,3 +47,13 @@ def post_request(worker, req, environ, resp):
     from config.slow_clients import server_request_bind
 
     server_request_bind(None)
+
+
+def post_worker_init(worker):
+    # a worker killed mid-upload (OOM, SIGKILL) leaves its temporary upload file: each new worker sweeps them
+    from registry.uploads import scratch_sweep
+
+    try:
+        scratch_sweep()
+    except Exception:  # a sweep must never stop a worker from serving
+        worker.log.exception("upload scratch sweep failed")

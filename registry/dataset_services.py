@@ -5,7 +5,6 @@ passed, and the scratch directory is removed whatever happens, so a rejected upl
 """
 import logging
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from config.exceptions import Conflict
 
 from .models import Dataset
 from .storage import artifact_delete, artifact_store_file, artifact_store_tree, sha256_of
+from .uploads import scratch_dir
 from .validation.problems import Problems
 from .validation.yolo import validate_yolo_dataset
 from .validation.zipsafe import UnsafeArchive, ZipLimits, safe_extract
@@ -59,8 +59,7 @@ def dataset_ingest(*, owner, name: str, archive_path: Path, shared: bool = False
     upload_quota_check(user=owner, incoming_bytes=archive_path.stat().st_size)  # 429 before any work
 
     problems = Problems(limit=settings.DATASET_REPORT_MAX_PROBLEMS)
-    settings.SCRATCH_ROOT.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="dataset-", dir=settings.SCRATCH_ROOT))
+    scratch = scratch_dir("dataset")
     stored: list[str] = []
     try:
         extracted = scratch / "x"

@@ -20,7 +20,7 @@ from .inspection.sandbox import PtInspectionError, onnx_load_in_subprocess, pt_i
 from .models import ModelFormat, ModelSource, ModelVersion
 from .presets import UnknownPreset, preset_build
 from .storage import artifact_delete, artifact_store_file, sha256_of
-from .uploads import MODEL_CAP, scratch_cleanup, upload_save
+from .uploads import MODEL_CAP, scratch_cleanup, scratch_dir, upload_save
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
     if format is None:
         raise ValidationError({"file": [f"unsupported file type {suffix or '(none)'!r}: upload an ultralytics .pt "
                                         f"checkpoint or an .onnx model"]})
-    scratch = Path(tempfile.mkdtemp(prefix="model-upload-"))
+    scratch = scratch_dir("model-upload")
     try:
         target = scratch / f"upload{SUFFIXES[format]}"
         sha256, size = upload_save(uploaded=uploaded, target=target, cap=MODEL_CAP)
