@@ -1,6 +1,8 @@
 """Job shapes for the API."""
 from rest_framework import serializers
 
+from config.queues import CELERY_QUEUES
+
 from .models import Job, JobKind, JobState
 
 
@@ -20,9 +22,7 @@ class JobFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=JobKind.choices, required=False)
 
 
-# Queues a Celery worker consumes. `inference` is the inference pool's own Redis protocol (inference/channel.py),
-# not a Celery queue: a probe sent there would wait forever.
-PROBE_QUEUES = ("gpu", "default")
+PROBE_QUEUES = CELERY_QUEUES  # a probe needs a Celery worker (config/queues.py)
 
 
 class ProbeRequestSerializer(serializers.Serializer):

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
-from accounts.quotas import upload_quota_check
+from accounts.quotas import upload_quota_check, upload_quota_check_locked
 from accounts.visibility import check_can_modify
 from config.deletion import delete_or_conflict
 from config.exceptions import Conflict
@@ -102,6 +102,7 @@ def _create_versioned(*, owner, name, shared, sha256, archive, root, size, check
     for _attempt in range(VERSION_RETRIES):
         try:
             with transaction.atomic():
+                upload_quota_check_locked(user=owner, incoming_bytes=size)  # the early check was not atomic
                 latest = (Dataset.objects.select_for_update().filter(owner=owner, name=name)
                           .aggregate(v=Max("version"))["v"]) or 0
                 dataset = Dataset.objects.create(

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
-from accounts.quotas import upload_quota_check
+from accounts.quotas import QuotaExceeded, upload_quota_check, upload_quota_check_locked
 from accounts.visibility import check_can_modify
 from config.deletion import delete_or_conflict
 
@@ -36,13 +36,21 @@ def model_version_register(*, owner, name: str, format: str, source: str, path: 
                            parameters: int | None = None, gflops: float | None = None, metadata: dict | None = None,
                            parent: ModelVersion | None = None, dataset=None, job=None,
                            hyperparameters: dict | None = None, metrics: dict | None = None,
-                           sha256: str | None = None) -> ModelVersion:
-    """Store the file at `path` and create the next version of `name` for `owner`."""
+                           sha256: str | None = None, upload_quota: bool = False) -> ModelVersion:
+    """Store the file at `path` and create the next version of `name` for `owner`. `upload_quota`: check the
+    owner's storage quota in the creating transaction, with the owner's row locked (an upload)."""
     stored, sha256, size = artifact_store_file(path=Path(path), kind="models", suffix=SUFFIXES[format],
                                                sha256=sha256)
     for attempt in range(5):  # two registrations of one name at once: the unique constraint picks, we retry
         try:
             with transaction.atomic():
+                if upload_quota:
+                    try:
+                        upload_quota_check_locked(user=owner, incoming_bytes=size)
+                    except QuotaExceeded:
+                        if not ModelVersion.objects.filter(file=stored).exists():
+                            artifact_delete(stored)
+                        raise
                 return ModelVersion.objects.create(
                     name=name, version=model_selectors.model_next_version(owner=owner, name=name), owner=owner,
                     shared=shared, format=format, source=source, task=task or "detect",
@@ -84,7 +92,8 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
         columns, extra = _split(described)
         extra["original_filename"] = Path(uploaded.name).name[:200]
         model = model_version_register(owner=owner, name=name, format=format, source=ModelSource.UPLOAD,
-                                       path=target, shared=shared, metadata=extra, sha256=sha256, **columns)
+                                       path=target, shared=shared, metadata=extra, sha256=sha256,
+                                       upload_quota=True, **columns)
         return model, True
     finally:
         scratch_cleanup(scratch)
