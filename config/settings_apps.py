@@ -27,6 +27,8 @@ TRAINING_PRELOAD = env_bool("TRAINING_PRELOAD", True)  # a gpu worker imports th
 # --- searches (searches/, docs/searches.md) ------------------------------------------------------------
 SEARCH_MAX_TRIALS = env_int("SEARCH_MAX_TRIALS", 200, minimum=1)  # population x generations of one search
 SEARCH_LATENCY_RESEND_SECONDS = env_float("SEARCH_LATENCY_RESEND_SECONDS", 600.0, minimum=1.0)  # lost measurement
+# re-sent at most this many times (like JOB_LOST_MESSAGE_RESENDS), then the individual fails saying so
+SEARCH_LATENCY_RESENDS = env_int("SEARCH_LATENCY_RESENDS", 2, minimum=0)
 
 # --- benchmarks (benchmarks/, docs/benchmarks.md) -----------------------------------------------------
 BENCHMARK_EXCLUSIVE_WAIT_SECONDS = env_int("BENCHMARK_EXCLUSIVE_WAIT_SECONDS", 1800, minimum=0)
