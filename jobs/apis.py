@@ -1,5 +1,5 @@
 """Thin DRF views for jobs: list, detail, cancel, the worker probe, and live progress as server-sent events."""
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,8 +13,7 @@ from .serializers import JobFilterSerializer, JobSerializer, ProbeRequestSeriali
 
 
 class JobListApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("state", str), OpenApiParameter("kind", str)],
-                   responses=JobSerializer(many=True))
+    @extend_schema(parameters=[JobFilterSerializer], responses=JobSerializer(many=True))  # enums from the filter
     def get(self, request):
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

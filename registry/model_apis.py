@@ -2,7 +2,7 @@
 and delete."""
 from django.core.files.storage import default_storage
 from django.http import FileResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -33,8 +33,7 @@ class ModelCollectionApi(APIView):
     content_negotiation_class = FormatIsAFilter
     parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
-    @extend_schema(parameters=[OpenApiParameter("name", str), OpenApiParameter("format", str),
-                               OpenApiParameter("owner", str)], responses=ModelVersionSerializer(many=True))
+    @extend_schema(parameters=[ModelFilterSerializer], responses=ModelVersionSerializer(many=True))
     def get(self, request):
         filters = ModelFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

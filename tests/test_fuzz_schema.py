@@ -55,10 +55,13 @@ def _no_server_fault(ctx, response, case):
 
 
 def _checks():
-    from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                                   status_code_conformance)
+    from schemathesis.specs.openapi.checks import (content_type_conformance, negative_data_rejection,
+                                                   response_schema_conformance, status_code_conformance)
 
-    return [_no_server_fault, status_code_conformance, content_type_conformance, response_schema_conformance]
+    # The schema must say what the server refuses: data it calls invalid gets a 4xx. (positive_data_acceptance is
+    # left out: a schema cannot say that an upload is a readable zip or a refresh token is live.)
+    return [_no_server_fault, status_code_conformance, content_type_conformance, response_schema_conformance,
+            negative_data_rejection]
 
 
 def _rows(owner, other):
