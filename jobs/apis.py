@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from config.pagination import paginated_response
+from config.parsers import JSONObjectParser
 
 from . import selectors, services
 from .models import JobKind
@@ -42,6 +43,7 @@ class JobCancelApi(APIView):
 
 class WorkerProbeApi(APIView):
     permission_classes = [CanWriteOrReadOnly]
+    parser_classes = [JSONObjectParser]  # a form body that is not a form parsed as empty and probed anyway
 
     @extend_schema(request=ProbeRequestSerializer, responses={202: JobSerializer})
     def post(self, request):

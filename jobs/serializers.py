@@ -18,8 +18,9 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobFilterSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=JobState.choices, required=False)
-    kind = serializers.ChoiceField(choices=JobKind.choices, required=False)
+    # allow_blank: an empty filter (`?state=`) is no filter, and the schema must not call it invalid
+    state = serializers.ChoiceField(choices=JobState.choices, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=JobKind.choices, required=False, allow_blank=True)
 
 
 PROBE_QUEUES = CELERY_QUEUES  # a probe needs a Celery worker (config/queues.py)
