@@ -26,9 +26,10 @@ SEED = os.environ.get("FUZZ_SEED", "0")  # "random": a new seed each run (make f
 SLOW = {("POST", "/api/auth/token/"), ("POST", "/api/auth/password/")}
 
 
-# gunicorn's log line for bytes it could not parse as a request: on a kept-alive connection, the rest of an
-# earlier request's body taken for the next request (issue 21)
-DESYNC = re.compile(r"Invalid request from ip=.*|Invalid HTTP (?:request line|method|Version).*")
+# gunicorn's log lines for bytes it could not parse as a request line: on a kept-alive connection, the rest of an
+# earlier request's body taken for the next request (issue 21). Not "Request Line is too large": the fuzzer's own
+# long query strings (a 150-character filter made 5,000 bytes long) get that, a 400 from gunicorn before the app.
+DESYNC = re.compile(r"Invalid HTTP (?:request line|method|Version).*")
 
 
 def _schema(in_process: bool = True):
@@ -89,14 +90,14 @@ def _connections_kept_open():
         request_finished.connect(close_old_connections)
 
 
-def _fuzz(user, headers, *, base_url: str | None = None, modes=None) -> tuple[list[str], int]:
+def _fuzz(user, headers, *, base_url: str | None = None, modes=None, checks=None) -> tuple[list[str], int]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
 
     import requests
 
-    checks = _checks()
+    checks = checks or _checks()
     failures, calls = [], 0
     run_all = os.environ.get("FUZZ_ALL") == "1"
     session = requests.Session() if base_url else None  # one kept-alive connection, as a real client keeps
@@ -152,7 +153,9 @@ def test_fuzzing_gunicorn_on_kept_alive_connections_reads_no_body_as_a_request(a
     _rows(alice, carol)
     headers = {"Authorization": f"Bearer {RefreshToken.for_user(alice).access_token}"}
     try:
-        failures, calls = _fuzz(alice, headers, base_url=url, modes=(GenerationMode.NEGATIVE,))
+        # conformance is the in-process runs' job; here: no 5xx, and the web log
+        failures, calls = _fuzz(alice, headers, base_url=url, modes=(GenerationMode.NEGATIVE,),
+                                checks=[_no_server_fault])
     finally:  # committed rows: their "running" jobs have no worker to end them before the tables are emptied
         from jobs.models import Job
 
