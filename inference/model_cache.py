@@ -53,7 +53,7 @@ class ModelCache:
                                 if model_format in ENGINES[n].formats and n in self.engines
                                 and not self.engines[n]["available"])
             raise RequestError(409, f"this inference worker cannot serve {model_format} models ({reasons})")
-        key = (model_id, name)
+        key = (model_id, name, path)  # the file too: a content-addressed path names exactly the bytes loaded
         loaded = self.models.get(key)
         if loaded is None:
             started = time.perf_counter()
@@ -88,7 +88,7 @@ class ModelCache:
             with self.lock:
                 self.models.pop(oldest)
             gc.collect()
-            log.info("evicted model %s (%s)", *oldest)
+            log.info("evicted model %s (%s)", oldest[0], oldest[1])
 
     def describe(self) -> list[dict]:
         """The loaded models for the pool's heartbeat."""
