@@ -87,8 +87,9 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
         if existing is not None:
             return existing, False
         upload_quota_check(user=owner, incoming_bytes=size)  # 429 before the inspection
-        described = _described_before(sha256=sha256, format=format) or _inspect(owner=owner, path=target,
-                                                                                format=format)
+        # an .onnx is always checked again: its checks grew (issue 21), and bytes stored before must not skip them
+        earlier = _described_before(sha256=sha256, format=format) if format == ModelFormat.PYTORCH else None
+        described = earlier or _inspect(owner=owner, path=target, format=format)
         columns, extra = _split(described)
         extra["original_filename"] = Path(uploaded.name).name[:200]
         model = model_version_register(owner=owner, name=name, format=format, source=ModelSource.UPLOAD,

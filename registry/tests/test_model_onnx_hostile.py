@@ -77,3 +77,18 @@ def test_a_tile_to_gigabytes_at_run_time_is_refused(api, alice):
                   [numpy_helper.from_array(np.array([1, 1, 1, 76_000], dtype=np.int64), "repeats")])  # 3.7 GB
 
     assert "more memory than inspection allows" in _refused(api, alice, data)
+
+
+def test_bytes_stored_before_the_checks_are_checked_again_when_uploaded_again(api, alice, carol, tmp_path):
+    from registry.model_services import model_version_register
+    from registry.models import ModelFormat, ModelSource
+
+    data = _model([helper.make_node("Identity", ["images"], ["out"])],
+                  [_tensor("images", [1, 3, 100000, 100000])], [_tensor("out", [1, 3, 100000, 100000])])
+    (tmp_path / "old.onnx").write_bytes(data)
+    model_version_register(owner=carol, name="from-before", format=ModelFormat.ONNX, source=ModelSource.UPLOAD,
+                           path=tmp_path / "old.onnx", input_size=100000)
+
+    response = upload(api(alice), bytes_upload(data, "again.onnx"))
+
+    assert response.status_code == 400 and "over the limit of 2048" in response.json()["detail"]
