@@ -44,6 +44,11 @@ def active_jobs_count(*, user) -> int:
         .exclude(pk__in=_NOT_COUNTED.get()).count()
 
 
+def job_quota_applies(*, user) -> bool:
+    """Whether `user`'s job starts are counted at all (a QUOTA_ACTIVE_JOBS is set and the user is not an admin)."""
+    return bool(settings.QUOTA_ACTIVE_JOBS) and not _exempt(user)
+
+
 def job_quota_check(*, user) -> None:
     """429 when `user` already has QUOTA_ACTIVE_JOBS queued or running jobs. Call inside the creating transaction,
     after locking the user's row (jobs.services does), so two requests at once cannot both take the last slot."""
@@ -63,6 +68,16 @@ def stored_bytes(*, user) -> int:
     datasets = Dataset.objects.filter(owner=user).aggregate(total=Sum("size_bytes"))["total"] or 0
     models = ModelVersion.objects.filter(owner=user).aggregate(total=Sum("file_size"))["total"] or 0
     return datasets + models
+
+
+def upload_quota_check_locked(*, user, incoming_bytes: int) -> None:
+    """upload_quota_check with the user's row locked: call inside the transaction that creates the upload's row,
+    so two uploads at the quota's edge cannot both pass (the second waits for the first's row, then counts it).
+    SQLite has no row locks, but its IMMEDIATE transactions (config/settings.py) serialise the same way."""
+    if not settings.QUOTA_UPLOAD_MB or _exempt(user):
+        return
+    list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    upload_quota_check(user=user, incoming_bytes=incoming_bytes)
 
 
 def upload_quota_check(*, user, incoming_bytes: int) -> None:

@@ -1,5 +1,6 @@
 """API error shape: every 4xx/5xx answer carries a `detail` message, and field errors stay keyed by field."""
 import logging
+import re
 import uuid
 
 import kombu.exceptions
@@ -90,6 +91,16 @@ def internal_error_body(exc, request) -> dict:
     log.error("error %s in %s %s", error_id, getattr(request, "method", "?"), getattr(request, "path", "?"),
               exc_info=(type(exc), exc, exc.__traceback__))
     return {"detail": f"Internal server error (error id {error_id}); it has been logged.", "error_id": error_id}
+
+
+# an absolute path of two parts or more (/srv/var/artifacts/models/ab/ab12.onnx, C:\\x\\y): not for clients' eyes
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][\w.\-+@~]+){2,}[/\\]?")
+
+
+def without_paths(text: str) -> str:
+    """`text` with every server path replaced by <path>: an engine's or a library's message quotes the files it
+    read, and an answer must not tell a client where the server keeps them."""
+    return _PATH.sub("<path>", str(text))
 
 
 def _summary(errors: dict) -> str:

@@ -16,7 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-QUEUES = ("gpu", "inference", "default")
+from .queues import POOL_QUEUE, QUEUES
 
 
 def check_database() -> str:
@@ -65,7 +65,7 @@ def workers_per_queue(timeout: float = 1.0) -> dict:
     # The inference pool is not Celery: its processes register with a heartbeat in Redis (inference/channel.py).
     from inference.channel import pools_live
 
-    counts["inference"] = len(pools_live(max_age=0))
+    counts[POOL_QUEUE] = len(pools_live(max_age=0))
     return counts
 
 

@@ -11,7 +11,7 @@ from rest_framework.pagination import LimitOffsetPagination
 
 def _bounded_int(request, name: str, *, default: int, minimum: int, maximum: int, setting: str) -> int:
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:  # absent; an empty `?offset=` is not an integer, as the schema says (a 400 below)
         return default
     try:
         value = int(raw)

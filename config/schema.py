@@ -41,6 +41,14 @@ ERRORS_BY_SUFFIX = {
 
 
 class PlatformAutoSchema(AutoSchema):
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        from .serializers import StrictSerializer
+
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            schema["additionalProperties"] = False  # unknown fields are a 400 (StrictSerializer)
+        return schema
+
     def _get_paginator(self):
         paginator = super()._get_paginator()
         if paginator is None and self.method == "GET":

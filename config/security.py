@@ -6,7 +6,8 @@ plain Django view, a middleware) answers JSON 500 with an error id, whatever DEB
 hand the traceback and the settings to any client.
 """
 from django.conf import settings
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
 
 from .exceptions import internal_error_body
 
@@ -34,4 +35,9 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):
             return None  # Django's own 500 handling (a plain page when DEBUG is off)
+        # a plain view's "not found" and "forbidden" are answers, not faults (the job events stream raises Http404)
+        if isinstance(exception, Http404):
+            return JsonResponse({"detail": str(exception) or "Not found."}, status=404)
+        if isinstance(exception, PermissionDenied):
+            return JsonResponse({"detail": str(exception) or "You do not have permission to do this."}, status=403)
         return JsonResponse(internal_error_body(exception, request), status=500)

@@ -172,6 +172,8 @@ SCRATCH_ROOT = Path(env_str("SCRATCH_ROOT", str(VAR_DIR / "scratch")))
 FILE_UPLOAD_TEMP_DIR = str(SCRATCH_ROOT)
 SCRATCH_ROOT.mkdir(parents=True, exist_ok=True)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads stream to disk
+# upload scratch older than this is swept even when its owner process seems alive (registry/uploads.py)
+UPLOAD_SCRATCH_MAX_AGE_HOURS = env_int("UPLOAD_SCRATCH_MAX_AGE_HOURS", 48, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_MB", 32, minimum=1) * 1024 * 1024
 MAX_DATASET_UPLOAD_MB = env_int("MAX_DATASET_UPLOAD_MB", 2048, minimum=1)
 MAX_MODEL_UPLOAD_MB = env_int("MAX_MODEL_UPLOAD_MB", 1024, minimum=1)

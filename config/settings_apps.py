@@ -13,6 +13,8 @@ DATASET_REPORT_MAX_PROBLEMS = env_int("DATASET_REPORT_MAX_PROBLEMS", 50, minimum
 # --- model registry (registry/inspection/sandbox.py, registry/conversion/parity.py) ---------------------
 MODEL_INSPECT_TIMEOUT_SECONDS = env_int("MODEL_INSPECT_TIMEOUT_SECONDS", 120, minimum=5)  # wall and CPU seconds
 MODEL_INSPECT_MEMORY_MB = env_int("MODEL_INSPECT_MEMORY_MB", 6144, minimum=1024)  # address space, plus 4x the file
+# an uploaded .onnx is loaded and run once on zeros in the sandbox under this much address space (plus 4x the file)
+MODEL_ONNX_INSPECT_MEMORY_MB = env_int("MODEL_ONNX_INSPECT_MEMORY_MB", 3072, minimum=1024)
 CONVERSION_PARITY_ATOL = env_float("CONVERSION_PARITY_ATOL", 1e-3, minimum=0.0)  # x max(1, max |PyTorch output|)
 CONVERSION_PARITY_ATOL_FP16 = env_float("CONVERSION_PARITY_ATOL_FP16", 2e-2, minimum=0.0)  # TensorRT FP16 engines
 
@@ -29,6 +31,8 @@ JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
 # --- searches (searches/, docs/searches.md) ------------------------------------------------------------
 SEARCH_MAX_TRIALS = env_int("SEARCH_MAX_TRIALS", 200, minimum=1)  # population x generations of one search
 SEARCH_LATENCY_RESEND_SECONDS = env_float("SEARCH_LATENCY_RESEND_SECONDS", 600.0, minimum=1.0)  # lost measurement
+# re-sent at most this many times (like JOB_LOST_MESSAGE_RESENDS), then the individual fails saying so
+SEARCH_LATENCY_RESENDS = env_int("SEARCH_LATENCY_RESENDS", 2, minimum=0)
 
 # --- benchmarks (benchmarks/, docs/benchmarks.md) -----------------------------------------------------
 BENCHMARK_EXCLUSIVE_WAIT_SECONDS = env_int("BENCHMARK_EXCLUSIVE_WAIT_SECONDS", 1800, minimum=0)

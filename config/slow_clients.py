@@ -12,6 +12,13 @@ as it likes; a few dozen of them used to freeze the server. Here every request b
 A cut answers 408 (429 for the refusal) with `Connection: close`, and the socket's read side is shut so neither
 the server's keep-alive drain nor its graceful close waits on the client again. A response sent before the body
 was read (a 401 to an anonymous upload, say) closes the connection the same way instead of draining the body.
+
+gunicorn drops an application's `Connection` header (hop-by-hop) and decides keep-alive from its own request
+object: the answer used to say `Connection: keep-alive` on a connection whose read side was shut, and the rest of
+the unread body, arriving after gunicorn's drain had stopped at that shut, was parsed as the next request
+(`Invalid HTTP request line: '--boundary'`, an HTML 400 for the client's next, well-formed request). So the
+request object is handed over by platform/gunicorn.conf.py's pre_request hook (`server_request_bind`), and a
+close sets its `must_close`: gunicorn then says `Connection: close` and drops the connection after the answer.
 """
 import json
 import logging
@@ -29,6 +36,19 @@ _slow_bodies: Counter = Counter()  # client address -> bodies now being read slo
 _active: set = set()  # GuardedInput objects of requests in progress
 _monitor: threading.Thread | None = None
 MONITOR_INTERVAL_SECONDS = 0.25
+_server = threading.local()  # gunicorn's request object of the request this thread serves (see the docstring)
+
+
+def server_request_bind(request) -> None:
+    """gunicorn's pre_request/post_request hooks: the server's request object for this thread (None: done)."""
+    _server.request = request
+
+
+def _connection_closes(environ) -> None:
+    """Make the server close the connection after this answer (and say so in its `Connection` header)."""
+    request = getattr(_server, "request", None)
+    if request is not None and getattr(request, "uri", None) == environ.get("RAW_URI"):
+        request.must_close = True
 
 
 class BodyCut(OSError):
@@ -47,6 +67,7 @@ class GuardedInput:
         self.stream, self.client, self.sock, self.length = stream, client, sock, length
         self.started = time.monotonic()
         self.received = 0
+        self.eof = False  # the body's end was read (how a chunked body completes)
         self.pending = 0  # bytes asked for by the read in progress (0: no read in progress)
         self.slow = False
         self.cut_reason = ""
@@ -58,7 +79,7 @@ class GuardedInput:
 
     @property
     def complete(self) -> bool:
-        return self.length is not None and self.received >= self.length
+        return self.eof or (self.length is not None and self.received >= self.length)
 
     def read(self, size=-1):
         return self._guarded(self.stream.read, size)
@@ -87,7 +108,9 @@ class GuardedInput:
             self.pending = 0
         if self.cut_reason:
             raise BodyCut(self.cut_reason)
-        self.received += sum(map(len, data)) if isinstance(data, list) else len(data)
+        read_size = sum(map(len, data)) if isinstance(data, list) else len(data)
+        self.received += read_size
+        self.eof = self.eof or (read_size == 0 and size != 0)
         if self.complete:
             self.release()
         return data
@@ -189,11 +212,12 @@ class SlowBodyGuard:
         with _lock:
             refused = _slow_bodies[client] >= settings.WEB_SLOW_BODIES_PER_CLIENT
         if refused:
+            _connection_closes(environ)
             _shut_reading(sock)
             return _json(start_response, "429 Too Many Requests",
                          f"This address is already sending {settings.WEB_SLOW_BODIES_PER_CLIENT} slow uploads; "
                          "retry when they finish.", [("Retry-After", "10")])
-        guarded = GuardedInput(environ["wsgi.input"], client=client, sock=sock, length=length)
+        guarded = GuardedInput(environ["wsgi.input"], client=client, sock=sock, length=None if chunked else length)
         environ["wsgi.input"] = guarded
         captured = []
         try:
@@ -203,12 +227,14 @@ class SlowBodyGuard:
         if guarded.cut_reason:
             if hasattr(result, "close"):
                 result.close()
+            _connection_closes(environ)
             _shut_reading(sock)
             return _json(start_response, "408 Request Timeout", f"The request body was cut: {guarded.cut_reason}.")
         status, headers, *exc_info = captured[0]
         if not guarded.complete and sock is not None:
             # Answered without reading the whole body: close instead of draining what the client still sends.
             headers = [(k, v) for k, v in headers if k.lower() != "connection"] + [("Connection", "close")]
+            _connection_closes(environ)
             _shut_reading(sock)
         start_response(status, headers, *exc_info)
         return result

@@ -11,9 +11,10 @@ from .processing import ImageDecodeError, detections_json, image_decode, postpro
 class RequestError(Exception):
     """A request the pool answers with an error status instead of results."""
 
-    def __init__(self, status: int, detail: str):
+    def __init__(self, status: int, detail: str, *, unservable: bool = False):
         super().__init__(detail)
         self.status, self.detail = status, detail
+        self.unservable = unservable  # the model's file cannot be loaded: the web side stops sending it here
 
 
 @dataclass

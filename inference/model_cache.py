@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import psutil
 
+from config.exceptions import without_paths
+
 from .batching import RequestError
 from .engines import ENGINES, engine_choose
 
@@ -52,7 +54,7 @@ class ModelCache:
                                 if model_format in ENGINES[n].formats and n in self.engines
                                 and not self.engines[n]["available"])
             raise RequestError(409, f"this inference worker cannot serve {model_format} models ({reasons})")
-        key = (model_id, name)
+        key = (model_id, name, path)  # the file too: a content-addressed path names exactly the bytes loaded
         loaded = self.models.get(key)
         if loaded is None:
             started = time.perf_counter()
@@ -61,7 +63,10 @@ class ModelCache:
                 engine.warmup(engine.fixed_imgsz or imgsz)
             except Exception as exc:
                 log.exception("loading model %s with %s failed", model_id, name)
-                raise RequestError(500, f"{name} could not load model {model_id}: {exc}") from exc
+                # the file will not load the next time either: a 4xx the web side remembers (not servable), and
+                # the message without the artifact store's path that engines quote
+                raise RequestError(422, f"this model cannot be served: {name} could not load model {model_id}: "
+                                        f"{without_paths(exc)[:500]}", unservable=True) from exc
             loaded = Loaded(engine=engine, note=note, last_used=time.time())
             with self.lock:
                 self.models[key] = loaded
@@ -84,7 +89,7 @@ class ModelCache:
             with self.lock:
                 self.models.pop(oldest)
             gc.collect()
-            log.info("evicted model %s (%s)", *oldest)
+            log.info("evicted model %s (%s)", oldest[0], oldest[1])
 
     def describe(self) -> list[dict]:
         """The loaded models for the pool's heartbeat."""

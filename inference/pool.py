@@ -20,6 +20,8 @@ from django.conf import settings
 from core.artifact_cache import cached_file
 
 from . import channel
+from config.exceptions import without_paths
+
 from .batching import Pending, RequestError, collect, group, run_chunk, split_expired
 from .engines import engines_available
 from .model_cache import ModelCache
@@ -147,7 +149,7 @@ class InferencePool:
         except Exception as exc:  # answer now rather than let every request in the batch time out
             log.exception("model %s failed on a batch", model_id)
             for request in requests:
-                request.error = request.error or RequestError(500, f"{engine.name} failed: {exc}")
+                request.error = request.error or RequestError(500, f"{engine.name} failed: {without_paths(exc)}")
         self._reply(model_id, engine.name, requests, batch_started, note=loaded.note)
 
     def _reply(self, model_id: int, engine_name: str, requests: list[Pending], batch_started: float,
@@ -156,7 +158,8 @@ class InferencePool:
         for request in requests:
             h = request.header
             if request.error is not None:
-                body = {"error": {"status": request.error.status, "detail": request.error.detail}}
+                body = {"error": {"status": request.error.status, "detail": request.error.detail,
+                                  "unservable": request.error.unservable}}
                 self.stats.request(model_id, engine_name, f"error_{request.error.status}")
             else:
                 request.results.sort(key=lambda r: r["image"])

@@ -5,6 +5,8 @@ else the PyTorch engine), or a TensorRT engine file (native TensorRT) — on at 
 has an engine for that format. Otherwise 409 says how to convert.
 """
 
+from rest_framework import exceptions, status
+
 from config.exceptions import Conflict, ServiceUnavailable
 from registry.model_selectors import model_get_visible
 from registry.models import ModelVersion
@@ -13,6 +15,12 @@ from .engines import DEFAULT_ORDER, ENGINES
 
 
 DEFAULT_IMGSZ = 640
+
+
+class ModelUnservable(exceptions.APIException):
+    """The model's file cannot be loaded by the engine that would serve it (marked by inference.services)."""
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "model_unservable"
 
 
 def inference_model_get(*, user, model_id: int) -> ModelVersion:
@@ -57,6 +65,8 @@ def inference_target(*, model: ModelVersion, pools: list[dict]) -> dict:
     available = {name for pool in pools for name, info in pool.get("engines", {}).items() if info.get("available")}
     for version, selected in _candidates(model):
         if any(name in available for name in DEFAULT_ORDER.get(version.format, ())):
+            if version.metadata.get("unservable"):
+                raise ModelUnservable(version.metadata["unservable"])
             return _target(version, selected, model)
     reasons = sorted({f"{name}: {info.get('reason')}" for pool in pools for name, info in pool.get("engines", {}).items()
                       if model.format in ENGINES.get(name, ENGINES["onnxruntime-cpu"]).formats

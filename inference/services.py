@@ -1,20 +1,26 @@
 """Predictions from the web process: queue on Redis for the pool, wait for the reply until the deadline, and count
 every answer (status and latency) in the web-side metrics."""
+import logging
 import time
+import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from django.db import transaction
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 
-from config.exceptions import ServiceUnavailable
+from config.exceptions import ServiceUnavailable, without_paths
+from registry.models import ModelVersion
 
 from . import channel
 from .metrics import LATENCY, REQUESTS
-from .selectors import inference_target
+from .selectors import ModelUnservable, inference_target
+
+log = logging.getLogger(__name__)
 
 
 class QueueFull(ServiceUnavailable):
@@ -54,7 +60,7 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
     if reply is None:
         raise DeadlinePassed(f"No answer within the {timeout_ms} ms deadline (the inference pool is busy or slow).")
     if "error" in reply:
-        raise PoolError(reply["error"]["status"], reply["error"]["detail"])
+        raise _pool_error(reply["error"], model_id=target["model_id"])
     total_ms = (time.perf_counter() - started) * 1000
     for result in reply["results"]:
         result["engine"] = reply["engine"]
@@ -65,6 +71,31 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
     if reply.get("note"):
         body["note"] = reply["note"]
     return body
+
+
+def _pool_error(error: dict, *, model_id: int) -> exceptions.APIException:
+    """The API error for a pool's error reply: a model that cannot load is marked not servable (a 422 from now on,
+    without a trip to the pool); a 5xx is logged under an error id that the answer quotes, like every API 500."""
+    detail = without_paths(error["detail"])
+    if error.get("unservable"):
+        model_unservable_mark(model_id=model_id, reason=detail)
+        return ModelUnservable(detail)
+    if error["status"] >= 500:
+        error_id = uuid.uuid4().hex[:12]
+        log.error("error %s: inference pool answered %s for model %s: %s", error_id, error["status"], model_id, detail)
+        return PoolError(error["status"], {"detail": f"The inference pool failed on this request (error id "
+                                                     f"{error_id}); it has been logged.", "error_id": error_id})
+    return PoolError(error["status"], detail)
+
+
+def model_unservable_mark(*, model_id: int, reason: str) -> None:
+    """Record on the version that no engine can load its file; inference_target then answers 422 at once. In the
+    metadata, not a column: uploading a fixed file makes a new version, so the mark never needs clearing."""
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().filter(pk=model_id).first()
+        if version is not None and not version.metadata.get("unservable"):
+            version.metadata = {**version.metadata, "unservable": reason[:500]}
+            version.save(update_fields=["metadata"])
 
 
 def status_of(exc: BaseException) -> int:

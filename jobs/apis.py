@@ -1,11 +1,12 @@
 """Thin DRF views for jobs: list, detail, cancel, the worker probe, and live progress as server-sent events."""
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from config.pagination import paginated_response
+from config.parsers import JSONObjectParser
 
 from . import selectors, services
 from .models import JobKind
@@ -13,8 +14,7 @@ from .serializers import JobFilterSerializer, JobSerializer, ProbeRequestSeriali
 
 
 class JobListApi(APIView):
-    @extend_schema(parameters=[OpenApiParameter("state", str), OpenApiParameter("kind", str)],
-                   responses=JobSerializer(many=True))
+    @extend_schema(parameters=[JobFilterSerializer], responses=JobSerializer(many=True))  # enums from the filter
     def get(self, request):
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -43,6 +43,7 @@ class JobCancelApi(APIView):
 
 class WorkerProbeApi(APIView):
     permission_classes = [CanWriteOrReadOnly]
+    parser_classes = [JSONObjectParser]  # a form body that is not a form parsed as empty and probed anyway
 
     @extend_schema(request=ProbeRequestSerializer, responses={202: JobSerializer})
     def post(self, request):

@@ -17,14 +17,13 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.queues import celery_consumes
+
 from .lifecycle import job_fail
 from .models import Job, JobState, JobTransition
 
 log = logging.getLogger(__name__)
 
-# Queues that exist for the job model but no Celery worker consumes: a job sent there would wait for ever (older
-# versions accepted probes to "inference").
-NO_CELERY_CONSUMER = ("inference",)
 
 # kombu's Redis transport: one list per queue and priority step, and the messages workers hold (acks_late) in a hash.
 _PRIORITY_SEPARATOR = "\x06\x16"
@@ -47,7 +46,7 @@ def jobs_reap_lost_messages(*, now=None) -> dict[str, list[int]]:
     present = _task_ids_in_redis(client, {job["queue"] for job in queued})
     for job in queued:
         job_id, queue = job["pk"], job["queue"]
-        if queue in NO_CELERY_CONSUMER:
+        if not celery_consumes(queue):  # older versions accepted probes to "inference" (config/queues.py)
             message = (f"never runs: no Celery worker consumes the {queue!r} queue (the inference pool serves "
                        "predictions over its own Redis protocol, not Celery tasks)")
             if job_fail(job_id=job_id, error=message):

@@ -1,6 +1,8 @@
 """Job shapes for the API."""
 from rest_framework import serializers
 
+from config.queues import CELERY_QUEUES
+
 from .models import Job, JobKind, JobState
 
 
@@ -16,13 +18,12 @@ class JobSerializer(serializers.ModelSerializer):
 
 
 class JobFilterSerializer(serializers.Serializer):
-    state = serializers.ChoiceField(choices=JobState.choices, required=False)
-    kind = serializers.ChoiceField(choices=JobKind.choices, required=False)
+    # allow_blank: an empty filter (`?state=`) is no filter, and the schema must not call it invalid
+    state = serializers.ChoiceField(choices=JobState.choices, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=JobKind.choices, required=False, allow_blank=True)
 
 
-# Queues a Celery worker consumes. `inference` is the inference pool's own Redis protocol (inference/channel.py),
-# not a Celery queue: a probe sent there would wait forever.
-PROBE_QUEUES = ("gpu", "default")
+PROBE_QUEUES = CELERY_QUEUES  # a probe needs a Celery worker (config/queues.py)
 
 
 class ProbeRequestSerializer(serializers.Serializer):

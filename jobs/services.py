@@ -4,15 +4,14 @@ import uuid
 
 from django.db import transaction
 
-from accounts.quotas import job_quota_check
+from accounts.quotas import job_quota_applies, job_quota_check
 from config.exceptions import ServiceUnavailable
+from config.queues import CELERY_QUEUES
 
 from . import lifecycle
 from .models import Job
 
 log = logging.getLogger(__name__)
-
-QUEUES = ("gpu", "inference", "default")
 
 
 def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | None = None,
@@ -23,13 +22,15 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
     quota (accounts.quotas) nothing is created and the caller gets a 429.
     `soft_time_limit`/`time_limit` (seconds) override the Celery defaults for this one task.
     """
-    if queue not in QUEUES:
-        raise ValueError(f"unknown queue {queue!r}")
+    if queue not in CELERY_QUEUES:
+        raise ValueError(f"{queue!r} is not a queue Celery workers consume (config/queues.py)")
     task_id = str(uuid.uuid4())
     with transaction.atomic():
-        # The owner's row is locked so that concurrent starts by one user count each other's jobs (the quota).
-        list(type(owner).objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
-        job_quota_check(user=owner)
+        if job_quota_applies(user=owner):
+            # The owner's row is locked so that concurrent starts by one user count each other's jobs (the quota);
+            # without a quota there is nothing to count, and every enqueue of a user would wait on the others.
+            list(type(owner).objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True))
+            job_quota_check(user=owner)
         limits = {key: value for key, value in (("soft_time_limit", soft_time_limit), ("time_limit", time_limit))
                   if value is not None}
         job = Job.objects.create(kind=kind, owner=owner, queue=queue, params=params or {}, celery_task_id=task_id,

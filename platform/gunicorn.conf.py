@@ -32,3 +32,28 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def pre_request(worker, req):
+    # gunicorn ignores an application's `Connection: close`: config/slow_clients.py closes a connection whose body it
+    # left unread through this request object instead (else the rest of the body is parsed as the next request)
+    from config.slow_clients import server_request_bind
+
+    server_request_bind(req)
+    worker.log.debug("%s %s", req.method, req.path)
+
+
+def post_request(worker, req, environ, resp):
+    from config.slow_clients import server_request_bind
+
+    server_request_bind(None)
+
+
+def post_worker_init(worker):
+    # a worker killed mid-upload (OOM, SIGKILL) leaves its temporary upload file: each new worker sweeps them
+    from registry.uploads import scratch_sweep
+
+    try:
+        scratch_sweep()
+    except Exception:  # a sweep must never stop a worker from serving
+        worker.log.exception("upload scratch sweep failed")

@@ -1,6 +1,6 @@
 """Thin DRF views for datasets: upload (validate, version, dedupe), list, detail, download, delete."""
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ class DatasetListCreateApi(APIView):
             uploads_capped(request, cap=DATASET_CAP)
         return super().initialize_request(request, *args, **kwargs)
 
-    @extend_schema(parameters=[OpenApiParameter("name", str)], responses=DatasetListSerializer(many=True))
+    @extend_schema(parameters=[DatasetFilterSerializer], responses=DatasetListSerializer(many=True))
     def get(self, request):
         filters = DatasetFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

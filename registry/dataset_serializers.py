@@ -37,4 +37,5 @@ class DatasetUploadSerializer(serializers.Serializer):
 
 
 class DatasetFilterSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, max_length=150)
+    # allow_blank: `?name=` is no filter, and the schema must not call it invalid
+    name = serializers.CharField(required=False, allow_blank=True, max_length=150)

@@ -5,7 +5,6 @@ The pipeline works in a scratch directory under SCRATCH_ROOT; the validated tree
 """
 import logging
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
-from accounts.quotas import upload_quota_check
+from accounts.quotas import upload_quota_check, upload_quota_check_locked
 from accounts.visibility import check_can_modify
 from config.deletion import delete_or_conflict
 from config.exceptions import Conflict
@@ -23,6 +22,7 @@ from core.storage import artifact_delete, artifact_store_file, sha256_of
 
 from .dataset_archive import ARCHIVE_KIND, dataset_archive_pack
 from .models import Dataset
+from .uploads import scratch_dir
 from .validation.problems import Problems
 from .validation.yolo import validate_yolo_dataset
 from .validation.zipsafe import UnsafeArchive, ZipLimits, safe_extract
@@ -59,8 +59,7 @@ def dataset_ingest(*, owner, name: str, archive_path: Path, shared: bool = False
     upload_quota_check(user=owner, incoming_bytes=archive_path.stat().st_size)  # 429 before any work
 
     problems = Problems(limit=settings.DATASET_REPORT_MAX_PROBLEMS)
-    settings.SCRATCH_ROOT.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="dataset-", dir=settings.SCRATCH_ROOT))
+    scratch = scratch_dir("dataset")
     stored: list[str] = []
     try:
         extracted = scratch / "x"
@@ -103,6 +102,7 @@ def _create_versioned(*, owner, name, shared, sha256, archive, archive_sha256, s
     for _attempt in range(VERSION_RETRIES):
         try:
             with transaction.atomic():
+                upload_quota_check_locked(user=owner, incoming_bytes=size)  # the early check was not atomic
                 latest = (Dataset.objects.select_for_update().filter(owner=owner, name=name)
                           .aggregate(v=Max("version"))["v"]) or 0
                 dataset = Dataset.objects.create(

@@ -1,6 +1,6 @@
 """Thin DRF views for model versions: list/upload/preset, detail, download, delete, convert; a conversion's detail
 and delete."""
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -32,8 +32,7 @@ class ModelCollectionApi(APIView):
     content_negotiation_class = FormatIsAFilter
     parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
-    @extend_schema(parameters=[OpenApiParameter("name", str), OpenApiParameter("format", str),
-                               OpenApiParameter("owner", str)], responses=ModelVersionSerializer(many=True))
+    @extend_schema(parameters=[ModelFilterSerializer], responses=ModelVersionSerializer(many=True))
     def get(self, request):
         filters = ModelFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)

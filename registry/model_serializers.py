@@ -27,9 +27,10 @@ class ModelPresetSerializer(serializers.Serializer):
 
 
 class ModelFilterSerializer(serializers.Serializer):
-    name = serializers.CharField(required=False, max_length=150)
-    format = serializers.ChoiceField(choices=ModelFormat.choices, required=False)
-    owner = serializers.CharField(required=False, max_length=150)
+    # allow_blank: an empty filter (`?format=`) is no filter, and the schema must not call it invalid
+    name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    format = serializers.ChoiceField(choices=ModelFormat.choices, required=False, allow_blank=True)
+    owner = serializers.CharField(required=False, allow_blank=True, max_length=150)
 
 
 class ConversionSerializer(serializers.ModelSerializer):

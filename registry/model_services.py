@@ -10,23 +10,24 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
-from accounts.quotas import upload_quota_check
+from accounts.quotas import QuotaExceeded, upload_quota_check, upload_quota_check_locked
 from accounts.visibility import check_can_modify
 from config.deletion import delete_or_conflict
 from core.storage import artifact_delete, artifact_store_file, sha256_of
 
 from . import model_selectors
 from .inspection.onnx_inspect import OnnxInspectionError, onnx_describe
-from .inspection.sandbox import PtInspectionError, pt_inspect_in_subprocess
+from .inspection.sandbox import PtInspectionError, onnx_load_in_subprocess, pt_inspect_in_subprocess
 from .models import ModelFormat, ModelSource, ModelVersion
 from .presets import UnknownPreset, preset_build
-from .uploads import MODEL_CAP, scratch_cleanup, upload_save
+from .uploads import MODEL_CAP, scratch_cleanup, scratch_dir, upload_save
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = {ModelFormat.PYTORCH: ".pt", ModelFormat.ONNX: ".onnx", ModelFormat.TENSORRT: ".engine"}
 UPLOAD_FORMATS = {".pt": ModelFormat.PYTORCH, ".pth": ModelFormat.PYTORCH, ".onnx": ModelFormat.ONNX}
 # metadata keys that are columns of their own
+DEFAULT_IMGSZ = 640  # the test run of an .onnx with free spatial dimensions
 COLUMNS = ("task", "class_names", "input_size", "parameters", "gflops")
 
 
@@ -35,13 +36,21 @@ def model_version_register(*, owner, name: str, format: str, source: str, path: 
                            parameters: int | None = None, gflops: float | None = None, metadata: dict | None = None,
                            parent: ModelVersion | None = None, dataset=None, job=None,
                            hyperparameters: dict | None = None, metrics: dict | None = None,
-                           sha256: str | None = None) -> ModelVersion:
-    """Store the file at `path` and create the next version of `name` for `owner`."""
+                           sha256: str | None = None, upload_quota: bool = False) -> ModelVersion:
+    """Store the file at `path` and create the next version of `name` for `owner`. `upload_quota`: check the
+    owner's storage quota in the creating transaction, with the owner's row locked (an upload)."""
     stored, sha256, size = artifact_store_file(path=Path(path), kind="models", suffix=SUFFIXES[format],
                                                sha256=sha256)
     for attempt in range(5):  # two registrations of one name at once: the unique constraint picks, we retry
         try:
             with transaction.atomic():
+                if upload_quota:
+                    try:
+                        upload_quota_check_locked(user=owner, incoming_bytes=size)
+                    except QuotaExceeded:
+                        if not ModelVersion.objects.filter(file=stored).exists():
+                            artifact_delete(stored)
+                        raise
                 return ModelVersion.objects.create(
                     name=name, version=model_selectors.model_next_version(owner=owner, name=name), owner=owner,
                     shared=shared, format=format, source=source, task=task or "detect",
@@ -68,7 +77,7 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
     if format is None:
         raise ValidationError({"file": [f"unsupported file type {suffix or '(none)'!r}: upload an ultralytics .pt "
                                         f"checkpoint or an .onnx model"]})
-    scratch = Path(tempfile.mkdtemp(prefix="model-upload-"))
+    scratch = scratch_dir("model-upload")
     try:
         target = scratch / f"upload{SUFFIXES[format]}"
         sha256, size = upload_save(uploaded=uploaded, target=target, cap=MODEL_CAP)
@@ -78,12 +87,14 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
         if existing is not None:
             return existing, False
         upload_quota_check(user=owner, incoming_bytes=size)  # 429 before the inspection
-        described = _described_before(sha256=sha256, format=format) or _inspect(owner=owner, path=target,
-                                                                                format=format)
+        # an .onnx is always checked again: its checks grew (issue 21), and bytes stored before must not skip them
+        earlier = _described_before(sha256=sha256, format=format) if format == ModelFormat.PYTORCH else None
+        described = earlier or _inspect(owner=owner, path=target, format=format)
         columns, extra = _split(described)
         extra["original_filename"] = Path(uploaded.name).name[:200]
         model = model_version_register(owner=owner, name=name, format=format, source=ModelSource.UPLOAD,
-                                       path=target, shared=shared, metadata=extra, sha256=sha256, **columns)
+                                       path=target, shared=shared, metadata=extra, sha256=sha256,
+                                       upload_quota=True, **columns)
         return model, True
     finally:
         scratch_cleanup(scratch)
@@ -98,7 +109,9 @@ def _inspect(*, owner, path: Path, format: str) -> dict:
             log.warning("refused a .pt upload by %s: %s (%s)", owner, exc, exc.kind)
             raise ValidationError({"file": [f"refused: {exc}"]}) from None
     try:
-        return onnx_describe(path=path)
+        described = onnx_describe(path=path)
+        onnx_load_in_subprocess(path=path, imgsz=described["input_size"] or DEFAULT_IMGSZ)
+        return described
     except OnnxInspectionError as exc:
         raise ValidationError({"file": [f"refused: {exc}"]}) from None
 

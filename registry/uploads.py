@@ -3,19 +3,35 @@
 The cap is checked three times, each as early as it can be: the declared Content-Length before the body is read,
 every chunk while the multipart body streams in (an upload handler first in Django's chain), and the copy into
 the scratch directory (a body some other code path already parsed).
+
+Scratch files of an upload carry their process id in their name (`upload-<pid>-…`, `dataset-<pid>-…`,
+`model-upload-<pid>-…`): they are removed on every exit path of the request (a refusal mid-stream included), and
+what a killed process could not remove is swept (`scratch_sweep`: the owner is dead, or the file is older than
+UPLOAD_SCRATCH_MAX_AGE_HOURS) by every new web worker (platform/gunicorn.conf.py post_worker_init).
 """
 import hashlib
+import logging
+import os
+import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+log = logging.getLogger(__name__)
+
 CHUNK = 1024 * 1024
+# scratch entries that name the process that made them; Django's own temporary files (tmpXXXX.upload.zip) are
+# swept by age only
+OWNED = re.compile(r"^(?:upload|dataset|model-upload)-(?P<pid>\d+)-")
+DJANGO_TEMP = re.compile(r"^tmp[\w]+\.upload")
 FORM_SLACK = 1024 * 1024  # room in the declared length for the multipart envelope and the other fields
 
 
@@ -58,6 +74,10 @@ class CappedUploadHandler(FileUploadHandler):
 
     def receive_data_chunk(self, raw_data, start):
         if start + len(raw_data) > self.cap.max_bytes:
+            # Django's parser only cleans up after its own StopUpload: remove the partial file now
+            for handler in self.request.upload_handlers:
+                if handler is not self:
+                    handler.upload_interrupted()
             raise UploadTooLarge(self.cap)
         return raw_data
 
@@ -65,8 +85,28 @@ class CappedUploadHandler(FileUploadHandler):
         return None
 
 
+class OwnedTemporaryUploadedFile(TemporaryUploadedFile):
+    """Django's temporary upload file, named after the process writing it (see scratch_sweep)."""
+
+    def __init__(self, name, content_type, size, charset, content_type_extra=None):
+        file = tempfile.NamedTemporaryFile(prefix=f"upload-{os.getpid()}-", suffix=".upload" + Path(name).suffix,
+                                           dir=settings.FILE_UPLOAD_TEMP_DIR)
+        UploadedFile.__init__(self, file, name, content_type, size, charset, content_type_extra)
+
+
+class OwnedTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    def new_file(self, *args, **kwargs):
+        FileUploadHandler.new_file(self, *args, **kwargs)
+        self.file = OwnedTemporaryUploadedFile(self.file_name, self.content_type, 0, self.charset,
+                                               self.content_type_extra)
+
+
 def uploads_capped(request, *, cap: UploadCap) -> None:
-    """Install the cap on a Django request; call from the view's `initialize_request`, before the body is read."""
+    """Install the cap on a Django request; call from the view's `initialize_request`, before the body is read.
+    Uploads that stream to disk go to files named after this process."""
+    request.upload_handlers = [OwnedTemporaryFileUploadHandler(request)
+                               if type(handler) is TemporaryFileUploadHandler else handler
+                               for handler in request.upload_handlers]
     request.upload_handlers.insert(0, CappedUploadHandler(request, cap=cap))
 
 
@@ -94,7 +134,8 @@ class UploadOnDisk:
     def __enter__(self) -> Path:
         if hasattr(self.upload, "temporary_file_path"):
             return Path(self.upload.temporary_file_path())
-        self.copy = tempfile.NamedTemporaryFile(dir=settings.SCRATCH_ROOT, prefix="upload-", suffix=".zip")
+        self.copy = tempfile.NamedTemporaryFile(dir=settings.SCRATCH_ROOT, prefix=f"upload-{os.getpid()}-",
+                                                suffix=".zip")
         for chunk in self.upload.chunks():
             self.copy.write(chunk)
         self.copy.flush()
@@ -109,3 +150,48 @@ class UploadOnDisk:
 
 def scratch_cleanup(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
+
+
+def scratch_dir(kind: str) -> Path:
+    """A fresh scratch directory for one upload, under SCRATCH_ROOT and named after this process."""
+    root = Path(settings.SCRATCH_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{kind}-{os.getpid()}-", dir=root))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def scratch_sweep(*, root: Path | None = None, now: float | None = None) -> list[str]:
+    """Remove the upload scratch a killed process left in SCRATCH_ROOT: entries whose owner process is gone, and any
+    upload entry older than UPLOAD_SCRATCH_MAX_AGE_HOURS (a reused pid, Django's own temporary names). Returns the
+    names removed. Conversion scratch has its own sweep (registry/conversion_runner.py)."""
+    root = Path(root or settings.SCRATCH_ROOT)
+    now = time.time() if now is None else now
+    max_age = settings.UPLOAD_SCRATCH_MAX_AGE_HOURS * 3600
+    removed = []
+    for entry in root.iterdir() if root.is_dir() else ():
+        owned = OWNED.match(entry.name)
+        if not owned and not DJANGO_TEMP.match(entry.name):
+            continue
+        try:
+            old = now - entry.lstat().st_mtime > max_age
+        except FileNotFoundError:
+            continue
+        if old or (owned and int(owned["pid"]) != os.getpid() and not _alive(int(owned["pid"]))):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry.name)
+    if removed:
+        log.warning("removed %d upload scratch entries left by stopped processes: %s", len(removed),
+                    ", ".join(removed[:10]))
+    return removed

@@ -9,6 +9,7 @@ from accounts.permissions import CanWriteOrReadOnly
 from accounts.visibility import check_can_modify
 from config.exceptions import Conflict
 from config.pagination import paginated_response
+from config.parsers import JSONObjectParser
 
 from . import selectors, services
 from .serializers import ReportCreateSerializer, ReportDetailSerializer, ReportListSerializer, ReportUpdateSerializer
@@ -43,6 +44,8 @@ class ReportListCreateApi(APIView):
 
 class ReportDetailApi(APIView):
     permission_classes = [CanWriteOrReadOnly]
+    # JSON only: a form's values are all strings, and `shared` is a JSON boolean (the schema says so)
+    parser_classes = [JSONObjectParser]
 
     @extend_schema(responses=ReportDetailSerializer)
     def get(self, request, report_id: int):

@@ -22,7 +22,7 @@ from .serializers import IndividualSerializer, SearchDetailSerializer, SearchLis
 from .space import RUN_GENES, genome_run_arguments
 
 CSV_COLUMNS = ["id", "generation", "number", "state", "fitness", "latency_ms", "elite", "pruned", "pruned_at_epoch",
-               "training_run", "job", "error"]
+               "training_run", "job"]
 
 
 class SearchListStartApi(APIView):
@@ -84,10 +84,13 @@ class SearchIndividualsCsvApi(APIView):
         genes = sorted(search.params.get("space", {}))
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow([*CSV_COLUMNS, *genes])
+        # The genome before the error, and the error on one line: a failed individual's error is often a multi-line
+        # traceback, and a reader that goes line by line (grep, cut, a quick script) lost the genes behind it.
+        writer.writerow([*CSV_COLUMNS, *genes, "error"])
         for row in individuals:
             writer.writerow([*("" if row[name] is None else row[name] for name in CSV_COLUMNS),
-                             *(row["hyperparameters"].get(gene, "") for gene in genes)])
+                             *(row["hyperparameters"].get(gene, "") for gene in genes),
+                             " | ".join(line.strip() for line in (row["error"] or "").splitlines() if line.strip())])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="search-{search.pk}-individuals.csv"'
         return response

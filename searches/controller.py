@@ -7,7 +7,8 @@ once every individual of it has been told, and at the end points the search at i
 
 It is triggered by the end of an individual's job (jobs.signals.job_finished), by a finished latency
 measurement, and by a periodic sweep (settings: SEARCH_SWEEP_SECONDS), so a killed control worker resumes where the
-database says the search is. A Redis lock keeps two steps of one search from running at once. The search's job
+database says the search is. A Redis lock keeps two steps of one search from running at once, held for as long as
+the step runs (searches/step_lock.py). The search's job
 holds no worker: its heartbeat stays empty, so the reaper (which fails jobs whose worker died) leaves it alone.
 """
 import logging
@@ -18,7 +19,6 @@ from django.utils import timezone
 from optuna.trial import TrialState
 
 from accounts.quotas import QuotaExceeded, jobs_not_counted
-from config.redis import redis_client
 from jobs import lifecycle
 from jobs.models import Job, JobState
 from training.models import TrainingEpoch
@@ -28,31 +28,23 @@ from . import measures, study
 from .models import INDIVIDUAL_ACTIVE_STATES, Individual, IndividualState, Search
 from .services import LATENCY_TASK_NAME, individuals_cancel
 from .space import baseline_genome, baseline_mutants, genome_run_arguments, space_distributions
+from .step_lock import step_locked
 
 log = logging.getLogger(__name__)
 
 MAX_PASSES = 5  # a step repeats while something moved, so an event that arrived meanwhile is not left waiting
-# Short, renewed at every pass: a step killed with its worker must not keep the search locked for long.
-LOCK_SECONDS = 20
 
 
 def search_step(*, job_id: int) -> str:
-    lock = redis_client().lock(f"vp:searches:step:{job_id}", timeout=LOCK_SECONDS)
-    if not lock.acquire(blocking=False):
-        return "busy"  # another step of this search runs; the next event or sweep comes back
-    try:
+    with step_locked(job_id) as locked:
+        if not locked:
+            return "busy"  # another step of this search runs; the next event or sweep comes back
         outcome = "idle"
         for _ in range(MAX_PASSES):
-            lock.reacquire()
             outcome = _step_once(job_id)
             if outcome != "moved":
                 break
         return outcome
-    finally:
-        try:
-            lock.release()
-        except Exception:  # expired: the step outlived its lock; nothing to undo
-            log.warning("the step lock of search job %s had expired", job_id)
 
 
 def _step_once(job_id: int) -> str:
@@ -106,12 +98,24 @@ def _collect(search: Search) -> bool:
             fields = {"state": IndividualState.SUCCEEDED}
         elif (individual.latency_requested_at is None or (timezone.now() - individual.latency_requested_at)
               .total_seconds() > settings.SEARCH_LATENCY_RESEND_SECONDS):
-            fields = {"latency_requested_at": timezone.now()}  # lost with a killed worker: ask again
-            _measure_later(individual.pk)
+            fields = _latency_lost(search, individual, run)
         if fields:
             moved = Individual.objects.filter(pk=individual.pk, state=individual.state).update(
                 updated_at=timezone.now(), **fields) > 0 or moved
     return moved
+
+
+def _latency_lost(search: Search, individual: Individual, run) -> dict:
+    """The measurement was lost (with a killed worker, say): ask again, at most SEARCH_LATENCY_RESENDS times, counted
+    by the time since training ended (each request waits SEARCH_LATENCY_RESEND_SECONDS), then fail the individual."""
+    ended = run.job.finished_at if run is not None else None
+    waited = (timezone.now() - ended).total_seconds() if ended else 0.0
+    if waited > settings.SEARCH_LATENCY_RESEND_SECONDS * (settings.SEARCH_LATENCY_RESENDS + 1):
+        return {"state": IndividualState.FAILED, "latency_ms": measures.WORST_LATENCY_MS,
+                "error": f"its latency measurement was lost {settings.SEARCH_LATENCY_RESENDS + 1} times "
+                         f"(SEARCH_LATENCY_RESENDS={settings.SEARCH_LATENCY_RESENDS})"}
+    _measure_later(individual.pk)
+    return {"latency_requested_at": timezone.now()}
 
 
 def _after_training(search: Search, individual: Individual, run) -> dict:

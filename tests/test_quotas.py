@@ -106,3 +106,67 @@ def _file(data: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, "application/octet-stream")
+
+
+def _onnx_of(megabytes: float, seed: int) -> bytes:
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = np.random.default_rng(seed).random(int(megabytes * MB / 4), dtype=np.float32)
+    value = helper.make_tensor_value_info
+    graph = helper.make_graph([helper.make_node("ReduceSum", ["w"], ["s"], keepdims=0),
+                               helper.make_node("Add", ["images", "s"], ["out"])], "padded",
+                              [value("images", TensorProto.FLOAT, [1, 3, 64, 64])],
+                              [value("out", TensorProto.FLOAT, [1, 3, 64, 64])],
+                              initializer=[numpy_helper.from_array(weights, "w")])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8).SerializeToString()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_at_once_at_the_storage_quota_edge_do_not_both_pass(alice, api, settings):
+    """Each upload alone fits; both together do not. Before the check was made under a lock, both passed it (the
+    sandboxed load between the early check and the registration leaves seconds for the other)."""
+    import threading
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+
+    from registry.models import ModelVersion
+
+    settings.QUOTA_UPLOAD_MB = 1
+    files = [_onnx_of(0.6, seed) for seed in (1, 2)]
+    barrier, statuses = threading.Barrier(2), []
+
+    def upload(index):
+        try:
+            barrier.wait()
+            response = api(alice).post("/api/models/", {"name": f"edge-{index}", "file": SimpleUploadedFile(
+                "m.onnx", files[index], "application/octet-stream")}, format="multipart")
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+
+    assert sorted(statuses) == [201, 429], statuses
+    assert ModelVersion.objects.filter(owner=alice).count() == 1
+
+
+def test_an_enqueue_without_a_job_quota_locks_no_user_row(alice, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.QUOTA_ACTIVE_JOBS = 0
+    with CaptureQueriesContext(connection) as unlimited:
+        _enqueue(alice)
+    settings.QUOTA_ACTIVE_JOBS = 5
+    with CaptureQueriesContext(connection) as limited:
+        _enqueue(alice)
+
+    user_table = alice._meta.db_table
+    assert not [q["sql"] for q in unlimited.captured_queries if f'FROM "{user_table}"' in q["sql"]]
+    assert [q["sql"] for q in limited.captured_queries if f'FROM "{user_table}"' in q["sql"]]  # the quota's lock

@@ -102,3 +102,26 @@ def test_a_redis_error_inside_a_view_is_a_json_503(alice, api, monkeypatch):
 def test_the_health_check_answers_503_quickly_while_redis_is_stuck(redis_stuck):
     response, seconds = _timed(lambda: APIClient().get("/api/health/"))
     assert response.status_code == 503 and response.json()["down"] == ["redis"] and seconds < 2, seconds
+
+
+def test_the_login_throttle_backs_off_through_the_platforms_one_redis_back_off(fast_hashing, alice, monkeypatch):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from config import redis as platform_redis
+
+    calls = []
+
+    class Broken:
+        def get(self, *args, **kwargs):
+            calls.append(1)
+            raise redis.exceptions.ConnectionError("refused")
+
+        set = get
+
+    monkeypatch.setattr(SimpleRateThrottle, "cache", Broken())
+    monkeypatch.setattr(platform_redis, "_down_until", {})
+    for _ in range(3):
+        login = APIClient().post("/api/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
+        assert login.status_code == 200
+
+    assert platform_redis.redis_recently_down() and len(calls) == 1  # skipped Redis after the first failure

@@ -1,6 +1,7 @@
 """Safe by default: DEBUG off, loopback only, no debug page under /api/, `check --deploy` clean under the
 documented production settings, a content security policy on HTML pages, misspelt settings reported at start;
 and the operator-facing answers: a probe only on a queue with a consumer, health naming jobs nobody will run."""
+import json
 import os
 import runpy
 import subprocess
@@ -78,6 +79,16 @@ def test_an_error_outside_drf_under_api_is_json_too():
     response = middleware.process_exception(RequestFactory().get("/api/jobs/1/events/"), RuntimeError("secret"))
     assert response.status_code == 500 and b"secret" not in response.content and b"error_id" in response.content
     assert middleware.process_exception(RequestFactory().get("/admin/"), RuntimeError("x")) is None
+
+
+def test_a_plain_views_http404_under_api_is_a_json_404_not_a_500():
+    from django.http import Http404
+
+    from config.security import ApiErrorMiddleware
+
+    middleware = ApiErrorMiddleware(lambda request: None)
+    response = middleware.process_exception(RequestFactory().get("/api/jobs/1/events/"), Http404("No such job."))
+    assert response.status_code == 404 and json.loads(response.content) == {"detail": "No such job."}
 
 
 def test_html_pages_carry_a_content_security_policy_and_json_does_not_need_one(alice, api):

@@ -57,3 +57,36 @@ def test_an_error_answer_matches_the_documented_error_body(alice, api):
                      api(alice).post("/api/jobs/probe/", data="[]", content_type="application/json")):
         assert response.status_code in (400, 404)
         jsonschema.validate(response.json(), error)
+
+
+def test_request_bodies_that_refuse_unknown_fields_say_so_with_additional_properties_false(alice, api):
+    schema = _schema()
+    body = schema["paths"]["/api/training-runs/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert _resolve(schema, body).get("additionalProperties") is False
+    patch = schema["paths"]["/api/reports/{report_id}/"]["patch"]["requestBody"]["content"]
+    assert _resolve(schema, patch["application/json"]["schema"]).get("additionalProperties") is False
+    refused = api(alice).post("/api/training-runs/", {"typo_field": 1}, format="json")
+    assert refused.status_code == 400 and "typo_field" in refused.json()["errors"]
+
+
+def test_a_report_patch_is_json_only_so_shared_is_a_boolean_not_a_form_string(alice, api):
+    from reports.tests.factories import report_for
+    from tests.object_rows import model_row
+
+    schema = _schema()
+    patch = schema["paths"]["/api/reports/{report_id}/"]["patch"]["requestBody"]["content"]
+    assert set(patch) == {"application/json"}
+    assert _resolve(schema, patch["application/json"]["schema"])["properties"]["shared"]["type"] == "boolean"
+    report = report_for(alice, subject_kind="model", subject_id=model_row(alice).pk)
+    form = api(alice).patch(f"/api/reports/{report.pk}/", {"shared": "yes"}, format="multipart")
+    assert form.status_code == 415
+
+
+@pytest.mark.parametrize("path, name, values", [
+    ("/api/jobs/", "state", {"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"}),
+    ("/api/jobs/", "kind", {"training", "conversion"}),
+    ("/api/models/", "format", {"pytorch", "onnx", "tensorrt"}),
+])
+def test_list_filters_document_their_enum_values(path, name, values):
+    parameter = next(p for p in _schema()["paths"][path]["get"]["parameters"] if p["name"] == name)
+    assert values <= set(parameter["schema"]["enum"])

@@ -24,10 +24,7 @@ def engines_available() -> dict[str, dict]:
     """{name: {"available": bool, "reason": str | None, "formats": [...]}} for every engine."""
     report = {}
     for name, cls in ENGINES.items():
-        try:
-            ok, reason = cls.available()
-        except Exception as exc:  # a broken driver must not break the probe
-            ok, reason = False, f"{exc.__class__.__name__}: {exc}"
+        ok, reason = cls.availability()
         report[name] = {"available": ok, "reason": None if ok else reason, "formats": list(cls.formats)}
     return report
 

@@ -4,6 +4,11 @@ from pathlib import Path
 import numpy as np
 
 
+# what each engine's probe answered in this process: the hardware and libraries do not change while it runs, and a
+# probe can cost (importing TensorRT, initialising CUDA); every load used to probe again
+_availability: dict[str, tuple[bool, str]] = {}
+
+
 class EngineUnavailable(RuntimeError):
     """This worker cannot run the engine (library, device or format missing); the message says which."""
 
@@ -29,8 +34,18 @@ class Engine:
         """(True, "") when this worker can run the engine, else (False, the reason)."""
         raise NotImplementedError
 
+    @classmethod
+    def availability(cls) -> tuple[bool, str]:
+        """available(), probed once per process; a probe that raised counts as unavailable, with the error."""
+        if cls.name not in _availability:
+            try:
+                _availability[cls.name] = cls.available()
+            except Exception as exc:  # a broken driver must not break the probe
+                _availability[cls.name] = (False, f"{exc.__class__.__name__}: {exc}")
+        return _availability[cls.name]
+
     def load(self, path: Path, device: str = "") -> "Engine":
-        ok, reason = self.available()
+        ok, reason = self.availability()
         if not ok:
             raise EngineUnavailable(f"{self.name}: {reason}")
         self.path = Path(path)

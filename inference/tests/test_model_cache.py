@@ -76,11 +76,35 @@ def test_a_format_no_engine_here_serves_is_409_with_the_reason():
     assert "tensorrt: no GPU" in refused.value.detail
 
 
-def test_a_model_that_does_not_load_is_500_and_is_not_cached():
+def test_a_model_that_does_not_load_is_422_unservable_and_is_not_cached():
     models = cache([])
     with pytest.raises(RequestError) as failed:
         get(models, 1, path="broken.onnx")
 
-    assert failed.value.status == 500
-    assert "could not load model 1: not an ONNX file" in failed.value.detail
+    assert failed.value.status == 422 and failed.value.unservable
+    assert "this model cannot be served: onnxruntime-cpu could not load model 1: not an ONNX file" in failed.value.detail
     assert models.describe() == []
+
+
+def test_an_engines_availability_is_probed_once_per_process_not_on_every_load(tmp_path):
+    from inference.engines import engines_available
+    from inference.engines.base import Engine
+
+    probes = []
+
+    class Counted(Engine):
+        name, formats = "counted-test-engine", ("onnx",)
+
+        @classmethod
+        def available(cls):
+            probes.append(1)
+            return True, ""
+
+        def _load(self, path, device):
+            self.input_shape = (1, 3, 64, 64)
+
+    for _ in range(3):
+        Counted().load(tmp_path / "m.onnx")
+    engines_available()
+
+    assert len(probes) == 1

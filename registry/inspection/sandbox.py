@@ -1,4 +1,4 @@
-"""Run pt_inspect on an untrusted file in a child process with limits: time, memory, CPU, a bare environment.
+"""Run pt_inspect and onnx_load on an untrusted file in a child with limits: time, memory, CPU, a bare environment.
 
 The child gets no secrets (a minimal environment, not the web process's), a scratch working directory, no
 GPU, ultralytics' auto-install and network use off, and rlimits on address space, CPU seconds, file size and
@@ -15,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+
+from .onnx_inspect import OnnxInspectionError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,22 +58,17 @@ def _child_env(scratch: Path) -> dict:
     }
 
 
-def pt_inspect_in_subprocess(*, path: Path) -> dict:
-    """Metadata of the checkpoint at `path` (see pt_inspect.describe_checkpoint) or PtInspectionError."""
-    timeout = int(settings.MODEL_INSPECT_TIMEOUT_SECONDS)  # whole seconds: it is also the CPU rlimit
-    # torch alone maps ~3.5 GB of address space; then room for a copy of the weights and the float32 model.
-    memory = (settings.MODEL_INSPECT_MEMORY_MB * 1024 * 1024
-              + 4 * path.stat().st_size)
-    scratch = Path(tempfile.mkdtemp(prefix="pt-inspect-"))
+def _run_child(*, argv: list[str], memory: int, timeout: int):
+    """Run `python -P -m <argv>` in the sandbox; (last JSON line of stdout as a dict or None, CompletedProcess).
+    subprocess.TimeoutExpired past `timeout`."""
+    scratch = Path(tempfile.mkdtemp(prefix="inspect-"))
     try:
         # -P: the scratch cwd is not put on sys.path, so nothing there can shadow a module
         completed = subprocess.run(
-            [sys.executable, "-P", "-m", "registry.inspection.pt_inspect", str(Path(path).resolve())],
+            [sys.executable, "-P", "-m", *argv],
             cwd=scratch, env=_child_env(scratch), stdin=subprocess.DEVNULL, capture_output=True,
             timeout=timeout, preexec_fn=_limits(memory, timeout), close_fds=True,
         )
-    except subprocess.TimeoutExpired:
-        raise PtInspectionError(f"inspecting the checkpoint took longer than {timeout} s", "timeout") from None
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     lines = completed.stdout.decode("utf-8", "replace").strip().splitlines()
@@ -79,7 +76,21 @@ def pt_inspect_in_subprocess(*, path: Path) -> dict:
         answer = json.loads(lines[-1]) if lines else None
     except ValueError:
         answer = None
-    if not isinstance(answer, dict):
+    return (answer if isinstance(answer, dict) else None), completed
+
+
+def pt_inspect_in_subprocess(*, path: Path) -> dict:
+    """Metadata of the checkpoint at `path` (see pt_inspect.describe_checkpoint) or PtInspectionError."""
+    timeout = int(settings.MODEL_INSPECT_TIMEOUT_SECONDS)  # whole seconds: it is also the CPU rlimit
+    # torch alone maps ~3.5 GB of address space; then room for a copy of the weights and the float32 model.
+    memory = (settings.MODEL_INSPECT_MEMORY_MB * 1024 * 1024
+              + 4 * path.stat().st_size)
+    try:
+        answer, completed = _run_child(argv=["registry.inspection.pt_inspect", str(Path(path).resolve())],
+                                       memory=memory, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise PtInspectionError(f"inspecting the checkpoint took longer than {timeout} s", "timeout") from None
+    if answer is None:
         reason = f"signal {-completed.returncode}" if completed.returncode < 0 else f"status {completed.returncode}"
         stderr_tail = completed.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         if "MemoryError" in stderr_tail[0] or completed.returncode == -9:
@@ -89,3 +100,21 @@ def pt_inspect_in_subprocess(*, path: Path) -> dict:
     if not answer.get("ok"):
         raise PtInspectionError(answer.get("error") or "the checkpoint was refused", answer.get("kind", "invalid"))
     return answer["metadata"]
+
+
+def onnx_load_in_subprocess(*, path: Path, imgsz: int) -> None:
+    """Load the `.onnx` at `path` with ONNX Runtime and run it once on zeros in the sandbox (onnx_load.py), under
+    MODEL_ONNX_INSPECT_MEMORY_MB of address space; OnnxInspectionError naming why it cannot be served."""
+    timeout = int(settings.MODEL_INSPECT_TIMEOUT_SECONDS)
+    memory = settings.MODEL_ONNX_INSPECT_MEMORY_MB * 1024 * 1024 + 4 * path.stat().st_size
+    try:
+        answer, completed = _run_child(argv=["registry.inspection.onnx_load", str(Path(path).resolve()),
+                                             str(imgsz)], memory=memory, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise OnnxInspectionError(f"loading the model took longer than {timeout} s") from None
+    if answer is None:  # killed, or died before it could answer: an allocation past the rlimit usually
+        reason = f"signal {-completed.returncode}" if completed.returncode < 0 else f"status {completed.returncode}"
+        raise OnnxInspectionError(f"loading the model with ONNX Runtime failed ({reason}): it needs more memory "
+                                  f"than inspection allows ({settings.MODEL_ONNX_INSPECT_MEMORY_MB} MB) or crashed")
+    if not answer.get("ok"):
+        raise OnnxInspectionError(answer.get("error") or "ONNX Runtime refused the model")

@@ -37,5 +37,5 @@ def test_another_engineers_conversion_is_not_found_a_viewer_may_not_delete_and_a
     conversion = conversion_row(model_row(alice, shared=True))
 
     assert api(carol).delete(f"/api/conversions/{conversion.pk}/").status_code == 404
-    assert api(bob).delete(f"/api/conversions/{conversion.pk}/").status_code == 403
+    assert api(bob).delete(f"/api/conversions/{conversion.pk}/").status_code == 404
     assert api(root).delete(f"/api/conversions/{conversion.pk}/").status_code == 204

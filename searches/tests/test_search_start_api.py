@@ -104,13 +104,13 @@ def test_someone_elses_dataset_is_a_404(carol, api, demo_dataset):
     assert api(carol).post(URL, good_request(demo_dataset), format="json").status_code == 404
 
 
-def test_another_engineers_search_is_a_404_and_a_viewer_may_not_cancel(alice, bob, carol, root, api,
+def test_another_engineers_search_is_a_404_to_engineers_and_viewers_alike(alice, bob, carol, root, api,
                                                                          demo_dataset):
     search_id = api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"]
     for path in ("", "individuals.csv", "progress.png", "best_hyperparameters.yaml"):
         assert api(carol).get(f"{URL}{search_id}/{path}").status_code == 404, path
     assert api(carol).post(f"{URL}{search_id}/cancel/").status_code == 404
-    assert api(bob).post(f"{URL}{search_id}/cancel/").status_code == 403
+    assert api(bob).post(f"{URL}{search_id}/cancel/").status_code == 404
     assert [s["id"] for s in api(carol).get(URL).json()["results"]] == []
     assert [s["id"] for s in api(root).get(URL).json()["results"]] == [search_id]
     assert api(alice).get(f"{URL}{search_id}/").json()["state"] == "QUEUED"
@@ -132,7 +132,7 @@ def test_an_ended_search_is_deleted_and_its_dataset_can_then_be_deleted(alice, b
     assert api(alice).delete(f"/api/datasets/{demo_dataset.id}/").status_code == 409  # the search uses it
     assert api(alice).post(f"{URL}{search_id}/cancel/").status_code == 200
     assert api(carol).delete(f"{URL}{search_id}/").status_code == 404
-    assert api(bob).delete(f"{URL}{search_id}/").status_code == 403
+    assert api(bob).delete(f"{URL}{search_id}/").status_code == 404
     assert api(alice).delete(f"{URL}{search_id}/").status_code == 204
     assert not Search.objects.filter(pk=search_id).exists() and not Job.objects.filter(pk=job_id).exists()
     assert api(alice).delete(f"/api/datasets/{demo_dataset.id}/").status_code == 204

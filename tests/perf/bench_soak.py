@@ -139,7 +139,11 @@ def main() -> dict:
             except subprocess.TimeoutExpired:
                 process.kill()
         redis_process.terminate()
+        log_text = (work / "processes.log").read_text(errors="replace") if (work / "processes.log").exists() else ""
         shutil.rmtree(work, ignore_errors=True)
+    # a body parsed as a request on a kept-alive connection (issue 21): gunicorn logs it as an invalid request
+    desyncs = log_text.count("Invalid request from ip=")
+    server_errors = sum(n for code, n in tally["statuses"].items() if isinstance(code, int) and code >= 500)
 
     warm = next(rss for at, rss in samples if at >= warmup)
     end = samples[-1][1]
@@ -154,12 +158,15 @@ def main() -> dict:
     print(f"  requests (tries / failures): {tally['tries']} / {tally['failures']}  statuses of failures "
           f"{tally['statuses']}; {len(latencies) / wall:.1f} requests/s; latency ms "
           + (f"p50 {latency['p50']:.0f} p99 {latency['p99']:.0f} max {latency['max']:.0f}" if latency else "-"))
+    print(f"  5xx answers: {server_errors}; bodies parsed as requests (web log): {desyncs}")
     print(f"  processes under 10 % growth (tries / failures): {len(memory_ok)} / "
           f"{sum(1 for ok in memory_ok.values() if not ok)}")
     return {"clients": CLIENTS, "seconds": SECONDS, "imgsz": IMGSZ, "tries": tally["tries"],
             "failures": tally["failures"], "failure_statuses": tally["statuses"], "latency": latency,
             "requests_per_s": len(latencies) / wall, "rss_warm": warm, "rss_end": end, "growth": growth,
-            "targets": {"errors_zero": tally["failures"] == 0, "memory_growth_lt_10pct": all(memory_ok.values())}}
+            "server_errors": server_errors, "desync_lines": desyncs,
+            "targets": {"errors_zero": tally["failures"] == 0, "memory_growth_lt_10pct": all(memory_ok.values()),
+                        "no_desync": desyncs == 0}}
 
 
 if __name__ == "__main__":
