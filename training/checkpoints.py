@@ -9,10 +9,12 @@ fetches it and resumes with ultralytics' `resume` from that epoch (training/runn
 """
 import logging
 import shutil
+import threading
 import time
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 
 from core.storage import artifact_exists, artifact_fetch, artifact_put
 
@@ -34,33 +36,62 @@ def training_scratch_dir(run: TrainingRun) -> Path:
 
 
 class CheckpointUploader:
-    """An ultralytics `on_fit_epoch_end` callback, after the EpochReporter's: last.pt (saved just before) to the
-    store, once the epoch's row is written."""
+    """An ultralytics `on_fit_epoch_end` callback, after the EpochReporter's: last.pt (saved just before) and best.pt
+    to the store, once the epoch's row is written.
 
-    def __init__(self, *, run: TrainingRun, run_dir: Path):
+    The upload runs in a thread while the next epoch trains (through S3 it takes seconds that training would
+    otherwise wait for); the files are first copied aside, as ultralytics rewrites them at the next epoch's end.
+    One upload at a time: an epoch that ends while the previous upload is still going is not uploaded, the next
+    one is (so checkpoints are as frequent as the store allows, or TRAINING_CHECKPOINT_SECONDS says)."""
+
+    def __init__(self, *, run: TrainingRun, run_dir: Path, reporter):
         self.run, self.run_dir = run, run_dir
-        self.uploaded_at: float | None = None
-        self.epoch = 0  # the epoch of the stored checkpoint
+        self.reporter = reporter  # its epochs_done: the epoch whose row is written (ultralytics' own count is not)
+        self.started_at: float | None = None
+        self.epoch = 0  # the latest epoch handed to an upload
         self.best_stamp = None
-        self.seconds = 0.0  # time spent uploading, for the log and the benchmark
+        self.seconds = 0.0  # time the uploads took (in their thread), for the log and the benchmark
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
 
     def on_epoch_end(self, trainer):
         now = time.monotonic()
-        if trainer.epoch + 1 == self.epoch or (self.uploaded_at is not None
-                                               and now - self.uploaded_at < settings.TRAINING_CHECKPOINT_SECONDS):
-            return  # this epoch is stored already (ultralytics' final validation ends the fit once more), or too soon
-        last = self.run_dir / CHECKPOINT
+        epoch = self.reporter.epochs_done
+        if epoch == self.epoch or (self.thread is not None and self.thread.is_alive()) or (
+                self.started_at is not None and now - self.started_at < settings.TRAINING_CHECKPOINT_SECONDS):
+            return  # already stored (ultralytics' final validation ends the fit once more), busy, or too soon
+        last, best = self.run_dir / CHECKPOINT, self.run_dir / BEST
         if not last.is_file():
             return
-        best = self.run_dir / BEST
+        snapshot = self.run_dir / "checkpoint-upload"
+        shutil.rmtree(snapshot, ignore_errors=True)
+        snapshot.mkdir()
+        files = [(shutil.copyfile(last, snapshot / "last.pt"), CHECKPOINT)]
         if best.is_file() and (stamp := best.stat().st_mtime_ns) != self.best_stamp:
-            artifact_put(path=best, name=f"{self.run.artifacts}/{BEST}")
+            files.insert(0, (shutil.copyfile(best, snapshot / "best.pt"), BEST))  # best first: it never runs ahead
             self.best_stamp = stamp
-        artifact_put(path=last, name=f"{self.run.artifacts}/{CHECKPOINT}")
-        self.epoch = trainer.epoch + 1
-        TrainingRun.objects.filter(pk=self.run.pk).update(checkpoint_epoch=self.epoch)
-        self.uploaded_at = time.monotonic()
-        self.seconds += self.uploaded_at - now
+        self.epoch, self.started_at = epoch, now
+        self.thread = threading.Thread(target=self._upload, args=(files, self.epoch), daemon=True,
+                                       name=f"checkpoint-{self.run.pk}")
+        self.thread.start()
+
+    def _upload(self, files, epoch: int) -> None:
+        started = time.monotonic()
+        try:
+            for path, relative in files:
+                artifact_put(path=Path(path), name=f"{self.run.artifacts}/{relative}")
+            TrainingRun.objects.filter(pk=self.run.pk, checkpoint_epoch__lt=epoch).update(checkpoint_epoch=epoch)
+        except BaseException as exc:  # the run goes on; the next epoch's checkpoint tries again
+            self.error = exc
+            log.warning("checkpoint of epoch %s for run %s not stored: %r", epoch, self.run.pk, exc)
+        finally:
+            self.seconds += time.monotonic() - started
+            connection.close()
+
+    def finish(self) -> None:
+        """Wait for an upload in flight (before the outputs go to the store, or the job ends)."""
+        if self.thread is not None:
+            self.thread.join()
 
 
 def checkpoint_restore(*, run: TrainingRun, run_dir: Path) -> Path | None:
@@ -76,8 +107,10 @@ def checkpoint_restore(*, run: TrainingRun, run_dir: Path) -> Path | None:
     return target
 
 
-def training_outputs_store(*, run: TrainingRun, run_dir: Path) -> None:
+def training_outputs_store(*, run: TrainingRun, run_dir: Path, uploader: CheckpointUploader | None = None) -> None:
     """The run's outputs into the store (results.csv, args.yaml, weights); what is missing is skipped."""
+    if uploader is not None:
+        uploader.finish()  # its older checkpoint must not land after the final files
     for relative in OUTPUTS:
         path = run_dir / relative
         if path.is_file():

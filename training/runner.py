@@ -126,8 +126,8 @@ def _kept_weights(run_dir: Path) -> Path | None:
     return None
 
 
-def _partial_result(run: TrainingRun, reporter: EpochReporter, run_dir: Path) -> dict:
-    training_outputs_store(run=run, run_dir=run_dir)  # what was trained so far is kept in the store
+def _partial_result(run: TrainingRun, reporter: EpochReporter, run_dir: Path, uploader) -> dict:
+    training_outputs_store(run=run, run_dir=run_dir, uploader=uploader)  # what was trained so far is kept
     kept = _kept_weights(run_dir)
     return {"run": run.pk, "epochs_completed": reporter.epochs_done, "metrics": reporter.final_metrics,
             "artifacts": run.artifacts,
@@ -169,7 +169,7 @@ def training_run_execute(ctx) -> dict:
     model.add_callback("on_train_batch_end", reporter.on_train_batch_end)
     model.add_callback("on_fit_epoch_end", reporter.on_fit_epoch_end)
     # After the epoch's row: a checkpoint of epoch k in the store means rows 1..k are in the database.
-    uploader = CheckpointUploader(run=run, run_dir=run_dir)
+    uploader = CheckpointUploader(run=run, run_dir=run_dir, reporter=reporter)
     model.add_callback("on_fit_epoch_end", uploader.on_epoch_end)
     loader_workers = devices.dataloader_workers(device)  # > 0 on a GPU: the pool's children may have children
     training_started = time.monotonic()
@@ -187,9 +187,9 @@ def training_run_execute(ctx) -> dict:
                         project=str(run_dir.parent), name=run_dir.name, exist_ok=True, val=True,
                         **params.get("hyperparameters", {}))
     except _CancelledAtBoundary:
-        raise JobCancelled(_partial_result(run, reporter, run_dir)) from None
+        raise JobCancelled(_partial_result(run, reporter, run_dir, uploader)) from None
     except SoftTimeLimitExceeded:
-        ctx.partial_result = _partial_result(run, reporter, run_dir)
+        ctx.partial_result = _partial_result(run, reporter, run_dir, uploader)
         raise PermanentJobError(f"timeout: the run passed its time limit of {params['time_limit_seconds']} s after "
                                 f"{reporter.epochs_done} epoch(s); what was trained so far is kept") from None
 
@@ -199,7 +199,7 @@ def training_run_execute(ctx) -> dict:
         best = Path(model.trainer.last)
     final_metrics = reporter.final_metrics
     ctx.progress(0.995, "registering the trained model")
-    training_outputs_store(run=run, run_dir=run_dir)
+    training_outputs_store(run=run, run_dir=run_dir, uploader=uploader)
     version = training_model_register(run=run, weights=best, model=model, metrics=final_metrics)
     TrainingRun.objects.filter(pk=run.pk).update(result_model=version, final_metrics=final_metrics)
     shutil.rmtree(run_dir, ignore_errors=True)  # everything worth keeping is in the store now

@@ -50,3 +50,14 @@ def test_a_deleted_artifact_cannot_be_fetched_by_a_host_that_never_cached_it(s3_
     assert not storage.artifact_exists(name)
     with pytest.raises(FileNotFoundError):
         cached_file(name=name, sha256=sha)
+
+
+@pytest.mark.django_db
+def test_a_download_is_streamed_by_the_web_host_from_s3_with_the_same_permissions(s3_storage, api, alice, carol):
+    from tests.object_rows import model_row
+
+    model = model_row(alice)
+    response = api(alice).get(f"/api/models/{model.pk}/download/")
+    assert response.status_code == 200 and response.streaming
+    assert b"".join(response.streaming_content) == b"placeholder"
+    assert api(carol).get(f"/api/models/{model.pk}/download/").status_code == 404
