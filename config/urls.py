@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/", include("accounts.urls")),
     path("api/", include("jobs.urls")),
+    path("api/", include("hosts.urls")),
     path("api/", include("training.urls")),
     path("api/", include("searches.urls")),
     path("api/", include("registry.dataset_urls")),

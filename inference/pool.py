@@ -17,6 +17,8 @@ import uuid
 import psutil
 from django.conf import settings
 
+from hosts.registration import HostHeartbeat
+
 from . import channel
 from .batching import Pending, RequestError, collect, group, run_chunk, split_expired
 from .engines import engines_available
@@ -80,6 +82,7 @@ class InferencePool:
     # --- serving -----------------------------------------------------------------------------
     def serve_forever(self) -> None:
         self.heartbeat()
+        host = HostHeartbeat(role="inference", engines=sorted(self.cache.available)).start()
         thread = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         thread.start()
         log.info("inference pool %s ready: engines %s, batch window %.1f ms, max batch %d", self.id,
@@ -96,6 +99,7 @@ class InferencePool:
         finally:
             self.stopping.set()
             self.unregister()
+            host.stop()
 
     def serve_model(self, model_id: int) -> None:
         pending = collect(self.redis, model_id=model_id, max_batch=self.max_batch, window=self.window)
