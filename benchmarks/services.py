@@ -6,6 +6,8 @@ from accounts.visibility import can_modify, check_can_modify
 from config.deletion import job_subject_delete
 from inference.engines import ENGINES
 from jobs.models import JobKind
+from hosts.facts import this_host
+from hosts.routing import host_queue, target_host
 from jobs.services import job_enqueue
 from registry.models import Dataset, ModelSource, ModelVersion
 
@@ -19,11 +21,21 @@ def benchmark_run_start(*, owner, model: ModelVersion, dataset: Dataset | None, 
     if params["apply"] and not can_modify(model, owner):
         raise PermissionDenied("Only the model's owner or an admin may apply a selection to its serving engine; "
                                'benchmark it with "apply": false.')
+    queue = "gpu"
+    if params.get("target"):  # a 400 naming the target when no live host matches it
+        params = {**params, "routed_to": target_host(target=params["target"]).name}
+        queue = host_queue(params["routed_to"])
     with transaction.atomic():
-        job = job_enqueue(kind=JobKind.BENCHMARK, owner=owner, task_name=TASK_NAME, queue="gpu",
+        job = job_enqueue(kind=JobKind.BENCHMARK, owner=owner, task_name=TASK_NAME, queue=queue,
                           params={"model": model.pk, "dataset": dataset.pk if dataset else None, **params})
         run = BenchmarkRun.objects.create(owner=owner, job=job, model=model, dataset=dataset, params=params)
     return run
+
+
+def benchmark_run_placed(*, job_id: int) -> None:
+    """Record where the run runs (on the gpu worker, before measuring): its host and that host's hardware class."""
+    here = this_host()
+    BenchmarkRun.objects.filter(job_id=job_id).update(host=here["name"], hardware_class=here["hardware_class"])
 
 
 def _serving_version_default(*, model: ModelVersion, engine: str) -> ModelVersion | None:

@@ -4,6 +4,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.pagination import PlatformPagination
+
 from . import selectors
 from .serializers import HostSerializer
 
@@ -25,7 +27,9 @@ class HostListApi(APIView):
 
     @extend_schema(responses=HostSerializer(many=True))
     def get(self, request):
-        return Response(HostSerializer(selectors.host_list(), many=True, context=_context()).data)
+        paginator = PlatformPagination()
+        page = paginator.paginate_queryset(selectors.host_list(), request, view=self)
+        return paginator.get_paginated_response(HostSerializer(page, many=True, context=_context()).data)
 
 
 class HostDetailApi(APIView):

@@ -4,11 +4,11 @@ gpu worker; the job is sent to that host's queue."""
 from rest_framework.exceptions import ValidationError
 
 from config.hardware import feature_key
+from jobs.services import HOST_QUEUE_PREFIX
 
 from .liveness import processes_live
 from .models import Host
 
-HOST_QUEUE_PREFIX = "gpu.host."
 
 
 def host_queue(name: str) -> str:

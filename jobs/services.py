@@ -13,6 +13,7 @@ from .models import Job
 log = logging.getLogger(__name__)
 
 QUEUES = ("gpu", "inference", "default")
+HOST_QUEUE_PREFIX = "gpu.host."  # one per host, consumed by that host's gpu workers (hosts/routing.py)
 
 
 def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | None = None,
@@ -23,7 +24,7 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
     quota (accounts.quotas) nothing is created and the caller gets a 429.
     `soft_time_limit`/`time_limit` (seconds) override the Celery defaults for this one task.
     """
-    if queue not in QUEUES:
+    if queue not in QUEUES and not queue.startswith(HOST_QUEUE_PREFIX):
         raise ValueError(f"unknown queue {queue!r}")
     task_id = str(uuid.uuid4())
     with transaction.atomic():

@@ -14,7 +14,7 @@ def _host(name: str, **fields) -> Host:
 def test_admins_and_engineers_see_hosts_viewers_and_strangers_do_not(root, alice, bob, api, db):
     _host("h-perm")
     assert api(root).get("/api/hosts/").status_code == 200
-    assert [h["name"] for h in api(alice).get("/api/hosts/").json()] == ["h-perm"]
+    assert [h["name"] for h in api(alice).get("/api/hosts/").json()["results"]] == ["h-perm"]
     refused = api(bob).get("/api/hosts/")
     assert refused.status_code == 403 and "admins and engineers" in refused.json()["detail"]
     assert api(bob).get("/api/hosts/h-perm/").status_code == 403
