@@ -129,10 +129,3 @@ class BenchmarkRunDetailSerializer(BenchmarkRunListSerializer):
     class Meta(BenchmarkRunListSerializer.Meta):
         fields = [*BenchmarkRunListSerializer.Meta.fields, "environment", "results"]
         read_only_fields = fields
-
-
-class ServingSetSerializer(StrictSerializer):
-    """`{"engine": "openvino-cpu", "version": 12}`; `{"engine": ""}` or `{"engine": null}` clears the selection."""
-
-    engine = serializers.CharField(allow_blank=True, allow_null=True, max_length=64)
-    version = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)

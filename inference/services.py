@@ -11,10 +11,10 @@ from django.http import Http404
 from rest_framework import exceptions, status
 
 from config.exceptions import ServiceUnavailable
+from serving.selectors import serving_check_servable
 
 from . import channel
 from .metrics import LATENCY, REQUESTS
-from .selectors import inference_target
 
 
 class QueueFull(ServiceUnavailable):
@@ -36,13 +36,14 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
     """Run `images` through `model`'s warm engine in the pool (the user may see it); the JSON answer for the API."""
     started = time.perf_counter()
     try:
-        target = inference_target(model=model, pools=channel.pools_live())
+        serving_check_servable(model=model, pools=channel.pools_live())  # 503 / 409 before anything is queued
         timeout_ms = params.get("timeout_ms") or settings.INFERENCE_TIMEOUT_MS
         deadline = time.time() + timeout_ms / 1000
-        header = {key: target[key] for key in ("format", "path", "engine", "default_imgsz", "class_names")}
-        header.update(conf=params["conf"], iou=params["iou"], max_det=params["max_det"], imgsz=params.get("imgsz"))
+        # The pool that takes it resolves what serves the model on its own hardware class (serving/).
+        header = {"conf": params["conf"], "iou": params["iou"], "max_det": params["max_det"],
+                  "imgsz": params.get("imgsz")}
         try:
-            request_id = channel.request_submit(model_id=target["model_id"], header=header, images=images,
+            request_id = channel.request_submit(model_id=model.pk, header=header, images=images,
                                                 deadline=deadline, max_queue=settings.INFERENCE_MAX_QUEUE)
         except channel.QueueFull as full:
             raise QueueFull(f"Model {model.pk} has {full.depth} requests queued (INFERENCE_MAX_QUEUE="
@@ -60,7 +61,8 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
         result["engine"] = reply["engine"]
         result["timings"]["total_ms"] = total_ms
         result["timings"] = {k: round(v, 3) for k, v in result["timings"].items()}
-    body = {"model": model.pk, "served_model": target["model_id"], "engine": reply["engine"], "pool": reply["pool"],
+    body = {"model": model.pk, "served_model": reply["served_model"], "engine": reply["engine"],
+            "hardware_class": reply["hardware_class"], "choice": reply["choice"], "pool": reply["pool"],
             "results": reply["results"]}
     if reply.get("note"):
         body["note"] = reply["note"]

@@ -80,7 +80,8 @@ def collect(*, obj: ModelVersion, user) -> dict:
         "title": title_of(model),
         "subject": {"kind": KIND, "id": model.pk, **{k: v for k, v in facts.items() if k != "id"},
                     "task": model.task, "class_names": list(model.class_names or []),
-                    "selected_engine": model.selected_engine, "shared": model.shared},
+                    "selected_engine": (model.serving_choices.order_by("-updated_at").values_list("engine", flat=True).first()
+                                        or ""), "shared": model.shared},
         "lineage": {"models": model_chain(model, user=user), "dataset": facts["dataset"],
                     "hyperparameters": dict(model.hyperparameters or {}),
                     "search": search_of(user=user, job_id=model.job_id)},
