@@ -60,7 +60,8 @@ def test_a_benchmark_aimed_at_a_host_or_a_class_runs_there_and_records_it(alice,
             assert job.state == JobState.SUCCEEDED, job.error
             placed = client.get(f"{URL}{by_class.json()['id']}/").json()
             assert placed["host"] in names
-            assert placed["hardware_class"] == ("cpu:avx2" if placed["host"] == b.host else this_host()["hardware_class"])
+            expected = "cpu:avx2" if placed["host"] == b.host else this_host()["hardware_class"]
+            assert placed["hardware_class"] == expected
 
         for target, words in (({"gpu": "NVIDIA H100"}, "a GPU named like 'NVIDIA H100'"),
                               ({"cpu": "3DNOW"}, "the CPU feature '3DNOW'"),
