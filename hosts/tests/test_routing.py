@@ -48,6 +48,11 @@ def test_a_benchmark_aimed_at_a_host_or_a_class_runs_there_and_records_it(alice,
         assert job.queue == f"gpu.host.{b.host}" and job.worker == b.hostname
         detail = client.get(f"{URL}{run['id']}/").json()
         assert detail["host"] == b.host and detail["hardware_class"] == "cpu:avx2" and detail["applied"]
+        from benchmarks.models import BenchmarkRun
+        from reports.collectors.benchmark import collect
+
+        measured_on = collect(obj=BenchmarkRun.objects.get(pk=run["id"]), user=alice)["measured_on"]
+        assert (measured_on["host_name"], measured_on["hardware_class"]) == (b.host, "cpu:avx2")  # the report data
         serving = client.get(f"/api/models/{tiny_model.pk}/").json()["serving_by_class"]
         assert [(c["hardware_class"], c["engine"], c["benchmark"]) for c in serving] == [
             ("cpu:avx2", "pytorch-cpu", run["id"])]  # the class it ran on, not every class
