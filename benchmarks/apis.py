@@ -1,4 +1,4 @@
-"""Thin DRF views: start/list benchmarks, detail, results as CSV, the latency chart, and a model's serving engine."""
+"""Thin DRF views: start/list benchmarks, detail, results as CSV, the latency chart."""
 import csv
 import io
 
@@ -12,12 +12,11 @@ from accounts.permissions import CanWriteOrReadOnly
 from config.pagination import paginated_response
 from registry.dataset_selectors import dataset_get
 from registry.model_selectors import model_get_visible
-from registry.model_serializers import ModelVersionDetailSerializer
 
 from . import selectors, services
 from .charts import latency_png
 from .serializers import (CSV_COLUMNS, BenchmarkResultSerializer, BenchmarkRunDetailSerializer,
-                          BenchmarkRunListSerializer, BenchmarkStartSerializer, ServingSetSerializer)
+                          BenchmarkRunListSerializer, BenchmarkStartSerializer)
 
 
 class BenchmarkListStartApi(APIView):
@@ -79,21 +78,3 @@ class BenchmarkLatencyChartApi(APIView):
                                 content_type="image/png")
         response["Cache-Control"] = "no-store"  # rows are added while the run measures
         return response
-
-
-class ModelServingApi(APIView):
-    """Set (`{"engine": ..., "version": ...}`) or clear (`{"engine": ""}`) the engine that serves a model."""
-
-    permission_classes = [CanWriteOrReadOnly]
-
-    @extend_schema(request=ServingSetSerializer, responses=ModelVersionDetailSerializer)
-    def post(self, request, model_id: int):
-        model = model_get_visible(user=request.user, model_id=model_id)
-        serializer = ServingSetSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        version = (model_get_visible(user=request.user, model_id=data["version"])
-                   if data["version"] is not None else None)
-        model = services.model_serving_set(user=request.user, model=model, engine=data["engine"] or "",
-                                           version=version)
-        return Response(ModelVersionDetailSerializer(model).data)

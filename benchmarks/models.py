@@ -24,6 +24,9 @@ class BenchmarkRun(TimeStampedModel):
     selected = models.JSONField(default=dict, blank=True, help_text="The selection: winner and reason, or the "
                                                                     "blocking constraints and the nearest miss.")
     applied = models.BooleanField(default=False, help_text="The selection was set as the model's serving engine.")
+    host = models.CharField(max_length=150, blank=True, default="", help_text="The host it ran on (HOST_NAME).")
+    hardware_class = models.CharField(max_length=150, blank=True, default="",
+                                      help_text="That host's hardware class: an applied selection serves this class.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.serializers import StrictSerializer, imgsz_multiple_of_32
+from hosts.serializers import TargetSerializer
 
 from .models import BenchmarkResult, BenchmarkRun
 from .selection import ACCURACY_CONSTRAINTS, OBJECTIVES
@@ -63,6 +64,9 @@ class BenchmarkStartSerializer(StrictSerializer):
     objective = serializers.ChoiceField(choices=list(OBJECTIVES), default="p95")
     apply = serializers.BooleanField(default=False)
     exclusive = serializers.BooleanField(default=True)
+    target = TargetSerializer(required=False, allow_null=True, default=None,
+                              help_text='Where to run: {"host": name}, {"gpu": "NVIDIA H100"} or {"cpu": "AMX"}; '
+                                        "none: any gpu worker.")
 
     validate_imgsz = staticmethod(imgsz_multiple_of_32)
 
@@ -114,7 +118,7 @@ class BenchmarkRunListSerializer(serializers.ModelSerializer):
     class Meta:
         model = BenchmarkRun
         fields = ["id", "job", "owner", "model", "dataset", "params", "state", "progress", "progress_message",
-                  "error", "selected", "applied", "created_at", "updated_at"]
+                  "error", "selected", "applied", "host", "hardware_class", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -125,10 +129,3 @@ class BenchmarkRunDetailSerializer(BenchmarkRunListSerializer):
     class Meta(BenchmarkRunListSerializer.Meta):
         fields = [*BenchmarkRunListSerializer.Meta.fields, "environment", "results"]
         read_only_fields = fields
-
-
-class ServingSetSerializer(StrictSerializer):
-    """`{"engine": "openvino-cpu", "version": 12}`; `{"engine": ""}` or `{"engine": null}` clears the selection."""
-
-    engine = serializers.CharField(allow_blank=True, allow_null=True, max_length=64)
-    version = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)

@@ -1,13 +1,16 @@
-"""Writes for benchmarks: start a run (a BenchmarkRun and its gpu-queue Job), apply a selection, set serving by hand."""
+"""Writes for benchmarks: start a run (a BenchmarkRun and its gpu-queue Job), record where it ran, apply a selection
+(through serving/, the one home of serving), delete a run."""
 from django.db import transaction
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 
-from accounts.visibility import can_modify, check_can_modify
+from accounts.visibility import can_modify
 from config.deletion import job_subject_delete
-from inference.engines import ENGINES
+from hosts.facts import this_host
+from hosts.routing import host_queue, target_host
 from jobs.models import JobKind
 from jobs.services import job_enqueue
-from registry.models import Dataset, ModelSource, ModelVersion
+from registry.models import Dataset, ModelVersion
+from serving.services import serving_set
 
 from .models import BenchmarkRun
 
@@ -19,72 +22,32 @@ def benchmark_run_start(*, owner, model: ModelVersion, dataset: Dataset | None, 
     if params["apply"] and not can_modify(model, owner):
         raise PermissionDenied("Only the model's owner or an admin may apply a selection to its serving engine; "
                                'benchmark it with "apply": false.')
+    queue = "gpu"
+    if params.get("target"):  # a 400 naming the target when no live host matches it
+        params = {**params, "routed_to": target_host(target=params["target"]).name}
+        queue = host_queue(params["routed_to"])
     with transaction.atomic():
-        job = job_enqueue(kind=JobKind.BENCHMARK, owner=owner, task_name=TASK_NAME, queue="gpu",
+        job = job_enqueue(kind=JobKind.BENCHMARK, owner=owner, task_name=TASK_NAME, queue=queue,
                           params={"model": model.pk, "dataset": dataset.pk if dataset else None, **params})
         run = BenchmarkRun.objects.create(owner=owner, job=job, model=model, dataset=dataset, params=params)
     return run
 
 
-def _serving_version_default(*, model: ModelVersion, engine: str) -> ModelVersion | None:
-    """The version `engine` would serve for `model`: the model itself, else its newest conversion in a format the
-    engine loads (FP32, not a quantized one: those are chosen explicitly)."""
-    formats = ENGINES[engine].formats
-    if model.format in formats:
-        return model
-    # In Python: exclude() on a JSON key also drops the rows that lack the key (NULL) on some databases.
-    return next((version for version in ModelVersion.objects.filter(parent=model, format__in=formats)
-                 .order_by("-created_at", "-pk") if not (version.metadata or {}).get("quantization")), None)
-
-
-def _lineage_contains(*, model: ModelVersion, version: ModelVersion) -> bool:
-    """`version` is `model` or was converted from it, step by step (a conversion of a conversion: the INT8 ONNX of
-    a .pt). A model fine-tuned from it is a child too, but with other weights: it never serves this model."""
-    node, depth = version, 0
-    while node is not None and depth < 8:
-        if node.pk == model.pk:
-            return True
-        if node.source != ModelSource.CONVERSION:
-            return False
-        node, depth = node.parent, depth + 1
-    return False
-
-
-def model_serving_set(*, user, model: ModelVersion, engine: str, version: ModelVersion | None = None,
-                      benchmark: BenchmarkRun | None = None) -> ModelVersion:
-    """Serve `model` with `engine` (on `version`, a version in its lineage); engine "" clears the selection."""
-    check_can_modify(model, user, action="change the serving engine of")
-    if not engine:
-        model.selected_engine, model.serving_version, model.serving_benchmark = "", None, None
-        model.save(update_fields=["selected_engine", "serving_version", "serving_benchmark", "updated_at"])
-        return model
-    if engine not in ENGINES:
-        raise ValidationError({"engine": [f"unknown engine {engine!r}; known: {', '.join(sorted(ENGINES))}"]})
-    if version is None:
-        version = _serving_version_default(model=model, engine=engine)
-        if version is None:
-            raise ValidationError({"engine": [
-                f"{engine} loads {', '.join(ENGINES[engine].formats)} models; model {model.pk} is {model.format} and "
-                f"has no such conversion (convert it first: POST /api/models/{model.pk}/convert/)"]})
-    elif not _lineage_contains(model=model, version=version):
-        raise ValidationError({"version": [f"model {version.pk} is not model {model.pk} or a conversion of it"]})
-    if version.format not in ENGINES[engine].formats:
-        raise ValidationError({"engine": [f"{engine} cannot load a {version.format} model (it loads "
-                                          f"{', '.join(ENGINES[engine].formats)})"]})
-    model.selected_engine = engine
-    model.serving_version = None if version.pk == model.pk else version
-    model.serving_benchmark = benchmark
-    model.save(update_fields=["selected_engine", "serving_version", "serving_benchmark", "updated_at"])
-    return model
+def benchmark_run_placed(*, job_id: int) -> None:
+    """Record where the run runs (on the gpu worker, before measuring): its host and that host's hardware class."""
+    here = this_host()
+    BenchmarkRun.objects.filter(job_id=job_id).update(host=here["name"], hardware_class=here["hardware_class"])
 
 
 def benchmark_selection_apply(*, run: BenchmarkRun) -> None:
-    """Make the run's winner the model's serving engine (inside the job, on behalf of the run's owner)."""
+    """Make the run's winner the model's serving engine on the hardware class the run measured on (inside the job, on
+    behalf of the run's owner): a selection made on a CPU host with AMX is not forced on a GPU host's pool."""
     selected = run.selected or {}
     if not selected.get("engine"):
         return
     version = ModelVersion.objects.filter(pk=selected.get("source_model")).first() or run.model
-    model_serving_set(user=run.owner, model=run.model, engine=selected["engine"], version=version, benchmark=run)
+    serving_set(user=run.owner, model=run.model, engine=selected["engine"], version=version,
+                hardware_class=run.hardware_class, benchmark=run)
     BenchmarkRun.objects.filter(pk=run.pk).update(applied=True)
     run.applied = True
 

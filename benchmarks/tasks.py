@@ -10,5 +10,7 @@ from jobs.runner import job_task
 @job_task(app, "benchmarks.run")
 def benchmark_run(ctx):
     from .runner import benchmark_run_execute
+    from .services import benchmark_run_placed
 
+    benchmark_run_placed(job_id=ctx.job_id)
     return benchmark_run_execute(ctx)

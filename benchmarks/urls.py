@@ -1,4 +1,4 @@
-"""URLs of benchmarks under /api/, and a model's serving engine (/api/models/{id}/serving/)."""
+"""URLs of benchmarks under /api/ (a model's serving engine is serving/urls.py)."""
 from django.urls import path
 
 from . import apis
@@ -8,5 +8,4 @@ urlpatterns = [
     path("benchmarks/<int:run_id>/", apis.BenchmarkDetailApi.as_view(), name="benchmark-detail"),
     path("benchmarks/<int:run_id>/results.csv", apis.BenchmarkResultsCsvApi.as_view(), name="benchmark-results-csv"),
     path("benchmarks/<int:run_id>/latency.png", apis.BenchmarkLatencyChartApi.as_view(), name="benchmark-latency"),
-    path("models/<int:model_id>/serving/", apis.ModelServingApi.as_view(), name="model-serving"),
 ]

@@ -83,3 +83,41 @@ def host_info() -> dict:
 
 def library_versions() -> dict:
     return {name: library_version(name) for name in LIBRARIES}
+
+
+# CPU flags that decide which engines and precisions run fast (OpenVINO BF16 on AVX-512 BF16, INT8 through AMX),
+# named as people name them: a target {"cpu": "AMX"} or {"cpu": "avx512"} matches these, ignoring case and dashes.
+CPU_FEATURES = (("avx2", "AVX2"), ("avx512f", "AVX-512"), ("avx512_vnni", "AVX-512 VNNI"),
+                ("avx512_bf16", "AVX-512 BF16"), ("avx512_fp16", "AVX-512 FP16"), ("amx_tile", "AMX"),
+                ("amx_bf16", "AMX BF16"), ("amx_int8", "AMX INT8"))
+
+
+@lru_cache(maxsize=1)
+def cpu_features() -> tuple[str, ...]:
+    """The notable CPU features of this machine (CPU_FEATURES), from /proc/cpuinfo's flags; () elsewhere."""
+    flags: set[str] = set()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if line.lower().startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    return tuple(name for flag, name in CPU_FEATURES if flag in flags)
+
+
+def feature_key(name: str) -> str:
+    """"AVX-512 BF16", "avx512_bf16" and "AVX512BF16" are one feature."""
+    return "".join(ch for ch in name.upper() if ch.isalnum())
+
+
+def hardware_class_of(*, gpus: list[dict], features: tuple | list) -> str:
+    """The class a serving choice is made for: the first GPU's model on a GPU host (`gpu:NVIDIA H100 80GB HBM3`),
+    else the best CPU instruction set (`cpu:amx`, `cpu:avx512`, `cpu:avx2`, `cpu:baseline`)."""
+    if gpus:
+        return f"gpu:{gpus[0]['name']}"
+    for feature, label in (("AMX", "amx"), ("AVX-512", "avx512"), ("AVX2", "avx2")):
+        if feature in features:
+            return f"cpu:{label}"
+    return "cpu:baseline"

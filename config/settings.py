@@ -1,5 +1,6 @@
 """Django settings: every value comes from the environment with typed parsing and safe local defaults."""
 import secrets
+import socket
 from pathlib import Path
 
 import dj_database_url
@@ -11,7 +12,6 @@ VAR_DIR = Path(env_str("PLATFORM_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)  # on only when asked for: a debug page shows tracebacks and settings to anyone
-
 
 MIN_SECRET_KEY_LENGTH = 32  # it is also the HS256 key of every JWT: RFC 7518 wants at least 256 bits
 
@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "benchmarks",
     "reports",
     "searches",
+    "hosts",
+    "serving",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +254,13 @@ ULTRALYTICS_DIR = VAR_DIR / "ultralytics"
 from .settings_apps import *  # noqa: E402,F401,F403
 
 TRAINING_TIME_LIMIT_SECONDS = env_int("TRAINING_TIME_LIMIT_SECONDS", CELERY_TASK_SOFT_TIME_LIMIT, minimum=1)
+
+# --- hosts (hosts/; docs/operations.md "Hosts"): every worker and pool process registers its machine ----------
+HOST_NAME = env_str("HOST_NAME", "") or socket.gethostname()  # two workers on one machine may name two hosts
+HARDWARE_CLASS = env_str("HARDWARE_CLASS", "")  # "": derived from the machine (gpu:<model>, cpu:amx, ...)
+HOST_HEARTBEAT_SECONDS = env_float("HOST_HEARTBEAT_SECONDS", 5.0, minimum=0.1)  # Redis key refresh
+HOST_TTL_SECONDS = env_float("HOST_TTL_SECONDS", 20.0, minimum=0.5)  # no heartbeat for this long: "gone"
+HOST_DB_UPDATE_SECONDS = env_float("HOST_DB_UPDATE_SECONDS", 60.0, minimum=1.0)  # the Host row's last_seen
 
 # --- inference pool (inference/pool.py; docs/inference.md) ------------------------------------------
 INFERENCE_BATCH_WINDOW_MS = env_float("INFERENCE_BATCH_WINDOW_MS", 2.0, minimum=0.0)

@@ -19,10 +19,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/", include("accounts.urls")),
     path("api/", include("jobs.urls")),
+    path("api/", include("hosts.urls")),
     path("api/", include("training.urls")),
     path("api/", include("searches.urls")),
     path("api/", include("registry.dataset_urls")),
-    path("api/", include("benchmarks.urls")),  # before the registry: it adds /api/models/{id}/serving/
+    path("api/", include("benchmarks.urls")),
+    path("api/", include("serving.urls")),  # before the registry: it adds /api/models/{id}/serving/
     path("api/", include("registry.model_urls")),
     path("api/", include("inference.urls")),
     path("api/", include("reports.urls")),

@@ -18,6 +18,8 @@ import psutil
 from django.conf import settings
 
 from core.artifact_cache import cached_file
+from hosts.facts import this_host
+from hosts.registration import HostHeartbeat
 
 from . import channel
 from config.exceptions import without_paths
@@ -25,6 +27,7 @@ from config.exceptions import without_paths
 from .batching import Pending, RequestError, collect, group, run_chunk, split_expired
 from .engines import engines_available
 from .model_cache import ModelCache
+from .resolutions import Resolutions
 from .stats import PoolStats
 
 log = logging.getLogger("inference.pool")
@@ -40,6 +43,8 @@ class InferencePool:
         self.cache = ModelCache(engines=self.engines, max_models=settings.INFERENCE_MAX_MODELS,
                                 max_rss_mb=settings.INFERENCE_MAX_RSS_MB)
         self.stats = PoolStats()
+        self.hardware_class = this_host()["hardware_class"]
+        self.serving = Resolutions(redis=self.redis, hardware_class=self.hardware_class, available=self.cache.available)
         self.started = time.time()
         self.stopping = threading.Event()
         self.batches = 0
@@ -47,6 +52,7 @@ class InferencePool:
     # --- registration ------------------------------------------------------------------------
     def heartbeat(self) -> None:
         body = {"id": self.id, "host": socket.gethostname(), "pid": os.getpid(), "started": self.started,
+                "hardware_class": self.hardware_class, "serving_lookups": self.serving.lookups,
                 "at": time.time(), "engines": self.engines, "models": self.cache.describe(),
                 "batches": self.batches, "max_batch": self.max_batch, "batch_window_ms": self.window * 1000,
                 "rss_mb": round(psutil.Process().memory_info().rss / 2**20), "stats": self.stats.snapshot()}
@@ -71,11 +77,9 @@ class InferencePool:
             log.exception("could not unregister pool %s", self.id)
 
     def preload(self, model_ids: list[int]) -> None:
-        from .selectors import inference_target_for_preload
-
         for model_id in model_ids:
             try:
-                target = inference_target_for_preload(model_id=model_id)
+                target = self.serving.resolve(model_id)
                 with cached_file(name=target["file"], sha256=target["sha256"]) as path:
                     self.cache.get(model_id=target["model_id"], model_format=target["format"], path=str(path),
                                    selected=target["engine"], imgsz=target["default_imgsz"])
@@ -85,6 +89,7 @@ class InferencePool:
     # --- serving -----------------------------------------------------------------------------
     def serve_forever(self) -> None:
         self.heartbeat()
+        host = HostHeartbeat(role="inference", engines=sorted(self.cache.available)).start()
         thread = threading.Thread(target=self._heartbeat_loop, name="heartbeat", daemon=True)
         thread.start()
         log.info("inference pool %s ready: engines %s, batch window %.1f ms, max batch %d", self.id,
@@ -101,6 +106,7 @@ class InferencePool:
         finally:
             self.stopping.set()
             self.unregister()
+            host.stop()
 
     def serve_model(self, model_id: int) -> None:
         pending = collect(self.redis, model_id=model_id, max_batch=self.max_batch, window=self.window)
@@ -109,10 +115,23 @@ class InferencePool:
         live, expired = split_expired(pending, time.time())
         for request in expired:
             self.stats.request(model_id, request.header.get("engine") or "", "expired")
+        if not live:
+            return
+        try:
+            target = self.serving.resolve(model_id)  # what serves it on this pool's class (cached, see resolutions)
+        except RequestError as exc:
+            for request in live:
+                request.error = exc
+            self._reply(model_id, "", live, time.time())
+            return
+        for request in live:
+            request.header.update({key: target[key] for key in ("format", "file", "sha256", "engine", "default_imgsz",
+                                                                "class_names")})
         for (model_format, file, selected, imgsz), requests in group(live).items():
-            self._serve_group(model_id, model_format, file, selected, imgsz, requests)
+            self._serve_group(model_id, model_format, file, selected, imgsz, requests, target)
 
-    def _serve_group(self, model_id, model_format, file, selected, imgsz, requests: list[Pending]) -> None:
+    def _serve_group(self, model_id, model_format, file, selected, imgsz, requests: list[Pending],
+                     target: dict) -> None:
         batch_started = time.time()
         engine_name = selected or "?"
         leases = []
@@ -122,7 +141,7 @@ class InferencePool:
             return str(leases[-1].path)
 
         try:
-            loaded = self.cache.get(model_id=model_id, model_format=model_format, path=local_file,
+            loaded = self.cache.get(model_id=target["model_id"], model_format=model_format, path=local_file,
                                     selected=selected, imgsz=imgsz or requests[0].header["default_imgsz"])
             engine = loaded.engine
             engine_name = engine.name
@@ -133,7 +152,7 @@ class InferencePool:
         except RequestError as exc:
             for request in requests:
                 request.error = exc
-            self._reply(model_id, engine_name, requests, batch_started)
+            self._reply(model_id, engine_name, requests, batch_started, target=target)
             return
         finally:
             for lease in leases:
@@ -150,10 +169,10 @@ class InferencePool:
             log.exception("model %s failed on a batch", model_id)
             for request in requests:
                 request.error = request.error or RequestError(500, f"{engine.name} failed: {without_paths(exc)}")
-        self._reply(model_id, engine.name, requests, batch_started, note=loaded.note)
+        self._reply(model_id, engine.name, requests, batch_started, note=loaded.note, target=target)
 
     def _reply(self, model_id: int, engine_name: str, requests: list[Pending], batch_started: float,
-               note: str = "") -> None:
+               note: str = "", target: dict | None = None) -> None:
         pipe = self.redis.pipeline(transaction=False)
         for request in requests:
             h = request.header
@@ -165,7 +184,9 @@ class InferencePool:
                 request.results.sort(key=lambda r: r["image"])
                 for result in request.results:
                     result["timings"]["queue_ms"] = max(0.0, (batch_started - h["enqueued"]) * 1000)
-                body = {"engine": engine_name, "pool": self.id, "note": note, "results": request.results}
+                body = {"engine": engine_name, "pool": self.id, "note": note, "results": request.results,
+                        "served_model": target["model_id"], "hardware_class": self.hardware_class,
+                        "choice": target["choice"]}
                 self.stats.request(model_id, engine_name, "ok", images=len(request.results))
                 self.stats.observe("queue_seconds", model_id, engine_name, max(0.0, batch_started - h["enqueued"]))
             key = channel.reply_key(h["id"])

@@ -15,10 +15,10 @@ from rest_framework import exceptions, status
 
 from config.exceptions import ServiceUnavailable, without_paths
 from registry.models import ModelVersion
+from serving.selectors import ModelUnservable, serving_check_servable
 
 from . import channel
 from .metrics import LATENCY, REQUESTS
-from .selectors import ModelUnservable, inference_target
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,14 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
     """Run `images` through `model`'s warm engine in the pool (the user may see it); the JSON answer for the API."""
     started = time.perf_counter()
     try:
-        target = inference_target(model=model, pools=channel.pools_live())
+        serving_check_servable(model=model, pools=channel.pools_live())  # 503 / 409 before anything is queued
         timeout_ms = params.get("timeout_ms") or settings.INFERENCE_TIMEOUT_MS
         deadline = time.time() + timeout_ms / 1000
-        header = {key: target[key] for key in ("format", "file", "sha256", "engine", "default_imgsz", "class_names")}
-        header.update(conf=params["conf"], iou=params["iou"], max_det=params["max_det"], imgsz=params.get("imgsz"))
+        # The pool that takes it resolves what serves the model on its own hardware class (serving/).
+        header = {"conf": params["conf"], "iou": params["iou"], "max_det": params["max_det"],
+                  "imgsz": params.get("imgsz")}
         try:
-            request_id = channel.request_submit(model_id=target["model_id"], header=header, images=images,
+            request_id = channel.request_submit(model_id=model.pk, header=header, images=images,
                                                 deadline=deadline, max_queue=settings.INFERENCE_MAX_QUEUE)
         except channel.QueueFull as full:
             raise QueueFull(f"Model {model.pk} has {full.depth} requests queued (INFERENCE_MAX_QUEUE="
@@ -60,13 +61,14 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
     if reply is None:
         raise DeadlinePassed(f"No answer within the {timeout_ms} ms deadline (the inference pool is busy or slow).")
     if "error" in reply:
-        raise _pool_error(reply["error"], model_id=target["model_id"])
+        raise _pool_error(reply["error"], model_id=model.pk)
     total_ms = (time.perf_counter() - started) * 1000
     for result in reply["results"]:
         result["engine"] = reply["engine"]
         result["timings"]["total_ms"] = total_ms
         result["timings"] = {k: round(v, 3) for k, v in result["timings"].items()}
-    body = {"model": model.pk, "served_model": target["model_id"], "engine": reply["engine"], "pool": reply["pool"],
+    body = {"model": model.pk, "served_model": reply["served_model"], "engine": reply["engine"],
+            "hardware_class": reply["hardware_class"], "choice": reply["choice"], "pool": reply["pool"],
             "results": reply["results"]}
     if reply.get("note"):
         body["note"] = reply["note"]
@@ -89,7 +91,7 @@ def _pool_error(error: dict, *, model_id: int) -> exceptions.APIException:
 
 
 def model_unservable_mark(*, model_id: int, reason: str) -> None:
-    """Record on the version that no engine can load its file; inference_target then answers 422 at once. In the
+    """Record on the version that no engine can load its file; serving_check_servable then answers 422 at once. In the
     metadata, not a column: uploading a fixed file makes a new version, so the mark never needs clearing."""
     with transaction.atomic():
         version = ModelVersion.objects.select_for_update().filter(pk=model_id).first()
@@ -138,7 +140,8 @@ def inference_pools_health() -> dict:
     except Exception as exc:
         raise ServiceUnavailable(f"Redis is unreachable: {exc}") from exc
     now = time.time()
-    workers = [{"id": p["id"], "host": p["host"], "pid": p["pid"], "heartbeat_age_s": round(now - p["at"], 2),
+    workers = [{"id": p["id"], "host": p["host"], "hardware_class": p.get("hardware_class"), "pid": p["pid"],
+                "heartbeat_age_s": round(now - p["at"], 2),
                 "uptime_s": round(now - p["started"]), "rss_mb": p.get("rss_mb"), "batches": p.get("batches"),
                 "max_batch": p.get("max_batch"), "batch_window_ms": p.get("batch_window_ms"),
                 "engines": sorted(n for n, i in p.get("engines", {}).items() if i.get("available")),

@@ -29,7 +29,7 @@ class JobKind(models.TextChoices):
 class Job(TimeStampedModel):
     kind = models.CharField(max_length=32, choices=JobKind.choices, db_index=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
-    queue = models.CharField(max_length=32, default="default")
+    queue = models.CharField(max_length=200, default="default")  # gpu.host.<name>: a benchmark target
     params = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     progress = models.FloatField(default=0.0)

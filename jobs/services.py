@@ -13,6 +13,8 @@ from .models import Job
 
 log = logging.getLogger(__name__)
 
+HOST_QUEUE_PREFIX = "gpu.host."  # one per host, consumed by that host's gpu workers (hosts/routing.py)
+
 
 def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | None = None,
                 soft_time_limit: float | None = None, time_limit: float | None = None) -> Job:
@@ -22,8 +24,8 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
     quota (accounts.quotas) nothing is created and the caller gets a 429.
     `soft_time_limit`/`time_limit` (seconds) override the Celery defaults for this one task.
     """
-    if queue not in CELERY_QUEUES:
-        raise ValueError(f"{queue!r} is not a queue Celery workers consume (config/queues.py)")
+    if queue not in CELERY_QUEUES and not queue.startswith(HOST_QUEUE_PREFIX):
+        raise ValueError(f"{queue!r} is not a queue Celery workers consume (config/queues.py, hosts/routing.py)")
     task_id = str(uuid.uuid4())
     with transaction.atomic():
         if job_quota_applies(user=owner):

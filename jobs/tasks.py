@@ -22,7 +22,10 @@ def probe(ctx):
 
 @app.task(name="jobs.reap_lost_jobs")
 def reap_lost_jobs():
-    return {"reaped": lifecycle.jobs_reap_lost(), "lost_messages": jobs_reap_lost_messages()}
+    from hosts.reaping import jobs_fail_on_gone_hosts
+
+    return {"reaped": lifecycle.jobs_reap_lost(), "lost_messages": jobs_reap_lost_messages(),
+            "gone_hosts": jobs_fail_on_gone_hosts()}
 
 
 @signals.task_failure.connect

@@ -17,7 +17,7 @@ class ConversionInline(admin.TabularInline):
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ("name", "version", "format", "source", "owner", "shared", "task", "parameters", "file_size",
-                    "selected_engine", "created_at")
+                    "created_at")
     list_filter = ("format", "source", "shared", "task")
     search_fields = ("name", "sha256", "owner__username")
     readonly_fields = ("file", "file_size", "sha256", "created_at", "updated_at", "parent", "dataset", "job")

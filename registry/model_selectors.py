@@ -12,7 +12,7 @@ from .models import Conversion, ModelVersion
 
 def model_list_visible(*, user) -> QuerySet[ModelVersion]:
     """Every model version `user` may see: their own and shared ones; admins see all."""
-    return visible_to(ModelVersion.objects.select_related("owner", "serving_version"), user)
+    return visible_to(ModelVersion.objects.select_related("owner").prefetch_related("serving_choices"), user)
 
 
 def model_list(*, user, name: str | None = None, format: str | None = None,

@@ -2,6 +2,8 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from serving.selectors import serving_summary
+
 from .models import Conversion, ModelFormat, ModelVersion
 from .presets import PRESETS
 
@@ -55,22 +57,30 @@ class ModelVersionSerializer(serializers.ModelSerializer):
     lineage = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField()
     serving = serializers.SerializerMethodField()
+    serving_by_class = serializers.SerializerMethodField()
+    selected_engine = serializers.SerializerMethodField()
 
     class Meta:
         model = ModelVersion
         fields = ["id", "name", "version", "owner", "shared", "format", "source", "task", "class_names",
                   "input_size", "parameters", "gflops", "file_size", "sha256", "metadata", "lineage",
-                  "hyperparameters", "metrics", "selected_engine", "serving", "download_url", "created_at",
+                  "hyperparameters", "metrics", "selected_engine", "serving", "serving_by_class", "download_url",
+                  "created_at",
                   "updated_at"]
 
     def get_lineage(self, model) -> dict:
         return {"parent": model.parent_id, "dataset": model.dataset_id, "job": model.job_id}
 
     def get_serving(self, model) -> dict:
-        """The selected engine, the version it serves and the benchmark it came from (empty: by hand or none)."""
-        return {"engine": model.selected_engine or None,
-                "version": model.serving_version_id or (model.pk if model.selected_engine else None),
-                "benchmark": model.serving_benchmark_id}
+        """The latest serving choice (any class): its engine, the version it serves and the benchmark it came from
+        (empty: by hand or none). `serving_by_class` lists every class's choice (serving/)."""
+        return serving_summary(model)[0]
+
+    def get_serving_by_class(self, model) -> list[dict]:
+        return serving_summary(model)[1]
+
+    def get_selected_engine(self, model) -> str:
+        return serving_summary(model)[0]["engine"] or ""
 
     def get_download_url(self, model) -> str:
         return reverse("model-download", args=[model.pk])

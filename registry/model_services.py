@@ -14,6 +14,7 @@ from accounts.quotas import QuotaExceeded, upload_quota_check, upload_quota_chec
 from accounts.visibility import check_can_modify
 from config.deletion import delete_or_conflict
 from core.storage import artifact_delete, artifact_store_file, sha256_of
+from serving.invalidation import serving_changed
 
 from . import model_selectors
 from .inspection.onnx_inspect import OnnxInspectionError, onnx_describe
@@ -51,13 +52,16 @@ def model_version_register(*, owner, name: str, format: str, source: str, path: 
                         if not ModelVersion.objects.filter(file=stored).exists():
                             artifact_delete(stored)
                         raise
-                return ModelVersion.objects.create(
+                version = ModelVersion.objects.create(
                     name=name, version=model_selectors.model_next_version(owner=owner, name=name), owner=owner,
                     shared=shared, format=format, source=source, task=task or "detect",
                     class_names=list(class_names or []), input_size=input_size, parameters=parameters,
                     gflops=gflops, file=stored, file_size=size, sha256=sha256, metadata=metadata or {},
                     parent=parent, dataset=dataset, job=job, hyperparameters=hyperparameters or {},
                     metrics=metrics or {})
+                if source == ModelSource.CONVERSION:
+                    serving_changed()  # a new conversion may be what serves its parent by default now
+                return version
         except IntegrityError:
             if attempt == 4:
                 raise
@@ -154,5 +158,6 @@ def model_delete(*, user, model: ModelVersion) -> None:
     shared_file = model_selectors.model_file_in_use_elsewhere(model=model)
     with transaction.atomic():
         delete_or_conflict(model)
+        serving_changed()  # its serving choices went with it, and its parent may have served through it
         if not shared_file:
             transaction.on_commit(lambda: artifact_delete(file_name))

@@ -73,15 +73,7 @@ class ModelVersion(TimeStampedModel):
     job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="models")
     hyperparameters = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
-    # serving: the engine the benchmark selection chose ("" = the best available default)
-    selected_engine = models.CharField(max_length=64, blank=True, default="")
-    serving_version = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="served_for",
-                                        help_text="The version the selected engine serves (e.g. this model's ONNX "
-                                                  "or INT8 conversion); empty: this version itself.")
-    serving_benchmark = models.ForeignKey("benchmarks.BenchmarkRun", null=True, blank=True,
-                                          on_delete=models.SET_NULL, related_name="+",
-                                          help_text="The benchmark whose selection set the engine; empty: by hand.")
+    # Which engine serves it, per hardware class: serving.ServingChoice (the one home of serving).
 
     class Meta:
         ordering = ["name", "-version"]

@@ -18,6 +18,8 @@ RUN_DIR = Path(tempfile.mkdtemp(prefix="vp-test-"))
 os.environ.setdefault("JOB_HEARTBEAT_SECONDS", "0.5")
 os.environ.setdefault("JOB_STALE_AFTER_SECONDS", "4")
 os.environ.setdefault("REAPER_INTERVAL_SECONDS", "1")
+os.environ.setdefault("HOST_HEARTBEAT_SECONDS", "0.5")  # a killed worker's host is "gone" 3 s later
+os.environ.setdefault("HOST_TTL_SECONDS", "3")
 os.environ.setdefault("HEALTH_WORKERS_CACHE_SECONDS", "0")  # health tests see workers come and go at once
 os.environ.setdefault("LOGIN_THROTTLE_RATE", "1000/min")
 os.environ["PLATFORM_VAR_DIR"] = str(RUN_DIR / "var")

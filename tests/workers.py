@@ -63,12 +63,12 @@ class CommandProcess:
 class WorkerProcess(CommandProcess):
     """A real `celery worker` (with the test-only tasks of tests/tasks.py), ready once it answers a ping."""
 
-    def __init__(self, name: str, args: list[str]):
+    def __init__(self, name: str, args: list[str], env: dict | None = None):
         self.hostname = f"{name}-{uuid.uuid4().hex[:6]}@test"
         super().__init__(self.hostname.split("@")[0], [sys.executable, "-m", "celery", "-A", "config", *args,
                                                        "-n", self.hostname,
                                                        "--loglevel", os.environ.get("TEST_WORKER_LOGLEVEL", "INFO"),
-                                                       "--include", "tests.tasks"])
+                                                       "--include", "tests.tasks"], env=env)
 
     def start(self, ready=None, timeout: float = 90.0) -> "WorkerProcess":
         from config.celery import app

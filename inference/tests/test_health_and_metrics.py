@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 
 from tests.waiting import wait_for
 
-pytestmark = [pytest.mark.workers, pytest.mark.django_db]
+pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]  # the pool reads the rows
 
 
 def _predict(client, model_id, path):

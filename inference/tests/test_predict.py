@@ -41,7 +41,7 @@ def _assert_same(ours: list[dict], theirs: list[tuple]):
         assert max(abs(a - b) for a, b in zip(mine["box"], box)) < 1.0
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_detections_on_the_tiny_onnx_model_match_ultralytics_predict(alice, api, onnx_model, tiny_onnx, test_image,
                                                                       inference_pool):
     response = _predict(api(alice), onnx_model.pk, test_image.read_bytes(), conf=CONF)
@@ -55,7 +55,7 @@ def test_detections_on_the_tiny_onnx_model_match_ultralytics_predict(alice, api,
     _assert_same(result["detections"], _ultralytics(tiny_onnx, test_image))
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_a_pytorch_model_without_onnx_is_served_by_the_pytorch_engine_and_matches(alice, api, tiny_model, tiny_weights,
                                                                                    test_image, inference_pool):
     response = _predict(api(alice), tiny_model.pk, test_image.read_bytes(), conf=CONF)
@@ -64,7 +64,7 @@ def test_a_pytorch_model_without_onnx_is_served_by_the_pytorch_engine_and_matche
     _assert_same(response.json()["results"][0]["detections"], _ultralytics(tiny_weights, test_image))
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_a_pytorch_model_with_an_onnx_conversion_is_served_from_the_onnx(alice, api, tiny_model, tiny_onnx,
                                                                          test_image, inference_pool):
     from .conftest import onnx_version
@@ -74,7 +74,7 @@ def test_a_pytorch_model_with_an_onnx_conversion_is_served_from_the_onnx(alice, 
     assert body["engine"] == "onnxruntime-cpu" and body["served_model"] == converted.pk
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_json_base64_images_are_accepted_and_answered_in_order(alice, api, dynamic_model, test_image, inference_pool):
     encoded = base64.b64encode(test_image.read_bytes()).decode()
     response = api(alice).post(f"/api/inference/{dynamic_model.pk}/predict/",
@@ -105,7 +105,7 @@ def test_two_concurrent_requests_run_in_one_batch(alice, api, dynamic_model, tes
     assert [a.json()["results"][0]["batch_size"] for a in answers] == [2, 2]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_a_viewer_may_predict_on_a_shared_model(alice, bob, api, tiny_onnx, test_image, inference_pool):
     from .conftest import onnx_version
 
@@ -113,13 +113,13 @@ def test_a_viewer_may_predict_on_a_shared_model(alice, bob, api, tiny_onnx, test
     assert _predict(api(bob), shared.pk, test_image.read_bytes()).status_code == 200
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_an_invisible_or_unknown_model_is_404(alice, carol, api, onnx_model, test_image, inference_pool):
     assert _predict(api(carol), onnx_model.pk, test_image.read_bytes()).status_code == 404
     assert _predict(api(alice), 999_999, test_image.read_bytes()).status_code == 404
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_a_tensorrt_model_on_workers_without_tensorrt_is_409_telling_how_to_convert(alice, api, tiny_model,
                                                                                    test_image, inference_pool):
     from registry.models import ModelVersion
@@ -133,14 +133,14 @@ def test_a_tensorrt_model_on_workers_without_tensorrt_is_409_telling_how_to_conv
     assert '"target": "onnx"' in response.json()["detail"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_a_request_past_its_deadline_is_504(alice, api, onnx_model, test_image, inference_pool):
     response = _predict(api(alice), onnx_model.pk, test_image.read_bytes(), timeout_ms=1)
     assert response.status_code == 504
     assert "deadline" in response.json()["detail"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_a_full_queue_is_503_with_retry_after(alice, api, onnx_model, test_image, inference_pool, settings):
     from inference import channel
 
@@ -156,7 +156,7 @@ def test_a_full_queue_is_503_with_retry_after(alice, api, onnx_model, test_image
     assert "INFERENCE_MAX_QUEUE" in response.json()["detail"]
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_with_no_pool_process_running_it_is_503(alice, api, onnx_model, test_image, settings):
     from django.conf import settings as live
 

@@ -21,7 +21,7 @@ def _custom_op_onnx(path):
     return path
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the pool reads the model row itself (serving/)
 def test_a_model_no_engine_can_load_answers_422_and_is_marked_not_servable(alice, api, tmp_path, test_image,
                                                                           inference_pool):
     model = model_version_register(owner=alice, name="evil", format=ModelFormat.ONNX, source=ModelSource.UPLOAD,

@@ -1,0 +1,41 @@
+"""What this host is, read from the machine once per process: name, hardware class, CPU, memory, GPUs, engines."""
+import os
+from functools import lru_cache
+
+import psutil
+from django.conf import settings
+
+from config.hardware import cpu_features, cpu_model, gpu_devices, hardware_class_of
+
+
+@lru_cache(maxsize=1)
+def _gpus() -> tuple[tuple, str]:
+    info = gpu_devices()
+    devices = tuple((d["index"], d["name"], d["memory_total_mb"]) for d in info["devices"])
+    return devices, info["driver"] or ""
+
+
+def this_host() -> dict:
+    """This process's host name and hardware class (HARDWARE_CLASS overrides the derived one), cheap after the
+    first call: what a job records as where it ran, and the class an inference pool serves for."""
+    devices, _ = _gpus()
+    gpus = [{"name": name} for _, name, _ in devices]
+    return {"name": settings.HOST_NAME,
+            "hardware_class": settings.HARDWARE_CLASS or hardware_class_of(gpus=gpus, features=cpu_features())}
+
+
+def host_facts(*, engines: bool | list[str]) -> dict:
+    """Everything the Host row holds. `engines`: the names already known (the pool's), or True to probe them
+    (imports their libraries: the gpu worker has them loaded anyway), False to leave them out (the default worker)."""
+    devices, driver = _gpus()
+    facts = {**this_host(), "cpu_model": cpu_model(), "cpu_features": list(cpu_features()),
+             "cpu_cores": os.cpu_count() or 0, "memory_mb": round(psutil.virtual_memory().total / 2**20),
+             "gpus": [{"index": i, "name": name, "memory_total_mb": mb} for i, name, mb in devices],
+             "gpu_driver": driver}
+    if isinstance(engines, list):
+        facts["engines"] = sorted(engines)
+    elif engines:
+        from jobs.probe import available_engines
+
+        facts["engines"] = sorted(name for name, info in available_engines().items() if info["available"])
+    return facts

@@ -1,0 +1,80 @@
+"""A process registers its host on start and keeps it alive: a Redis key every HOST_HEARTBEAT_SECONDS (cheap,
+expires when the process dies) and the Host row's `last_seen` every HOST_DB_UPDATE_SECONDS (no write per job).
+
+Used by the Celery workers (hosts/worker_signals.py) and the inference pool (inference/pool.py). The beats run in a
+daemon thread; a Redis or database that is down is logged and retried on the next beat, never fatal.
+"""
+import logging
+import os
+import threading
+import time
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from .facts import host_facts
+from .liveness import process_beat, process_forget
+from .models import Host
+
+log = logging.getLogger("hosts")
+
+
+def host_record(*, facts: dict, role: str) -> Host:
+    """Create or refresh the Host row from `facts`; the roles seen on it accumulate."""
+    fields = {key: value for key, value in facts.items() if key != "name"}
+    host, created = Host.objects.get_or_create(name=facts["name"], defaults={
+        **fields, "roles": [role], "last_seen": timezone.now()})
+    if not created:
+        for key, value in fields.items():
+            setattr(host, key, value)
+        host.roles = sorted(set(host.roles or []) | {role})
+        host.last_seen = timezone.now()
+        host.save()
+    return host
+
+
+class HostHeartbeat:
+    """`start()` registers and starts the beats; `stop()` forgets this process at once (a clean shutdown)."""
+
+    def __init__(self, *, role: str, queues: list[str] | None = None, engines: bool | list[str] = True):
+        self.role, self.queues, self.engines = role, list(queues or []), engines
+        self.pid = os.getpid()
+        self.member = ""
+        self.stopping = threading.Event()
+        self.facts: dict = {}
+        self.recorded_at: float | None = None  # when the Host row was last written (monotonic)
+
+    def start(self) -> "HostHeartbeat":
+        self.facts = host_facts(engines=self.engines)
+        self._beat_logged()
+        threading.Thread(target=self._loop, name="host-heartbeat", daemon=True).start()
+        log.info("host %s (%s) registered its %s process %s", self.facts["name"], self.facts["hardware_class"],
+                 self.role, self.pid)
+        return self
+
+    def _beat_logged(self) -> None:
+        due = self.recorded_at is None or time.monotonic() - self.recorded_at >= settings.HOST_DB_UPDATE_SECONDS
+        try:
+            self.member = process_beat(host=self.facts["name"], role=self.role, pid=self.pid, queues=self.queues)
+            if due:
+                try:
+                    close_old_connections()
+                    host_record(facts=self.facts, role=self.role)
+                    self.recorded_at = time.monotonic()
+                finally:
+                    connection.close()  # this thread's connection is not kept between beats (nor across forks)
+        except Exception:
+            log.warning("host heartbeat failed (retried on the next beat)", exc_info=True)
+
+    def _loop(self) -> None:
+        while not self.stopping.wait(settings.HOST_HEARTBEAT_SECONDS):
+            self._beat_logged()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        try:
+            if self.member:
+                process_forget(self.member)
+        except Exception:
+            log.warning("could not unregister host process %s", self.member, exc_info=True)

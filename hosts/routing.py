@@ -1,0 +1,46 @@
+"""Aiming gpu work at a host or a hardware class: each gpu worker also consumes `gpu.host.<its HOST_NAME>`, and a
+target (`{"host": "gpu-2"}`, `{"gpu": "NVIDIA H100"}`, `{"cpu": "AMX"}`) picks a live host that matches and has a
+gpu worker; the job is sent to that host's queue."""
+from rest_framework.exceptions import ValidationError
+
+from config.hardware import feature_key
+from jobs.services import HOST_QUEUE_PREFIX
+
+from .liveness import processes_live
+from .models import Host
+
+
+
+def host_queue(name: str) -> str:
+    return f"{HOST_QUEUE_PREFIX}{name}"
+
+
+def host_matches(host: Host, target: dict) -> bool:
+    if "host" in target:
+        return host.name == target["host"]
+    if "gpu" in target:
+        wanted = target["gpu"].lower()
+        return any(wanted in (gpu.get("name") or "").lower() for gpu in host.gpus or [])
+    wanted = feature_key(target["cpu"])
+    return any(feature_key(feature) == wanted for feature in host.cpu_features or [])
+
+
+def _describe(target: dict) -> str:
+    key, value = next(iter(target.items()))
+    return {"host": f"host {value!r}", "gpu": f"a GPU named like {value!r}", "cpu": f"the CPU feature {value!r}"}[key]
+
+
+def target_host(*, target: dict) -> Host:
+    """The live host with a gpu worker that matches `target` and has the fewest jobs waiting in its queue; a 400
+    that says so when none does (a host that is gone, or no such hardware among the live ones)."""
+    from config.redis import redis_client
+
+    live = {p["host"] for p in processes_live() if p["role"] == "gpu"}
+    matching = [host for host in Host.objects.filter(name__in=live) if host_matches(host, target)]
+    if not matching:
+        known = Host.objects.filter(name=target["host"]).first() if "host" in target else None
+        why = ("it is gone (no gpu worker heartbeat)" if known else "no such host has registered") if "host" in target \
+            else f"no live host with a gpu worker has it (live: {', '.join(sorted(live)) or 'none'})"
+        raise ValidationError({"target": [f"no live host matches {_describe(target)}: {why}; see GET /api/hosts/"]})
+    client = redis_client()
+    return min(matching, key=lambda host: (client.llen(host_queue(host.name)), host.name))

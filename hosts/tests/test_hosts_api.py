@@ -1,0 +1,67 @@
+"""`GET /api/hosts/` and `/api/hosts/{name}/`: admins and engineers see the registered machines and whether each is
+live (a process heartbeats it in Redis) or gone; viewers get 403; an unknown name is a 404."""
+from django.utils import timezone
+
+from hosts.liveness import process_beat, process_forget
+from hosts.models import Host
+
+
+def _host(name: str, **fields) -> Host:
+    return Host.objects.create(name=name, hardware_class="cpu:amx", cpu_model="Test CPU", cpu_features=["AMX"],
+                               cpu_cores=2, memory_mb=4096, last_seen=timezone.now(), **fields)
+
+
+def test_admins_and_engineers_see_hosts_viewers_and_strangers_do_not(root, alice, bob, api, db):
+    _host("h-perm")
+    assert api(root).get("/api/hosts/").status_code == 200
+    assert "h-perm" in [h["name"] for h in api(alice).get("/api/hosts/").json()["results"]]  # beside this machine's
+    refused = api(bob).get("/api/hosts/")
+    assert refused.status_code == 403 and "admins and engineers" in refused.json()["detail"]
+    assert api(bob).get("/api/hosts/h-perm/").status_code == 403
+    from rest_framework.test import APIClient
+
+    assert APIClient().get("/api/hosts/").status_code == 401
+
+
+def test_a_host_is_live_while_a_process_heartbeats_it_and_gone_after(alice, api, db):
+    _host("h-live", gpus=[{"index": 0, "name": "NVIDIA H100 80GB HBM3", "memory_total_mb": 81559}])
+    member = process_beat(host="h-live", role="gpu", pid=4242, queues=["gpu", "gpu.host.h-live"])
+    try:
+        body = api(alice).get("/api/hosts/h-live/").json()
+        assert body["state"] == "live" and body["cpu_features"] == ["AMX"]
+        assert body["processes"][0]["role"] == "gpu" and body["processes"][0]["queues"] == ["gpu", "gpu.host.h-live"]
+    finally:
+        process_forget(member)
+    body = api(alice).get("/api/hosts/h-live/").json()
+    assert body["state"] == "gone" and body["processes"] == [] and body["last_seen"]
+
+
+def test_an_unknown_host_is_a_404_that_names_it(alice, api, db):
+    response = api(alice).get("/api/hosts/nowhere/")
+    assert response.status_code == 404 and "nowhere" in response.json()["detail"]
+
+
+def test_the_admin_lists_hosts_with_their_state(root, db):
+    from django.test import Client
+
+    from conftest import PASSWORD
+
+    _host("h-admin")
+    client = Client()
+    assert client.login(username=root.username, password=PASSWORD)
+    page = client.get("/admin/hosts/host/").content.decode()
+    assert "h-admin" in page and "gone" in page and "cpu:amx" in page
+
+
+def test_health_counts_a_host_queue_as_consumed_while_its_gpu_worker_lives(alice, db):
+    from config.health import queues_waiting_on_no_consumer
+    from jobs.models import Job
+
+    Job.objects.create(kind="benchmark", owner=alice, queue="gpu.host.h-health", state="QUEUED")
+    workers = {"gpu": 1, "default": 1, "inference": 0}
+    member = process_beat(host="h-health", role="gpu", pid=4343, queues=["gpu", "gpu.host.h-health"])
+    try:
+        assert queues_waiting_on_no_consumer(workers) == {}
+    finally:
+        process_forget(member)
+    assert queues_waiting_on_no_consumer(workers) == {"gpu.host.h-health": 1}  # gone: nobody takes it
