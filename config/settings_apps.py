@@ -13,8 +13,12 @@ DATASET_REPORT_MAX_PROBLEMS = env_int("DATASET_REPORT_MAX_PROBLEMS", 50, minimum
 # --- model registry (registry/inspection/sandbox.py, registry/conversion/parity.py) ---------------------
 MODEL_INSPECT_TIMEOUT_SECONDS = env_int("MODEL_INSPECT_TIMEOUT_SECONDS", 120, minimum=5)  # wall and CPU seconds
 MODEL_INSPECT_MEMORY_MB = env_int("MODEL_INSPECT_MEMORY_MB", 6144, minimum=1024)  # address space, plus 4x the file
-CONVERSION_PARITY_ATOL = env_float("CONVERSION_PARITY_ATOL", 1e-3, minimum=0.0)  # x max(1, max |PyTorch output|)
+# boxes (and any non-detection output): relative, x max(1, max |reference|); class scores: absolute, in [0, 1]
+CONVERSION_PARITY_ATOL = env_float("CONVERSION_PARITY_ATOL", 1e-3, minimum=0.0)
 CONVERSION_PARITY_ATOL_FP16 = env_float("CONVERSION_PARITY_ATOL_FP16", 2e-2, minimum=0.0)  # TensorRT FP16 engines
+CONVERSION_PARITY_SCORE_ATOL = env_float("CONVERSION_PARITY_SCORE_ATOL", 1e-3, minimum=0.0)
+CONVERSION_PARITY_SCORE_ATOL_FP16 = env_float("CONVERSION_PARITY_SCORE_ATOL_FP16", 1e-2, minimum=0.0)
+CONVERSION_PARITY_MIN_IOU = env_float("CONVERSION_PARITY_MIN_IOU", 0.9, minimum=0.0)  # matched detections after NMS
 
 # --- training (training/schemas.py, training/devices.py) --------------------------------------------
 TRAINING_DEVICE = env_str("TRAINING_DEVICE", "")  # e.g. "cpu" or "0" for the whole worker; "" = one GPU per pool slot
