@@ -179,6 +179,7 @@ def benchmark_run_execute(ctx) -> dict:
                                 objective=params["objective"])
     run.results = {**run.results, "baseline": baseline, "concurrent_jobs": list(state.concurrent.values()),
                    "validation_images": len(state.samples or []),
+                   "validation_instances": sum(len(labels) for _, labels in state.samples or []),
                    "defaults_dropped": [f"{name}: no FP32 baseline (pytorch or onnxruntime) was measured to take "
                                         "the drop from" for name in dropped]}
     run.selected = selected
