@@ -53,6 +53,8 @@ def _existing_conversion(*, source: ModelVersion, target: str, imgsz: int) -> Mo
                                                  result__isnull=False)
                        .select_related("result").order_by("-created_at")):
         options = conversion.options or {}
+        if target == ModelFormat.TENSORRT and not options.get("half", True):
+            continue  # an FP32 build asked for with half=false is not the FP16 engine the benchmark measures
         if options.get("imgsz") == imgsz or options.get("dynamic"):
             if not (conversion.result.metadata or {}).get("quantization"):
                 return conversion.result

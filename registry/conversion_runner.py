@@ -204,7 +204,7 @@ def _convert_to_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> dict:
         outputs = tensorrt_run(engine_path=engine_path, inputs={input_name: images})
         return [outputs[o["name"]] for o in facts["outputs"]]
 
-    parity = _parity_runs(conversion=conversion, imgsz=imgsz, batch=1, half=facts["precision"] == "fp16",
+    parity = _parity_runs(conversion=conversion, imgsz=imgsz, batch=1, half=half or facts["precision"] != "fp32",
                           reference=lambda images: onnx_run(path=onnx_path, images=images), candidate=engine_outputs)
     parity["reference"] = "onnxruntime-cpu"
     _parity_or_fail(ctx, parity, "TensorRT engine")

@@ -9,6 +9,10 @@ from config.hardware import gpu_present as _gpu_present
 from .base import Engine
 
 
+class ProviderFallback(RuntimeError):
+    """ONNX Runtime created the session without the provider asked for (it falls back to the CPU silently)."""
+
+
 class OnnxRuntimeEngine(Engine):
     formats = ("onnx",)
     provider = "CPUExecutionProvider"
@@ -48,6 +52,11 @@ class OnnxRuntimeEngine(Engine):
 
         self.session = onnxruntime.InferenceSession(str(path), sess_options=self.session_options(),
                                                     providers=self.providers())
+        running = self.session.get_providers()
+        if self.provider not in running:  # e.g. CUDA libraries missing: ORT logs a warning and runs on the CPU
+            raise ProviderFallback(f"{self.name}: ONNX Runtime runs {running} instead of {self.provider} (a provider "
+                                   "library or the GPU is missing on this worker); refusing to label a CPU run "
+                                   f"as {self.name}")
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
         self.input_shape = tuple(d if isinstance(d, int) else None for d in model_input.shape)
