@@ -12,27 +12,22 @@ import numpy as np
 
 from inference.processing import postprocess, preprocess
 
+from .splits import accuracy_images, label_path
+
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 VAL_CONF, VAL_IOU, VAL_MAX_DET = 0.001, 0.7, 300
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 def validation_samples(*, dataset_root: Path, limit: int | None = None) -> list[tuple[Path, np.ndarray]]:
-    """(image path, labels as rows of class, x1, y1, x2, y2 in pixels) for the `val` split (else `test`)."""
+    """(image path, labels as rows of class, cx, cy, w, h normalised) for the split data.yaml names `val` (else
+    `test`), each image's labels found by ultralytics' rule (splits.py)."""
     samples = []
-    for split in ("val", "test"):
-        folder = dataset_root / "images" / split
-        if folder.is_dir():
-            images = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-            if images:
-                break
-    else:
-        return samples
+    _, images = accuracy_images(dataset_root)
     for image_path in images[:limit]:
-        label_path = dataset_root / "labels" / image_path.relative_to(dataset_root / "images").with_suffix(".txt")
+        path = label_path(image_path)
         rows = np.zeros((0, 5), dtype=np.float64)
-        if label_path.is_file():
-            text = [line.split() for line in label_path.read_text().splitlines() if line.strip()]
+        if path.is_file():
+            text = [line.split() for line in path.read_text().splitlines() if line.strip()]
             if text:
                 rows = np.array([[float(v) for v in line[:5]] for line in text], dtype=np.float64)
         samples.append((image_path, rows))

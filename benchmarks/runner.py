@@ -137,6 +137,14 @@ def _baseline(run: BenchmarkRun) -> dict | None:
     return None
 
 
+def _calibration_record(int8) -> dict | None:
+    """Which images the INT8 version measured here was calibrated on (never the ones its accuracy is scored on)."""
+    metadata = getattr(int8, "metadata", None) or {}
+    return {"model": int8.pk, **{k: metadata.get(k) for k in ("calibration_dataset", "calibration_split",
+                                                             "calibration_files", "calibration_excluded_as_measured")}
+            } if metadata.get("quantization") == "int8" else None
+
+
 def _row_dict(row: BenchmarkResult) -> dict:
     return {"engine": row.engine, "precision": row.precision, "batch_size": row.batch_size, "status": row.status,
             "source_model": row.source_model_id, "p50_ms": row.p50_ms, "p95_ms": row.p95_ms, "p99_ms": row.p99_ms,
@@ -180,6 +188,7 @@ def benchmark_run_execute(ctx) -> dict:
     run.results = {**run.results, "baseline": baseline, "concurrent_jobs": list(state.concurrent.values()),
                    "validation_images": len(state.samples or []),
                    "validation_instances": sum(len(labels) for _, labels in state.samples or []),
+                   "int8_calibration": _calibration_record(state.sources.get("onnx-int8")),
                    "defaults_dropped": [f"{name}: no FP32 baseline (pytorch or onnxruntime) was measured to take "
                                         "the drop from" for name in dropped]}
     run.selected = selected

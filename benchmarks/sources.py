@@ -96,7 +96,7 @@ def int8_version(*, onnx: ModelVersion, dataset: Dataset, imgsz: int, job: Job, 
     """The INT8 QDQ child of `onnx` calibrated on `dataset`: an earlier one, else quantized and registered now."""
     from registry.model_services import model_version_register
 
-    from .quantize import quantize_int8
+    from .quantize import CalibrationRefused, quantize_int8
 
     earlier = (ModelVersion.objects.filter(parent=onnx, format=ModelFormat.ONNX, metadata__quantization="int8",
                                            metadata__calibration_dataset=dataset.pk)
@@ -112,6 +112,8 @@ def int8_version(*, onnx: ModelVersion, dataset: Dataset, imgsz: int, job: Job, 
                                   dataset_root=artifact_path(dataset.root), imgsz=imgsz)
         except SoftTimeLimitExceeded:  # the benchmark's time is up: not a failed quantization
             raise
+        except CalibrationRefused as exc:
+            raise SourceUnavailable(str(exc)) from exc
         except Exception as exc:
             raise SourceFailed(f"INT8 quantization failed: {type(exc).__name__}: {str(exc)[:400]}") from exc
         metadata = {**(onnx.metadata or {}), **facts, "calibration_dataset": dataset.pk, "fp32_model": onnx.pk}

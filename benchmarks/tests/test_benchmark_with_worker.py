@@ -71,6 +71,9 @@ def test_an_auto_benchmark_measures_every_cpu_engine_selects_one_and_the_pool_se
     assert selected["engine"] and detail["applied"], selected
     assert selected["reason"].startswith("p95 ") and "≤ 10000 ms" in selected["reason"]
     assert detail["environment"]["exclusive"]["requested"] is True
+    calibration = detail["environment"]["int8_calibration"]  # the train split, never the images mAP is scored on
+    assert calibration["calibration_split"] == "train" and calibration["calibration_files"]
+    assert not any(name.startswith("images/val/") for name in calibration["calibration_files"])
     assert Conversion.objects.filter(source=tiny_model, target="onnx").count() == 1
 
     model = client.get(f"/api/models/{tiny_model.pk}/").json()
