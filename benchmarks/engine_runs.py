@@ -116,6 +116,7 @@ def measure(state, loaded: list[_Loaded], base_rss_mb: float) -> None:
             state.ctx.checkpoint()
             try:
                 item.accuracy = engine_map(engine=item.engine, samples=state.samples, imgsz=imgsz)
+                val = _as_val_reports(item.engine, state.samples, imgsz, square=item.accuracy)
             except SoftTimeLimitExceeded:  # the job's time is up: not this engine's failure
                 raise
             except Exception as exc:  # one engine failing to score (out of memory, a provider error) is its row's
@@ -124,6 +125,20 @@ def measure(state, loaded: list[_Loaded], base_rss_mb: float) -> None:
                     row.save(update_fields=["details"])
                 continue
             measured.update(map50=item.accuracy.get("map50"), map50_95=item.accuracy.get("map50_95"))
+            for row in measured:  # both figures, each saying how it was letterboxed
+                row.details = {**row.details, "accuracy_protocol": item.accuracy["protocol"], "accuracy_val": val}
+                row.save(update_fields=["details"])
+
+
+def _as_val_reports(engine, samples, imgsz: int, *, square: dict) -> dict:
+    """The mAP ultralytics' `val` reports for this engine (the number a training run shows): its rectangular
+    canvases for an engine that takes any input size; a fixed-size model is run square by val too, so it is the
+    square figure. The row's map50/map50_95 stay the square ones, the same pipeline for every engine."""
+    if engine.fixed_imgsz is not None or engine.input_shape[2:] != (None, None):
+        return {"map50": square["map50"], "map50_95": square["map50_95"],
+                "protocol": "ultralytics val runs a fixed-size model square: the same as map50_95"}
+    found = engine_map(engine=engine, samples=samples, imgsz=imgsz, protocol="val")
+    return {key: found[key] for key in ("map50", "map50_95", "protocol")}
 
 
 def _counted_since(before: dict, after: dict) -> dict:

@@ -55,6 +55,9 @@ def test_an_auto_benchmark_measures_every_cpu_engine_selects_one_and_the_pool_se
         assert row["p50_ms_per_image"] == pytest.approx(row["p50_ms"] / row["batch_size"], rel=1e-3)
         assert row["map50_95"] is not None and row["map_drop"] is not None
     assert {r["batch_size"] for r in rows if r["engine"] == "onnxruntime-cpu"} == {1, 2}
+    torch_row = next(r for r in rows if r["engine"] == "pytorch-cpu" and r["status"] == "measured")
+    assert "ultralytics val" in torch_row["details"]["accuracy_val"]["protocol"]  # what val (and training) report
+    assert "square letterbox" in torch_row["details"]["accuracy_protocol"]
 
     unavailable = {r["engine"]: r["reason"] for r in rows if r["status"] == "unavailable"}
     assert GPU_ENGINES <= set(unavailable), rows
