@@ -62,7 +62,8 @@ def _row_metric(row: dict, key: str, label: str, better: str, unit: str, instanc
     found = metric(label=label, value=row.get(key), better=better, unit=unit, fmt=".3f" if key == "map50_95" else ".1f")
     timings = row.get("_timings")
     if key in STATISTIC_OF and timings is not None and timings.size:
-        found.update(samples=timings.tolist(), statistic=STATISTIC_OF[key], samples_scale=1000.0 if key == "fps" else 1.0)
+        found.update(samples=timings.tolist(), statistic=STATISTIC_OF[key],
+                     samples_scale=1000.0 if key == "fps" else 1.0)
     elif key == "map50_95" and row.get(key) is not None and instances:
         found.update(resolution=map_resolution(value=row[key], instances=instances),
                      resolution_kind=f"resolution of a validation set of {instances} instances")
@@ -77,7 +78,9 @@ def collect(*, obj: BenchmarkRun, user) -> dict:
     baseline_row = next((firsts[c] for e, p in BASELINE_ORDER for c, r in firsts.items()
                          if r["engine"] == e and r["precision"] == p), None)
     selected = run.selected or {}
-    chosen = firsts.get(selected.get("candidate") or "") or (
+    chosen = next((r for r in measured if r["candidate"] == selected.get("candidate")  # the setup chosen, its batch
+                   and r["batch_size"] == selected.get("batch_size")), None)
+    chosen = chosen or firsts.get(selected.get("candidate") or "") or (
         min(firsts.values(), key=lambda r: r["p95_ms_per_image"] or float("inf")) if firsts else None)
     engine_deltas = []
     instances = (run.results or {}).get("validation_instances")
