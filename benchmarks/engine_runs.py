@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import psutil
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
 from config.hardware import gpu_present
 from inference.engines import ENGINES
 from registry.storage import artifact_path
 
 from .accuracy import engine_map
-from .measure import Loop, interleaved_loops, timing_stats
+from .measure import Loop, interleaved_loops, timing_stats, timings_sample
 from .models import ResultStatus, timings_pack
 from .sources import SourceFailed, SourceUnavailable
 from .variants import SOURCES_FROM
@@ -98,9 +99,10 @@ def measure(state, loaded: list[_Loaded], base_rss_mb: float) -> None:
             resources = loop.resources()
             state.row(item.variant, batch_size, ResultStatus.MEASURED, precision=item.precision,
                       source_model=item.version, load_s=item.load_s, cold_ms=loop.cold_ms,
-                      timings=timings_pack(loop.timings),
+                      timings=timings_pack(timings_sample(loop.timings, limit=settings.BENCHMARK_MAX_STORED_TIMINGS)),
                       peak_rss_mb=round(base_rss_mb + item.rss_load_mb + resources["rss_growth_mb"], 1),
                       details={"engine": item.described, "device": item.engine.device, "variant": item.variant.name,
+                               "timings_stored": min(len(loop.timings), settings.BENCHMARK_MAX_STORED_TIMINGS),
                                "rss_load_mb": item.rss_load_mb, "rss_growth_mb": resources["rss_growth_mb"],
                                "gpu_error": resources["gpu_error"],
                                **_counted_since(counted[id(item)], item.engine.counters())},

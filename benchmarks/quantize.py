@@ -88,5 +88,6 @@ def quantize_int8(*, source: Path, target: Path, dataset_root: Path, imgsz: int,
             "activations": "uint8 per-tensor (MinMax)", "weights": "int8 per-channel",
             "calibration_images": len(images), "calibration_split": calibration["split"],
             "calibration_files": [p.resolve().relative_to(dataset_root.resolve()).as_posix() for p in images],
-            "calibration_excluded_as_measured": calibration["excluded"], "excluded_nodes": len(excluded), "imgsz": imgsz,
+            "calibration_excluded_as_measured": calibration["excluded"], "excluded_nodes": len(excluded),
+            "imgsz": imgsz,
             "onnxruntime": onnxruntime.__version__}

@@ -2,8 +2,8 @@
 
 A variant name is an engine name (`openvino-cpu`) or an engine with a precision suffix (`openvino-cpu-int8`).
 The precision of a variant marked "" is the engine's own report after loading (OpenVINO's CPU plugin picks BF16 on
-CPUs that have it; a TensorRT engine's precision is read from the built engine). `auto` measures every variant but the ONNX Runtime TensorRT provider, which builds an engine for
-minutes on first load; ask for it by name.
+CPUs that have it; a TensorRT engine's precision is read from the built engine). `auto` measures every variant but
+the ONNX Runtime TensorRT provider, which builds an engine for minutes on first load; ask for it by name.
 """
 from dataclasses import dataclass
 

@@ -32,6 +32,8 @@ SEARCH_LATENCY_RESEND_SECONDS = env_float("SEARCH_LATENCY_RESEND_SECONDS", 600.0
 
 # --- benchmarks (benchmarks/, docs/benchmarks.md) -----------------------------------------------------
 BENCHMARK_EXCLUSIVE_WAIT_SECONDS = env_int("BENCHMARK_EXCLUSIVE_WAIT_SECONDS", 1800, minimum=0)
+# raw timings a result row keeps (a uniform sample; its statistics use every timing): bounds rows, reports, charts
+BENCHMARK_MAX_STORED_TIMINGS = env_int("BENCHMARK_MAX_STORED_TIMINGS", 5000, minimum=100)
 BENCHMARK_MAX_VAL_IMAGES = env_int("BENCHMARK_MAX_VAL_IMAGES", 500, minimum=1)  # mAP on at most this many images
 
 # --- reports (reports/links.py): how long a signed link to a report's HTML views opens it -----------------

@@ -94,9 +94,14 @@ def scratch_sweep_abandoned() -> list[Path]:
 
 def _register(*, ctx, conversion: Conversion, path: Path, format: str, imgsz: int, metadata: dict) -> ModelVersion:
     source = conversion.source
+    # A conversion run inside a benchmark belongs to the user who benchmarked (who may be benchmarking someone
+    # else's shared model): it counts in their registry and quota, not the model owner's. A requested conversion
+    # needs the right to modify the source, so its result stays with the source's owner.
+    owner = ctx.job.owner if (ctx.params or {}).get("inline_in_job") else source.owner
     result = model_version_register(
-        owner=source.owner, name=source.name, format=format, source=ModelSource.CONVERSION, path=path,
-        shared=source.shared, task=source.task, class_names=source.class_names, input_size=imgsz,
+        owner=owner, name=source.name, format=format, source=ModelSource.CONVERSION, path=path,
+        shared=source.shared and owner.pk == source.owner_id, task=source.task, class_names=source.class_names,
+        input_size=imgsz,
         parameters=source.parameters, gflops=source.gflops if imgsz == source.input_size else None,
         metadata=metadata, parent=source, dataset=source.dataset, job=ctx.job,
         hyperparameters=source.hyperparameters)

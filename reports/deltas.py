@@ -47,7 +47,8 @@ def map_resolution(*, value: float, instances: int) -> float | None:
     return max(1.0 / instances, 1.96 * (p * (1 - p) / instances) ** 0.5)
 
 
-def _noise(subject: dict, baseline: dict, value: float, reference: float) -> tuple[float | None, bool | None, str, list]:
+def _noise(subject: dict, baseline: dict, value: float, reference: float) -> tuple:
+    """(noise, within_noise, how it was judged, the interval or None) for one metric's two sides."""
     a, b = subject.get("samples"), baseline.get("samples")
     statistic = subject.get("statistic") or baseline.get("statistic")
     if a is not None and b is not None and len(a) >= MIN_SAMPLES and len(b) >= MIN_SAMPLES and statistic:

@@ -111,7 +111,7 @@ def test_constraints_no_engine_meets_apply_nothing_and_name_what_blocks(alice, a
     detail = client.get(f"{URL}{response.json()['id']}/").json()
     selected = detail["selected"]
     assert selected["engine"] is None and not detail["applied"]
-    blocking = selected["blocking"]["pytorch-cpu (fp32)"]
+    blocking = selected["blocking"]["pytorch-cpu (fp32) at batch 1"]  # judged per (engine, precision, batch)
     assert blocking[0].startswith("p95 ") and blocking[0].endswith("> 0.001 ms")
     assert blocking[1].startswith("throughput ") and blocking[1].endswith("< 1e+09 img/s")
     assert selected["nearest_miss"]["candidate"] == "pytorch-cpu (fp32)"

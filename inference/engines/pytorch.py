@@ -116,7 +116,8 @@ class PytorchCudaFp16GraphEngine(PytorchCudaFp16Engine):
             return True
         if len(self.buckets) >= MAX_GRAPH_BUCKETS:
             return False
-        static_input = self.torch.zeros((batch, 3, imgsz, imgsz), dtype=self.dtype, device=self.torch.device(self.device))
+        static_input = self.torch.zeros((batch, 3, imgsz, imgsz), dtype=self.dtype,
+                                        device=self.torch.device(self.device))
         graph, static_output = self._capture_graph(static_input)
         self.buckets[(batch, imgsz)] = (graph, static_input, static_output)
         return True
