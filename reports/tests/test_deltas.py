@@ -53,3 +53,21 @@ def test_a_map_change_smaller_than_the_validation_set_can_resolve_is_within_nois
 def test_the_resolution_of_a_tiny_set_is_at_least_one_instance():
     assert map_resolution(value=0.0, instances=8) == pytest.approx(1 / 8)
     assert map_resolution(value=0.5, instances=0) is None
+
+
+def test_a_training_runs_map_change_the_validation_split_cannot_resolve_is_within_noise(alice, db):
+    from reports.schema import snapshot_errors
+    from reports.tests.factories import dataset_for, report_for, training_run_for
+
+    dataset = dataset_for(alice)
+    dataset.report = {"splits": {"val": {"images": 60, "instances": 200}}}
+    dataset.save(update_fields=["report"])
+    baseline = training_run_for(alice, dataset=dataset)
+    nudged = training_run_for(alice, dataset=dataset, scale=1.001)  # mAP50-95 up by about 5e-4
+    snapshot = report_for(alice, subject_kind="training_run", subject_id=nudged.pk, baseline_kind="training_run",
+                          baseline_id=baseline.pk).snapshot
+    assert snapshot_errors(snapshot) == []
+    found = {d["metric"]: d for d in snapshot["deltas"]}["map50_95"]
+    assert found["verdict"] == "within noise" and "200 instances" in found["noise_kind"]  # before: "better"
+    assert any("Noise:" in note for note in snapshot["notes"])
+    assert "samples" not in snapshot["metrics"]["map50_95"]
