@@ -5,9 +5,10 @@ scores in [0, 1], so one tolerance scaled by the largest value (about 636 for yo
 of 0.64 on a score. The two parts are judged apart:
 - boxes: `max |diff| <= box_rel * max(1, max |reference box|)`, a relative tolerance (pixels scale with imgsz);
 - class scores: `max |diff| <= score_abs`, an absolute tolerance (scores are probabilities);
-- decoded detections after NMS (what a user sees): every reference detection above `DETECTION_CONF` has a
-  candidate of the same class with IoU >= `min_iou` and a score within `score_abs`, and the number of detections
-  above `DETECTION_CONF` agrees (up to the reference detections whose score lies within `score_abs` of it).
+- decoded detections after NMS (what a user sees): every reference detection (the best `MATCHED_TOP` per image
+  above NMS_CONF) is compared with the candidate at the same anchor: IoU >= `min_iou` and a score within
+  `score_abs`; and the number of detections above `DETECTION_CONF` agrees (up to the reference detections whose
+  score lies within `score_abs` of it).
 Any other output (or a layout that is not a detection head) is judged with the relative tolerance.
 """
 from dataclasses import asdict, dataclass
@@ -56,44 +57,58 @@ def _is_detection_head(ref: np.ndarray, classes: int | None) -> bool:
     return ref.shape[2] >= ref.shape[1] if classes is None else ref.shape[1] >= 4 + classes
 
 
-def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    inter = (np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-             * np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None))
-    area = lambda b: (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1])  # noqa: E731
-    return inter / (area(box) + area(boxes) - inter + 1e-12)
+def _xyxy(xywh: np.ndarray) -> np.ndarray:
+    half = xywh[:, 2:] / 2
+    return np.concatenate([xywh[:, :2] - half, xywh[:, :2] + half], axis=1)
+
+
+def _pair_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of a[i] with b[i] (both (n, 4) xyxy)."""
+    inter = (np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
+             * np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None))
+    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])  # noqa: E731
+    return inter / (area(a) + area(b) - inter + 1e-12)
+
+
+def _detections_kept(out: np.ndarray, classes: int) -> np.ndarray:
+    """The anchors a reference head's detections come from after NMS (predict's rules: best class per anchor,
+    `> NMS_CONF`, class-aware greedy IoU NMS), best first."""
+    from inference.processing import MAX_WH, nms
+
+    scores = out[4:4 + classes]
+    best, cls = scores.max(0), scores.argmax(0)
+    idx = np.flatnonzero(best > NMS_CONF)
+    if not idx.size:
+        return idx
+    boxes = _xyxy(out[:4, idx].T.astype(np.float64))
+    keep = nms(boxes + (cls[idx] * MAX_WH)[:, None], best[idx].astype(np.float64), NMS_IOU, 300)
+    return idx[keep]
 
 
 def detections_compare(*, reference: np.ndarray, candidate: np.ndarray, classes: int, tol: ParityTolerance) -> dict:
-    """Decode both heads with NMS (inference/processing.py, ultralytics' rules) and match detections."""
+    """The detections a user sees, compared: each reference detection after NMS (the best `MATCHED_TOP` per image)
+    against the candidate's output at the same anchor (box IoU, score of the same class: no NMS tie can swap
+    which box is compared), and the number of detections above `DETECTION_CONF` each side decodes."""
     from inference.processing import postprocess
 
-    imgsz = 10**6  # orig_shape == imgsz: boxes stay in the model's pixels
-    ious, score_diffs, unmatched, counts_ref, counts_got, borderline = [], [], 0, 0, 0, 0
+    huge = 10**6  # orig_shape == imgsz: postprocess leaves boxes in the model's pixels
+    ious, score_diffs, counts_ref, counts_got, borderline = [], [], 0, 0, 0
     for ref, got in zip(reference, candidate):
-        rows = {}
-        for name, out in (("ref", ref), ("got", got)):
-            rows[name] = postprocess(out[:4 + classes].astype(np.float32), imgsz=imgsz, orig_shape=(imgsz, imgsz),
-                                     conf=NMS_CONF, iou=NMS_IOU, max_det=300)
-        ref_rows, got_rows = rows["ref"], rows["got"]
-        counts_ref += int((ref_rows[:, 4] > DETECTION_CONF).sum())
-        counts_got += int((got_rows[:, 4] > DETECTION_CONF).sum())
-        borderline += int((np.abs(ref_rows[:, 4] - DETECTION_CONF) <= tol.score_abs).sum())
-        for row in ref_rows[:MATCHED_TOP]:
-            same = got_rows[got_rows[:, 5] == row[5]]
-            if not len(same):
-                unmatched += 1
-                continue
-            overlap = _iou(row[:4], same[:, :4])
-            best = int(overlap.argmax())
-            ious.append(float(overlap[best]))
-            score_diffs.append(abs(float(same[best, 4]) - float(row[4])))
-    figures = {"matched": len(ious), "unmatched": unmatched,
-               "min_iou": min(ious) if ious else None, "mean_iou": float(np.mean(ious)) if ious else None,
+        anchors = _detections_kept(ref, classes)[:MATCHED_TOP]
+        if anchors.size:
+            cls = ref[4:4 + classes, anchors].argmax(0)
+            ious += _pair_iou(_xyxy(ref[:4, anchors].T), _xyxy(got[:4, anchors].T)).tolist()
+            score_diffs += np.abs(ref[4 + cls, anchors] - got[4 + cls, anchors]).tolist()
+        decoded = [postprocess(out[:4 + classes].astype(np.float32), imgsz=huge, orig_shape=(huge, huge),
+                               conf=NMS_CONF, iou=NMS_IOU, max_det=300) for out in (ref, got)]
+        counts_ref += int((decoded[0][:, 4] > DETECTION_CONF).sum())
+        counts_got += int((decoded[1][:, 4] > DETECTION_CONF).sum())
+        borderline += int((np.abs(decoded[0][:, 4] - DETECTION_CONF) <= tol.score_abs).sum())
+    figures = {"matched": len(ious), "min_iou": min(ious) if ious else None,
+               "mean_iou": float(np.mean(ious)) if ious else None,
                "max_score_diff": max(score_diffs) if score_diffs else None,
                "count_above_conf": {"conf": DETECTION_CONF, "reference": counts_ref, "candidate": counts_got}}
     problems = []
-    if unmatched:
-        problems.append(f"{unmatched} reference detections have no candidate of the same class")
     if ious and min(ious) < tol.min_iou:
         problems.append(f"matched detections' IoU down to {min(ious):.3f} < {tol.min_iou}")
     if score_diffs and max(score_diffs) > tol.score_abs:
