@@ -55,6 +55,8 @@ def load_variant(state, variant, available: dict) -> _Loaded | None:
     rss_before, started = process.memory_info().rss, time.perf_counter()
     try:
         engine = ENGINES[variant.engine]().load(artifact_path(version.file))
+        if getattr(engine, "graphs", False):  # the CUDA-graph engine: capture the configured buckets up front
+            engine.warmup(params["imgsz"], batch_sizes=params["batch_sizes"])
     except SoftTimeLimitExceeded:  # the job's time is up: not a failed engine
         raise
     except Exception as exc:

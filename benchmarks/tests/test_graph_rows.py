@@ -42,3 +42,19 @@ def test_each_graph_row_records_its_replays_and_a_batch_8_row_replays(tiny_weigh
         assert by_batch[batch]["details"]["graph_replays"] == 7, by_batch[batch]["details"]
         assert by_batch[batch]["details"]["eager_calls"] == 0
     assert sorted(engine.buckets) == [(1, 64), (8, 64)]
+
+
+def test_loading_the_graph_variant_captures_the_benchmarks_batch_sizes_up_front(tiny_weights, monkeypatch, tmp_path):
+    from benchmarks import engine_runs
+    from benchmarks.variants import VARIANTS
+    from inference.engines import ENGINES
+
+    monkeypatch.setitem(ENGINES, "pytorch-cuda-fp16-graph", _CpuGraphEngine)
+    monkeypatch.setattr(engine_runs, "artifact_path", lambda name: tiny_weights)
+    version = SimpleNamespace(file="tiny.pt", format="pytorch")
+    state = SimpleNamespace(params={"batch_sizes": [1, 4], "imgsz": 64}, run=SimpleNamespace(model=version),
+                            source_for=lambda variant: version, progress=lambda message: None,
+                            row=lambda *args, **kwargs: None)
+    loaded = engine_runs.load_variant(state, VARIANTS["pytorch-cuda-fp16-graph"],
+                                      {"pytorch-cuda-fp16-graph": {"available": True, "reason": ""}})
+    assert loaded.described["graph_buckets"] == ["b1x64", "b4x64"]
