@@ -71,3 +71,11 @@ def test_a_training_runs_map_change_the_validation_split_cannot_resolve_is_withi
     assert found["verdict"] == "within noise" and "200 instances" in found["noise_kind"]  # before: "better"
     assert any("Noise:" in note for note in snapshot["notes"])
     assert "samples" not in snapshot["metrics"]["map50_95"]
+
+
+def test_a_large_side_is_subsampled_and_still_resolves_a_real_shift():
+    import time
+
+    started = time.perf_counter()
+    low, high = bootstrap_difference_ci(_timings(21.0, seed=8, n=5000), _timings(20.0, seed=9, n=5000))
+    assert 0 < low < 1.0 < high and time.perf_counter() - started < 5.0
