@@ -34,7 +34,8 @@ def cuda_provider_falls_back(monkeypatch):
 
     monkeypatch.setattr(onnxruntime, "InferenceSession", _CpuOnlySession)
     for cls in (ort_engines.OnnxRuntimeCudaEngine, ort_engines.OnnxRuntimeTensorrtEngine):
-        monkeypatch.setattr(cls, "available", classmethod(lambda cls: (True, "")))
+        for probe in ("available", "availability"):  # availability: a per-process cache of the probe, where present
+            monkeypatch.setattr(cls, probe, classmethod(lambda cls: (True, "")), raising=False)
 
 
 @pytest.mark.parametrize("cls", [ort_engines.OnnxRuntimeCudaEngine, ort_engines.OnnxRuntimeTensorrtEngine])

@@ -30,6 +30,8 @@ class _CpuGraphEngine(engines.PytorchCudaFp16GraphEngine):
     def available(cls):
         return engines.PytorchEngine.available()
 
+    availability = available  # a per-process cache of the probe (if the base has one) must not answer for CUDA
+
     def _capture_graph(self, static_input):
         with self.torch.inference_mode():
             static_output = self._forward(static_input).clone()
