@@ -6,11 +6,12 @@ from django.conf import settings
 
 from config.hardware import gpu_present as _gpu_present
 
-from .base import Engine
+from .base import Engine, EngineUnavailable
 
 
-class ProviderFallback(RuntimeError):
-    """ONNX Runtime created the session without the provider asked for (it falls back to the CPU silently)."""
+class ProviderFallback(EngineUnavailable):
+    """ONNX Runtime created the session without the provider asked for (it falls back to the CPU silently): this
+    worker cannot run the engine, whatever the model (a host's fault, not the file's)."""
 
 
 class OnnxRuntimeEngine(Engine):
