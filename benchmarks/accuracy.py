@@ -12,27 +12,23 @@ import numpy as np
 
 from inference.processing import postprocess, preprocess
 
+from .splits import accuracy_images, label_path
+from .val_letterbox import PROTOCOL, to_image_pixels, val_preprocess, val_shapes
+
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 VAL_CONF, VAL_IOU, VAL_MAX_DET = 0.001, 0.7, 300
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
 def validation_samples(*, dataset_root: Path, limit: int | None = None) -> list[tuple[Path, np.ndarray]]:
-    """(image path, labels as rows of class, x1, y1, x2, y2 in pixels) for the `val` split (else `test`)."""
+    """(image path, labels as rows of class, cx, cy, w, h normalised) for the split data.yaml names `val` (else
+    `test`), each image's labels found by ultralytics' rule (splits.py)."""
     samples = []
-    for split in ("val", "test"):
-        folder = dataset_root / "images" / split
-        if folder.is_dir():
-            images = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-            if images:
-                break
-    else:
-        return samples
+    _, images = accuracy_images(dataset_root)
     for image_path in images[:limit]:
-        label_path = dataset_root / "labels" / image_path.relative_to(dataset_root / "images").with_suffix(".txt")
+        path = label_path(image_path)
         rows = np.zeros((0, 5), dtype=np.float64)
-        if label_path.is_file():
-            text = [line.split() for line in label_path.read_text().splitlines() if line.strip()]
+        if path.is_file():
+            text = [line.split() for line in path.read_text().splitlines() if line.strip()]
             if text:
                 rows = np.array([[float(v) for v in line[:5]] for line in text], dtype=np.float64)
         samples.append((image_path, rows))
@@ -64,18 +60,34 @@ def _match(pred_cls: np.ndarray, true_cls: np.ndarray, iou: np.ndarray) -> np.nd
     return correct
 
 
-def engine_map(*, engine, samples: list[tuple[Path, np.ndarray]], imgsz: int) -> dict:
-    """{"map50", "map50_95", "images", "instances"} of `engine` on `samples` (one image per run)."""
+def _detections(engine, image: np.ndarray, *, imgsz: int, canvas: tuple[int, int] | None) -> np.ndarray:
+    """(n, 6) detections in the image's pixels: the pool's square letterbox, or val's canvas when `canvas`."""
+    h, w = image.shape[:2]
+    if canvas is None:
+        output = engine.run(preprocess([image], imgsz))[0]
+        return postprocess(output, imgsz=imgsz, orig_shape=(h, w), conf=VAL_CONF, iou=VAL_IOU, max_det=VAL_MAX_DET)
+    batch, gain, pad = val_preprocess(image, imgsz=imgsz, shape=canvas)
+    huge = 10**6  # postprocess's own scaling becomes the identity: the canvas is mapped back below
+    found = postprocess(engine.run(batch)[0], imgsz=huge, orig_shape=(huge, huge), conf=VAL_CONF, iou=VAL_IOU,
+                        max_det=VAL_MAX_DET)
+    found[:, :4] = to_image_pixels(found[:, :4], gain=gain, pad=pad, orig_shape=(h, w))
+    return found
+
+
+def engine_map(*, engine, samples: list[tuple[Path, np.ndarray]], imgsz: int, protocol: str = "square") -> dict:
+    """{"map50", "map50_95", "images", "instances", "protocol"} of `engine` on `samples` (one image per run).
+    protocol "square": every image letterboxed to imgsz x imgsz like the pool serves it (the same for every engine);
+    "val": ultralytics val's rectangular canvases (val_letterbox.py), for engines that take any input size."""
     from ultralytics.utils.metrics import ap_per_class
 
+    images = [(cv2.imread(str(path)), labels) for path, labels in samples]
+    images = [(image, labels) for image, labels in images if image is not None]
+    canvases = (val_shapes([image.shape[:2] for image, _ in images], imgsz) if protocol == "val"
+                else [None] * len(images))
     tps, confs, pred_classes, target_classes = [], [], [], []
-    for image_path, labels in samples:
-        image = cv2.imread(str(image_path))
-        if image is None:
-            continue
+    for (image, labels), canvas in zip(images, canvases):
         h, w = image.shape[:2]
-        output = engine.run(preprocess([image], imgsz))[0]
-        found = postprocess(output, imgsz=imgsz, orig_shape=(h, w), conf=VAL_CONF, iou=VAL_IOU, max_det=VAL_MAX_DET)
+        found = _detections(engine, image, imgsz=imgsz, canvas=canvas)
         true_cls = labels[:, 0].astype(int) if len(labels) else np.zeros(0, dtype=int)
         true_boxes = np.zeros((len(labels), 4))
         if len(labels):
@@ -89,11 +101,12 @@ def engine_map(*, engine, samples: list[tuple[Path, np.ndarray]], imgsz: int) ->
         pred_classes.append(pred_cls)
         target_classes.append(true_cls)
     instances = int(sum(len(t) for t in target_classes))
+    facts = {"images": len(samples), "instances": instances, "protocol": PROTOCOL if protocol == "val" else
+             f"square letterbox at imgsz {imgsz} (as the inference pool serves)"}
     if not instances:
-        return {"map50": None, "map50_95": None, "images": len(samples), "instances": 0}
+        return {"map50": None, "map50_95": None, **facts}
     tp, conf = np.concatenate(tps), np.concatenate(confs)
     if not len(tp):
-        return {"map50": 0.0, "map50_95": 0.0, "images": len(samples), "instances": instances}
+        return {"map50": 0.0, "map50_95": 0.0, **facts}
     ap = ap_per_class(tp, conf, np.concatenate(pred_classes), np.concatenate(target_classes))[5]
-    return {"map50": round(float(ap[:, 0].mean()), 5), "map50_95": round(float(ap.mean()), 5),
-            "images": len(samples), "instances": instances}
+    return {"map50": round(float(ap[:, 0].mean()), 5), "map50_95": round(float(ap.mean()), 5), **facts}

@@ -9,6 +9,7 @@ instead of giving one engine a quiet minute and the next a busy one.
 """
 import math
 import time
+from array import array
 
 import numpy as np
 from celery.exceptions import SoftTimeLimitExceeded
@@ -33,12 +34,22 @@ def timing_stats(values_ms: np.ndarray, *, batch_size: int) -> dict:
     return {key: (round(float(value), 4) if isinstance(value, float) else value) for key, value in stats.items()}
 
 
+def timings_sample(values_ms, *, limit: int) -> np.ndarray:
+    """At most `limit` of the timings, a uniform random sample (seeded) in their original order: what a row stores
+    for distributions and charts. The row's statistics are computed from every timing before this."""
+    values = np.asarray(values_ms, dtype=np.float32)
+    if values.size <= limit:
+        return values
+    keep = np.sort(np.random.default_rng(0).choice(values.size, size=limit, replace=False))
+    return values[keep]
+
+
 class Loop:
     """One engine's timed loop at one batch size, built up chunk by chunk."""
 
     def __init__(self, *, key, engine, gpu_index: int | None):
         self.key, self.engine, self.gpu_index = key, engine, gpu_index
-        self.timings: list[float] = []
+        self.timings = array("d")  # 8 bytes a timing: a long min_seconds may time millions of runs
         self.samplers: list[Sampler] = []
         self.cold_ms: float | None = None
         self.error: Exception | None = None

@@ -1,32 +1,23 @@
 """INT8 post-training quantization of an FP32 ONNX model: ONNX Runtime static quantization in QDQ format.
 
-Calibrated on images of the model's dataset, pre-processed exactly like inference (letterbox, RGB, 0-1), so the
+Calibrated on images of the model's dataset that accuracy is never measured on (splits.py: the train split data.yaml
+names, less any image of the validation split by path or content; the files are recorded), pre-processed exactly like
+inference (letterbox, RGB, 0-1), so the
 activation ranges are those the served model sees. QDQ (QuantizeLinear/DequantizeLinear around each op) is the
 format both ONNX Runtime's CPU provider and OpenVINO's CPU plugin run as real INT8 kernels. The YOLO detection head
 decoding (DFL softmax, anchor arithmetic, concat, sigmoid) stays in FP32: quantizing box coordinates in pixels and
 scores in 0-1 with one scale costs most of the accuracy and little of the time.
 """
-import random
 import re
 from pathlib import Path
 
 import numpy as np
 
 CALIBRATION_IMAGES = 32
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 
 
-def calibration_images(*, dataset_root: Path, limit: int = CALIBRATION_IMAGES, seed: int = 0) -> list[Path]:
-    """Up to `limit` images, the training split first (calibrating on the validation split would flatter it)."""
-    found = []
-    for split in ("train", "val", "test"):
-        folder = dataset_root / "images" / split
-        if folder.is_dir():
-            found = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
-            if found:
-                break
-    random.Random(seed).shuffle(found)
-    return found[:limit]
+class CalibrationRefused(ValueError):
+    """No image is left to calibrate on once the images accuracy is measured on are set aside."""
 
 
 class _Reader:
@@ -76,9 +67,14 @@ def quantize_int8(*, source: Path, target: Path, dataset_root: Path, imgsz: int,
     import onnxruntime
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
-    images = calibration_images(dataset_root=dataset_root, limit=limit)
+    from .splits import calibration_set
+
+    calibration = calibration_set(dataset_root, limit=limit)
+    images = calibration["images"]
     if not images:
-        raise ValueError(f"the dataset has no images under {dataset_root / 'images'} to calibrate on")
+        raise CalibrationRefused("INT8 calibration needs images outside the split accuracy is measured on, and this "
+                                 "dataset has none (its data.yaml's train split is its val split, or holds only "
+                                 "copies of its images): give the dataset a train split of its own")
     model = onnx.load(str(source))
     input_name = model.graph.input[0].name
     excluded = _head_nodes(model)
@@ -90,5 +86,8 @@ def quantize_int8(*, source: Path, target: Path, dataset_root: Path, imgsz: int,
                     extra_options={"ActivationSymmetric": False, "WeightSymmetric": True})
     return {"quantization": "int8", "method": "onnxruntime.quantize_static", "format": "QDQ",
             "activations": "uint8 per-tensor (MinMax)", "weights": "int8 per-channel",
-            "calibration_images": len(images), "excluded_nodes": len(excluded), "imgsz": imgsz,
+            "calibration_images": len(images), "calibration_split": calibration["split"],
+            "calibration_files": [p.resolve().relative_to(dataset_root.resolve()).as_posix() for p in images],
+            "calibration_excluded_as_measured": calibration["excluded"], "excluded_nodes": len(excluded),
+            "imgsz": imgsz,
             "onnxruntime": onnxruntime.__version__}

@@ -9,25 +9,22 @@ and the timed loops are interleaved (measure.py), so all engines see the same ba
 """
 import gc
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import psutil
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from config.hardware import gpu_present, host_info, library_versions
-from inference.engines import ENGINES, engines_available
+from config.hardware import host_info, library_versions
+from inference.engines import engines_available
 from jobs.models import Job, JobState
 from registry.dataset_archive import dataset_local
-from registry.model_selectors import model_file_local
 
 from . import selection
-from .accuracy import engine_map, validation_samples
-from .measure import Loop, interleaved_loops, timing_stats
-from .models import BenchmarkResult, BenchmarkRun, ResultStatus, timings_pack
+from .accuracy import validation_samples
+from .engine_runs import load_variant, measure
+from .models import BenchmarkResult, BenchmarkRun, ResultStatus
 from .sources import SourceFailed, SourceUnavailable, convert_inline, int8_version
-from .variants import SOURCES_FROM, variants_for
+from .variants import variants_for
 
 BASELINE_ORDER = (("pytorch-cpu", "fp32"), ("pytorch-cuda", "fp32"), ("onnxruntime-cpu", "fp32"))
 
@@ -131,111 +128,6 @@ class _Run:
         return np.random.default_rng(0).random((batch_size, 3, imgsz, imgsz), dtype=np.float32)
 
 
-@dataclass
-class _Loaded:
-    variant: object
-    engine: object
-    version: object
-    precision: str
-    load_s: float
-    rss_load_mb: float
-    described: dict
-    accuracy: dict = field(default_factory=dict)
-
-
-def _load_variant(state: _Run, variant, available: dict) -> _Loaded | None:
-    """The variant's engine loaded on its version, or None after writing its unavailable/failed row."""
-    params, model = state.params, state.run.model
-    first_batch = params["batch_sizes"][0]
-    info = available.get(variant.engine) or {"available": False, "reason": "unknown engine"}
-    if not info["available"]:
-        state.row(variant, first_batch, ResultStatus.UNAVAILABLE, info["reason"] or "unavailable")
-        return None
-    if model.format not in SOURCES_FROM[variant.source]:
-        state.row(variant, first_batch, ResultStatus.UNAVAILABLE,
-                  f"{variant.name} cannot run a {model.format} model (needs {variant.source})")
-        return None
-    try:
-        version = state.source_for(variant)
-    except SourceFailed as exc:
-        status = ResultStatus.UNAVAILABLE if isinstance(exc, SourceUnavailable) else ResultStatus.FAILED
-        state.row(variant, first_batch, status, str(exc))
-        return None
-    state.progress(f"loading {variant.name}")
-    process = psutil.Process()
-    rss_before, started = process.memory_info().rss, time.perf_counter()
-    try:
-        engine = ENGINES[variant.engine]().load(model_file_local(version).held())
-    except SoftTimeLimitExceeded:  # the job's time is up: not a failed engine
-        raise
-    except Exception as exc:
-        state.row(variant, first_batch, ResultStatus.FAILED, f"load failed: {type(exc).__name__}: {exc}",
-                  source_model=version)
-        return None
-    load_s = round(time.perf_counter() - started, 3)
-    described = engine.describe()
-    precision = variant.precision or described.get("precision") or "fp32"
-    if engine.fixed_imgsz and engine.fixed_imgsz != params["imgsz"]:
-        state.row(variant, first_batch, ResultStatus.FAILED, f"the {version.format} file has a fixed input size "
-                  f"{engine.fixed_imgsz}; benchmark it at imgsz {engine.fixed_imgsz}", precision=precision,
-                  source_model=version)
-        return None
-    return _Loaded(variant, engine, version, precision, load_s,
-                   round((process.memory_info().rss - rss_before) / 2**20, 1), described)
-
-
-def _measure(state: _Run, loaded: list[_Loaded], base_rss_mb: float) -> None:
-    """Every loaded engine at every batch size, interleaved; then each engine's mAP (one at a time)."""
-    params, imgsz = state.params, state.params["imgsz"]
-    on_gpu = gpu_present()[0]
-    for index, batch_size in enumerate(params["batch_sizes"]):
-        state.fraction = 0.5 + 0.4 * index / len(params["batch_sizes"])
-        labels = ", ".join(f"{item.variant.name} ({item.precision})" for item in loaded)
-        state.progress(f"measuring batch {batch_size}, interleaved: {labels}")
-        state.note_concurrent(f"batch {batch_size}")
-        loops = [Loop(key=item, engine=item.engine,
-                      gpu_index=0 if item.engine.device in ("cuda", "gpu") and on_gpu else None) for item in loaded]
-        interleaved_loops(loops=loops, batch=state.batch(batch_size, imgsz), warmup=params["warmup"],
-                          iterations=params["iterations"], min_seconds=params["min_seconds"],
-                          on_round=state.ctx.checkpoint)
-        state.note_concurrent(f"batch {batch_size}")
-        for loop in loops:
-            item = loop.key
-            if loop.error is not None:
-                state.row(item.variant, batch_size, ResultStatus.FAILED,
-                          f"{type(loop.error).__name__}: {loop.error}", precision=item.precision,
-                          source_model=item.version, load_s=item.load_s)
-                continue
-            resources = loop.resources()
-            state.row(item.variant, batch_size, ResultStatus.MEASURED, precision=item.precision,
-                      source_model=item.version, load_s=item.load_s, cold_ms=loop.cold_ms,
-                      timings=timings_pack(loop.timings),
-                      peak_rss_mb=round(base_rss_mb + item.rss_load_mb + resources["rss_growth_mb"], 1),
-                      details={"engine": item.described, "device": item.engine.device, "variant": item.variant.name,
-                               "rss_load_mb": item.rss_load_mb, "rss_growth_mb": resources["rss_growth_mb"],
-                               "gpu_error": resources["gpu_error"]},
-                      **timing_stats(np.asarray(loop.timings), batch_size=batch_size),
-                      **{k: resources[k] for k in ("gpu_mem_peak_mb", "gpu_util_mean", "gpu_util_max", "cpu_util")})
-    if state.samples:
-        for item in loaded:
-            measured = state.run.result_rows.filter(engine=item.variant.engine, precision=item.precision,
-                                                    status=ResultStatus.MEASURED)
-            if not measured.exists():  # its timed loop failed at every batch size: nothing to score
-                continue
-            state.progress(f"scoring mAP of {item.variant.name} ({item.precision}) on {len(state.samples)} images")
-            state.ctx.checkpoint()
-            try:
-                item.accuracy = engine_map(engine=item.engine, samples=state.samples, imgsz=imgsz)
-            except SoftTimeLimitExceeded:  # the job's time is up: not this engine's failure
-                raise
-            except Exception as exc:  # one engine failing to score (out of memory, a provider error) is its row's
-                for row in measured:
-                    row.details = {**row.details, "accuracy_error": f"{type(exc).__name__}: {exc}"}
-                    row.save(update_fields=["details"])
-                continue
-            measured.update(map50=item.accuracy.get("map50"), map50_95=item.accuracy.get("map50_95"))
-
-
 def _baseline(run: BenchmarkRun) -> dict | None:
     rows = run.result_rows.filter(status=ResultStatus.MEASURED, map50_95__isnull=False)
     for engine, precision in BASELINE_ORDER:
@@ -243,6 +135,14 @@ def _baseline(run: BenchmarkRun) -> dict | None:
         if row is not None:
             return {"engine": engine, "precision": precision, "map50": row.map50, "map50_95": row.map50_95}
     return None
+
+
+def _calibration_record(int8) -> dict | None:
+    """Which images the INT8 version measured here was calibrated on (never the ones its accuracy is scored on)."""
+    metadata = getattr(int8, "metadata", None) or {}
+    return {"model": int8.pk, **{k: metadata.get(k) for k in ("calibration_dataset", "calibration_split",
+                                                             "calibration_files", "calibration_excluded_as_measured")}
+            } if metadata.get("quantization") == "int8" else None
 
 
 def _row_dict(row: BenchmarkResult) -> dict:
@@ -270,10 +170,10 @@ def benchmark_run_execute(ctx) -> dict:
     for index, variant in enumerate(variants):
         state.fraction = 0.5 * index / max(1, len(variants))
         ctx.checkpoint()
-        item = _load_variant(state, variant, available)
+        item = load_variant(state, variant, available)
         if item is not None:
             loaded.append(item)
-    _measure(state, loaded, base_rss_mb)
+    measure(state, loaded, base_rss_mb)
     del loaded
     gc.collect()
     baseline = _baseline(run)
@@ -287,6 +187,8 @@ def benchmark_run_execute(ctx) -> dict:
                                 objective=params["objective"])
     run.results = {**run.results, "baseline": baseline, "concurrent_jobs": list(state.concurrent.values()),
                    "validation_images": len(state.samples or []),
+                   "validation_instances": sum(len(labels) for _, labels in state.samples or []),
+                   "int8_calibration": _calibration_record(state.sources.get("onnx-int8")),
                    "defaults_dropped": [f"{name}: no FP32 baseline (pytorch or onnxruntime) was measured to take "
                                         "the drop from" for name in dropped]}
     run.selected = selected

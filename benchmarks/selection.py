@@ -1,10 +1,11 @@
 """Engine selection from benchmark results: pure functions, no database, no I/O.
 
-A candidate is one engine at one precision (e.g. `openvino-cpu` int8). Its latency figures come from its smallest
-measured batch size (a served prediction is usually one image), its throughput is the best over its batch sizes,
-and its memory is the peak over them (GPU memory for a GPU engine, else the process's RSS). Every constraint is
-checked with the measured value and the limit; the objective ranks those that pass; when none passes the answer
-names what blocks each candidate and the nearest miss (the smallest total relative excess over its limits).
+A candidate is one setup: an engine at one precision and one batch size (e.g. `openvino-cpu` int8 at batch 1), with
+that row's figures only: latency, throughput and memory measured together. (Mixing rows, as an earlier version did,
+let a candidate pass `max_p95_ms` at batch 1 and `min_fps` at batch 8, a setup that meets both nowhere.) Every
+constraint is checked with the measured value and the limit; the objective ranks those that pass; the answer says
+the chosen setup's batch size; when none passes it names what blocks each setup and the nearest miss (the smallest
+total relative excess over its limits).
 """
 from dataclasses import dataclass
 
@@ -36,29 +37,25 @@ class Check:
 
 
 def candidates_from_rows(rows: list[dict]) -> list[dict]:
-    """Measured result rows (dicts with engine, precision, batch_size and the figures) -> one dict per candidate."""
-    grouped: dict[tuple, list[dict]] = {}
-    for row in rows:
-        if row.get("status") == "measured":
-            grouped.setdefault((row["engine"], row.get("precision") or ""), []).append(row)
+    """Measured result rows (dicts with engine, precision, batch_size and the figures) -> one dict per setup."""
     candidates = []
-    for (engine, precision), group in grouped.items():
-        group.sort(key=lambda r: r["batch_size"])
-        first = group[0]
-        memory = [r.get("gpu_mem_peak_mb") if r.get("device") == "cuda" else r.get("peak_rss_mb") for r in group]
-        memory = [m for m in memory if m is not None]
-        fps = [r["fps"] for r in group if r.get("fps") is not None]
+    for row in sorted((r for r in rows if r.get("status") == "measured"),
+                      key=lambda r: (r["engine"], r.get("precision") or "", r["batch_size"])):
+        memory = row.get("gpu_mem_peak_mb") if row.get("device") == "cuda" else row.get("peak_rss_mb")
         candidates.append({
-            "engine": engine, "precision": precision, "batch_size": first["batch_size"],
-            "source_model": first.get("source_model"), "p50_ms": first.get("p50_ms"), "p95_ms": first.get("p95_ms"),
-            "p99_ms": first.get("p99_ms"), "fps": max(fps) if fps else None,
-            "map50_95": first.get("map50_95"), "map_drop": first.get("map_drop"),
-            "memory_mb": max(memory) if memory else None})
+            "engine": row["engine"], "precision": row.get("precision") or "", "batch_size": row["batch_size"],
+            "source_model": row.get("source_model"), "p50_ms": row.get("p50_ms"), "p95_ms": row.get("p95_ms"),
+            "p99_ms": row.get("p99_ms"), "fps": row.get("fps"), "map50_95": row.get("map50_95"),
+            "map_drop": row.get("map_drop"), "memory_mb": memory})
     return candidates
 
 
 def candidate_name(candidate: dict) -> str:
     return f"{candidate['engine']} ({candidate['precision']})" if candidate.get("precision") else candidate["engine"]
+
+
+def setup_name(candidate: dict) -> str:
+    return f"{candidate_name(candidate)} at batch {candidate.get('batch_size', 1)}"
 
 
 def _fmt(value: float, unit: str, decimals: int) -> str:
@@ -92,8 +89,9 @@ def select(*, candidates: list[dict], constraints: dict, objective: str = "p95")
     evaluated = []
     for candidate in candidates:
         checks = [check(candidate, name, limit) for name, limit in active.items()]
-        evaluated.append({"candidate": candidate_name(candidate), "engine": candidate["engine"],
-                          "precision": candidate["precision"], "source_model": candidate.get("source_model"),
+        evaluated.append({"candidate": candidate_name(candidate), "setup": setup_name(candidate),
+                          "engine": candidate["engine"], "precision": candidate["precision"],
+                          "batch_size": candidate.get("batch_size"), "source_model": candidate.get("source_model"),
                           "passed": all(c.passed for c in checks), "checks": [c.as_dict() for c in checks],
                           "objective_value": candidate.get(key), "_checks": checks})
     passing = [e for e in evaluated if e["passed"] and e["objective_value"] is not None]
@@ -104,21 +102,23 @@ def select(*, candidates: list[dict], constraints: dict, objective: str = "p95")
         met = ", ".join(c.text for c in best["_checks"]) or "no constraints"
         unit = " img/s" if key == "fps" else " ms"
         rank = (f"{phrase} of {len(passing)} passing" if len(passing) > 1 else "the only one passing")
-        reason = f"{met}; {rank} ({OBJECTIVES[objective][0].split('_')[0]} {best['objective_value']:.1f}{unit})"
+        reason = (f"{met}; {rank} ({OBJECTIVES[objective][0].split('_')[0]} {best['objective_value']:.1f}{unit} "
+                  f"at batch {best['batch_size']})")
         return {"engine": best["engine"], "precision": best["precision"], "source_model": best["source_model"],
-                "candidate": best["candidate"], "reason": reason, "objective": objective, "passed": True,
-                "candidates": table}
-    blocking = {e["candidate"]: [c.text for c in e["_checks"] if not c.passed] or ["not measured"]
-                for e in evaluated}
+                "candidate": best["candidate"], "batch_size": best["batch_size"], "setup": best["setup"],
+                "reason": reason, "objective": objective, "passed": True, "candidates": table}
+    blocking = {e["setup"]: [c.text for c in e["_checks"] if not c.passed] or ["not measured"] for e in evaluated}
     nearest = None
     if evaluated:
         near = min(evaluated, key=lambda e: sum(_excess(c) for c in e["_checks"] if not c.passed))
-        nearest = {"candidate": near["candidate"], "engine": near["engine"], "precision": near["precision"],
-                   "blocking": blocking[near["candidate"]]}
+        nearest = {"candidate": near["candidate"], "setup": near["setup"], "engine": near["engine"],
+                   "precision": near["precision"], "batch_size": near["batch_size"],
+                   "blocking": blocking[near["setup"]]}
     reason = ("no engine was measured" if not evaluated else
-              f"none of {len(evaluated)} candidates meets the constraints; nearest miss: {nearest['candidate']} "
+              f"none of {len(evaluated)} setups meets the constraints; nearest miss: {nearest['setup']} "
               f"({'; '.join(nearest['blocking'])})")
-    return {"engine": None, "precision": None, "source_model": None, "candidate": None, "reason": reason,
+    return {"engine": None, "precision": None, "source_model": None, "candidate": None, "batch_size": None,
+            "setup": None, "reason": reason,
             "objective": objective, "passed": False, "blocking": blocking, "nearest_miss": nearest,
             "candidates": table}
 

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
+from django.db.models import Q
 
 from jobs import lifecycle
 from jobs.models import Job, JobKind, JobState
-from jobs.runner import JobCancelled
+from jobs.runner import JobCancelled, heartbeat_start
 from registry.conversion_runner import conversion_execute
 from registry.conversion_services import conversion_options_key
 from registry.dataset_archive import dataset_local
@@ -48,12 +49,16 @@ class _InlineContext:
         self._progress(f"converting: {message}")
 
 
-def _existing_conversion(*, source: ModelVersion, target: str, imgsz: int) -> ModelVersion | None:
-    """A succeeded conversion of `source` to `target` whose input size fits `imgsz` (or is dynamic)."""
-    for conversion in (Conversion.objects.filter(source=source, target=target, job__state=JobState.SUCCEEDED,
-                                                 result__isnull=False)
-                       .select_related("result").order_by("-created_at")):
+def _existing_conversion(*, source: ModelVersion, target: str, imgsz: int, user=None) -> ModelVersion | None:
+    """A succeeded conversion of `source` to `target` whose input size fits `imgsz` (or is dynamic), and whose
+    result `user` may see (their own, or shared): another user's private conversion is not reused for them."""
+    found = Conversion.objects.filter(source=source, target=target, job__state=JobState.SUCCEEDED, result__isnull=False)
+    if user is not None:
+        found = found.filter(Q(result__owner=user) | Q(result__shared=True))
+    for conversion in found.select_related("result").order_by("-created_at"):
         options = conversion.options or {}
+        if target == ModelFormat.TENSORRT and not options.get("half", True):
+            continue  # an FP32 build asked for with half=false is not the FP16 engine the benchmark measures
         if options.get("imgsz") == imgsz or options.get("dynamic"):
             if not (conversion.result.metadata or {}).get("quantization"):
                 return conversion.result
@@ -61,19 +66,22 @@ def _existing_conversion(*, source: ModelVersion, target: str, imgsz: int) -> Mo
 
 
 def convert_inline(*, source: ModelVersion, target: str, imgsz: int, ctx, progress, worker: str) -> ModelVersion:
-    """Reuse a succeeded conversion, else run one now inside this job (registered like any other)."""
-    found = _existing_conversion(source=source, target=target, imgsz=imgsz)
+    """Reuse a succeeded conversion, else run one now inside this job (registered like any other, owned by the user
+    who benchmarks: conversion_runner._register)."""
+    user = ctx.job.owner
+    found = _existing_conversion(source=source, target=target, imgsz=imgsz, user=user)
     if found is not None:
         return found
     options = ({"imgsz": imgsz, "opset": None, "dynamic": False, "simplify": True} if target == ModelFormat.ONNX
                else {"imgsz": imgsz, "half": True, "workspace_gb": 4})
     with transaction.atomic():
-        job = Job.objects.create(kind=JobKind.CONVERSION, owner=source.owner, queue="gpu",
+        job = Job.objects.create(kind=JobKind.CONVERSION, owner=user, queue="gpu",
                                  params={"source": source.pk, "target": target, **options, "inline_in_job": ctx.job_id})
         Conversion.objects.create(source=source, target=target, options=options,
                                   options_key=conversion_options_key(target, options), job=job)
     lifecycle.job_claim(job_id=job.pk, worker=worker, task_id="")
     inline = _InlineContext(job=job, parent_ctx=ctx, progress=progress)
+    heartbeat = heartbeat_start(job.pk)  # stamps it between checkpoints too: a long TensorRT build is not reaped
     try:
         result = conversion_execute(ctx=inline)
     except JobCancelled:  # the benchmark was cancelled at a checkpoint: stop it, not just this variant
@@ -87,19 +95,22 @@ def convert_inline(*, source: ModelVersion, target: str, imgsz: int, ctx, progre
     except Exception as exc:
         lifecycle.job_fail(job_id=job.pk, error=str(exc), result=inline.partial_result or None)
         raise SourceFailed(f"conversion to {target} failed: {exc}") from exc
+    finally:
+        heartbeat.stop()
     lifecycle.job_succeed(job_id=job.pk, result=result)
     return ModelVersion.objects.get(pk=result["model_id"])
 
 
 def int8_version(*, onnx: ModelVersion, dataset: Dataset, imgsz: int, job: Job, progress) -> ModelVersion:
-    """The INT8 QDQ child of `onnx` calibrated on `dataset`: an earlier one, else quantized and registered now."""
+    """The INT8 QDQ child of `onnx` calibrated on `dataset`: an earlier one the benchmarking user may see, else
+    quantized now and registered as theirs (not the owner's, when they benchmark another user's shared model)."""
     from registry.model_services import model_version_register
 
-    from .quantize import quantize_int8
+    from .quantize import CalibrationRefused, quantize_int8
 
     earlier = (ModelVersion.objects.filter(parent=onnx, format=ModelFormat.ONNX, metadata__quantization="int8",
                                            metadata__calibration_dataset=dataset.pk)
-               .order_by("-created_at").first())
+               .filter(Q(owner=job.owner) | Q(shared=True)).order_by("-created_at").first())
     if earlier is not None:
         return earlier
     progress("quantizing to INT8 (calibrating on the dataset)")
@@ -111,12 +122,15 @@ def int8_version(*, onnx: ModelVersion, dataset: Dataset, imgsz: int, job: Job, 
                                   dataset_root=dataset_local(dataset).held(), imgsz=imgsz)
         except SoftTimeLimitExceeded:  # the benchmark's time is up: not a failed quantization
             raise
+        except CalibrationRefused as exc:
+            raise SourceUnavailable(str(exc)) from exc
         except Exception as exc:
             raise SourceFailed(f"INT8 quantization failed: {type(exc).__name__}: {str(exc)[:400]}") from exc
         metadata = {**(onnx.metadata or {}), **facts, "calibration_dataset": dataset.pk, "fp32_model": onnx.pk}
         return model_version_register(
-            owner=onnx.owner, name=onnx.name, format=ModelFormat.ONNX, source=ModelSource.CONVERSION, path=target,
-            shared=onnx.shared, task=onnx.task, class_names=onnx.class_names, input_size=onnx.input_size,
+            owner=job.owner, name=onnx.name, format=ModelFormat.ONNX, source=ModelSource.CONVERSION, path=target,
+            shared=onnx.shared and job.owner_id == onnx.owner_id, task=onnx.task, class_names=onnx.class_names,
+            input_size=onnx.input_size,
             parameters=onnx.parameters, metadata=metadata, parent=onnx, dataset=dataset, job=job,
             hyperparameters=onnx.hyperparameters)
     finally:

@@ -2,8 +2,8 @@
 
 A variant name is an engine name (`openvino-cpu`) or an engine with a precision suffix (`openvino-cpu-int8`).
 The precision of a variant marked "" is the engine's own report after loading (OpenVINO's CPU plugin picks BF16 on
-CPUs that have it). `auto` measures every variant but the ONNX Runtime TensorRT provider, which builds an engine for
-minutes on first load; ask for it by name.
+CPUs that have it; a TensorRT engine's precision is read from the built engine). `auto` measures every variant but
+the ONNX Runtime TensorRT provider, which builds an engine for minutes on first load; ask for it by name.
 """
 from dataclasses import dataclass
 
@@ -26,7 +26,7 @@ VARIANTS = {v.name: v for v in (
     Variant("onnxruntime-tensorrt", "onnxruntime-tensorrt", "fp16", "onnx"),
     Variant("openvino-cpu", "openvino-cpu", "", "onnx"),
     Variant("openvino-gpu", "openvino-gpu", "", "onnx"),
-    Variant("tensorrt", "tensorrt", "fp16", "tensorrt"),
+    Variant("tensorrt", "tensorrt", "", "tensorrt"),  # as the built engine says (inference/engines/tensorrt.py)
     Variant("onnxruntime-cpu-int8", "onnxruntime-cpu", "int8", "onnx-int8"),
     Variant("openvino-cpu-int8", "openvino-cpu", "int8", "onnx-int8"),
 )}

@@ -15,8 +15,12 @@ MODEL_INSPECT_TIMEOUT_SECONDS = env_int("MODEL_INSPECT_TIMEOUT_SECONDS", 120, mi
 MODEL_INSPECT_MEMORY_MB = env_int("MODEL_INSPECT_MEMORY_MB", 6144, minimum=1024)  # address space, plus 4x the file
 # an uploaded .onnx is loaded and run once on zeros in the sandbox under this much address space (plus 4x the file)
 MODEL_ONNX_INSPECT_MEMORY_MB = env_int("MODEL_ONNX_INSPECT_MEMORY_MB", 3072, minimum=1024)
-CONVERSION_PARITY_ATOL = env_float("CONVERSION_PARITY_ATOL", 1e-3, minimum=0.0)  # x max(1, max |PyTorch output|)
+# boxes (and any non-detection output): relative, x max(1, max |reference|); class scores: absolute, in [0, 1]
+CONVERSION_PARITY_ATOL = env_float("CONVERSION_PARITY_ATOL", 1e-3, minimum=0.0)
 CONVERSION_PARITY_ATOL_FP16 = env_float("CONVERSION_PARITY_ATOL_FP16", 2e-2, minimum=0.0)  # TensorRT FP16 engines
+CONVERSION_PARITY_SCORE_ATOL = env_float("CONVERSION_PARITY_SCORE_ATOL", 1e-3, minimum=0.0)
+CONVERSION_PARITY_SCORE_ATOL_FP16 = env_float("CONVERSION_PARITY_SCORE_ATOL_FP16", 1e-2, minimum=0.0)
+CONVERSION_PARITY_MIN_IOU = env_float("CONVERSION_PARITY_MIN_IOU", 0.9, minimum=0.0)  # matched detections after NMS
 
 # --- training (training/schemas.py, training/devices.py) --------------------------------------------
 TRAINING_DEVICE = env_str("TRAINING_DEVICE", "")  # e.g. "cpu" or "0" for the whole worker; "" = one GPU per pool slot
@@ -36,6 +40,8 @@ SEARCH_LATENCY_RESENDS = env_int("SEARCH_LATENCY_RESENDS", 2, minimum=0)
 
 # --- benchmarks (benchmarks/, docs/benchmarks.md) -----------------------------------------------------
 BENCHMARK_EXCLUSIVE_WAIT_SECONDS = env_int("BENCHMARK_EXCLUSIVE_WAIT_SECONDS", 1800, minimum=0)
+# raw timings a result row keeps (a uniform sample; its statistics use every timing): bounds rows, reports, charts
+BENCHMARK_MAX_STORED_TIMINGS = env_int("BENCHMARK_MAX_STORED_TIMINGS", 5000, minimum=100)
 BENCHMARK_MAX_VAL_IMAGES = env_int("BENCHMARK_MAX_VAL_IMAGES", 500, minimum=1)  # mAP on at most this many images
 
 # --- reports (reports/links.py): how long a signed link to a report's HTML views opens it -----------------

@@ -62,6 +62,14 @@ class _Heartbeat(threading.Thread):
         self.join(timeout=5)
 
 
+def heartbeat_start(job_id: int) -> _Heartbeat:
+    """A heartbeat for a job run inside another job (a benchmark's inline conversion): the outer job's heartbeat
+    does not stamp it, and a long step without checkpoints (a TensorRT build) would get it reaped. Call .stop()."""
+    heartbeat = _Heartbeat(job_id, settings.JOB_HEARTBEAT_SECONDS)
+    heartbeat.start()
+    return heartbeat
+
+
 class JobContext:
     def __init__(self, job: Job, task, heartbeat: _Heartbeat):
         self.job = job

@@ -24,7 +24,7 @@ from jobs.runner import PermanentJobError
 from jobs.services import job_enqueue
 
 from .collectors import SubjectUnavailable, collector_for
-from .deltas import deltas_compute
+from .deltas import deltas_compute, metrics_without_samples
 from .models import Report
 from .schema import SCHEMA_VERSION, snapshot_errors
 from .summary import summary_build
@@ -68,11 +68,19 @@ def report_build(*, report: Report) -> dict:
         else:
             baseline = {"kind": baseline_kind, "id": baseline_id, "title": other["title"], "chosen": chosen,
                         "subject": other["subject"], "metrics": other["metrics"]}
+    # noise: a bootstrap CI of the difference of medians from raw timings, mAP's resolution from the validation
+    # set's size (reports/deltas.py); the raw samples are dropped from the stored snapshot below
     deltas = deltas_compute(subject_metrics=collected["metrics"], baseline_metrics=baseline["metrics"]) \
         if baseline else []
     if baseline and not any(d["within_noise"] is not None for d in deltas):
         notes.append("Neither side measured its own spread (repeated timings), so no difference can be called "
                      "noise: read small differences with care.")
+    elif baseline:
+        notes.append("Noise: timings by a bootstrap 95% confidence interval of the difference (of medians for p50) "
+                     "from both sides' raw timings; mAP by the difference its validation set can resolve. Each "
+                     "delta names its method.")
+    if baseline:
+        baseline["metrics"] = metrics_without_samples(baseline["metrics"])
     snapshot = {
         "schema_version": SCHEMA_VERSION,
         "report": {"id": report.pk, "title": report.title or collected["title"], "owner": report.owner.username,
@@ -84,7 +92,7 @@ def report_build(*, report: Report) -> dict:
         "metadata": {"lineage": collected["lineage"], "people": collected["people"], "jobs": collected["jobs"],
                      "environment": _environment(collected["measured_on"])},
         "tables": collected["tables"],
-        "metrics": collected["metrics"],
+        "metrics": metrics_without_samples(collected["metrics"]),
         "deltas": deltas,
         "plots": collected["plots"],
         "summary": summary_build(collected=collected, baseline=baseline, deltas=deltas, notes=notes),

@@ -208,4 +208,12 @@ def training_run_execute(ctx) -> dict:
              trained - training_started, uploader.seconds, time.monotonic() - trained)
     return {"run": run.pk, "model": version.pk, "model_name": version.name, "model_version": version.version,
             "epochs_completed": reporter.epochs_done, "metrics": final_metrics, "artifacts": run.artifacts,
-            "device": run.device, "dataloader_workers": loader_workers}
+            "device": run.device, "dataloader_workers": _loader_workers(model.trainer),
+            "dataloader_workers_requested": loader_workers}
+
+
+def _loader_workers(trainer) -> int | None:
+    """The worker processes the training DataLoader really used, read from it (ultralytics caps the request by the
+    CPU count and the batch; a pool child that may not fork would show 0 here, not the number asked for)."""
+    loader = getattr(trainer, "train_loader", None)
+    return getattr(loader, "num_workers", None)

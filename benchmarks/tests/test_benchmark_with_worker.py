@@ -55,6 +55,9 @@ def test_an_auto_benchmark_measures_every_cpu_engine_selects_one_and_the_pool_se
         assert row["p50_ms_per_image"] == pytest.approx(row["p50_ms"] / row["batch_size"], rel=1e-3)
         assert row["map50_95"] is not None and row["map_drop"] is not None
     assert {r["batch_size"] for r in rows if r["engine"] == "onnxruntime-cpu"} == {1, 2}
+    torch_row = next(r for r in rows if r["engine"] == "pytorch-cpu" and r["status"] == "measured")
+    assert "ultralytics val" in torch_row["details"]["accuracy_val"]["protocol"]  # what val (and training) report
+    assert "square letterbox" in torch_row["details"]["accuracy_protocol"]
 
     unavailable = {r["engine"]: r["reason"] for r in rows if r["status"] == "unavailable"}
     assert GPU_ENGINES <= set(unavailable), rows
@@ -71,6 +74,9 @@ def test_an_auto_benchmark_measures_every_cpu_engine_selects_one_and_the_pool_se
     assert selected["engine"] and detail["applied"], selected
     assert selected["reason"].startswith("p95 ") and "≤ 10000 ms" in selected["reason"]
     assert detail["environment"]["exclusive"]["requested"] is True
+    calibration = detail["environment"]["int8_calibration"]  # the train split, never the images mAP is scored on
+    assert calibration["calibration_split"] == "train" and calibration["calibration_files"]
+    assert not any(name.startswith("images/val/") for name in calibration["calibration_files"])
     assert Conversion.objects.filter(source=tiny_model, target="onnx").count() == 1
 
     model = client.get(f"/api/models/{tiny_model.pk}/").json()
@@ -105,7 +111,7 @@ def test_constraints_no_engine_meets_apply_nothing_and_name_what_blocks(alice, a
     detail = client.get(f"{URL}{response.json()['id']}/").json()
     selected = detail["selected"]
     assert selected["engine"] is None and not detail["applied"]
-    blocking = selected["blocking"]["pytorch-cpu (fp32)"]
+    blocking = selected["blocking"]["pytorch-cpu (fp32) at batch 1"]  # judged per (engine, precision, batch)
     assert blocking[0].startswith("p95 ") and blocking[0].endswith("> 0.001 ms")
     assert blocking[1].startswith("throughput ") and blocking[1].endswith("< 1e+09 img/s")
     assert selected["nearest_miss"]["candidate"] == "pytorch-cpu (fp32)"

@@ -79,6 +79,10 @@ class Engine:
     def _run(self, batch: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def counters(self) -> dict:
+        """Running counts an engine keeps about how it ran calls (the CUDA-graph engine: replays vs eager)."""
+        return {}
+
     def describe(self) -> dict:
         return {"engine": self.name, "device": self.device, "path": str(self.path) if self.path else None,
                 "input_shape": [d if isinstance(d, int) else None for d in self.input_shape],

@@ -6,7 +6,12 @@ from django.conf import settings
 
 from config.hardware import gpu_present as _gpu_present
 
-from .base import Engine
+from .base import Engine, EngineUnavailable
+
+
+class ProviderFallback(EngineUnavailable):
+    """ONNX Runtime created the session without the provider asked for (it falls back to the CPU silently): this
+    worker cannot run the engine, whatever the model (a host's fault, not the file's)."""
 
 
 class OnnxRuntimeEngine(Engine):
@@ -48,6 +53,11 @@ class OnnxRuntimeEngine(Engine):
 
         self.session = onnxruntime.InferenceSession(str(path), sess_options=self.session_options(),
                                                     providers=self.providers())
+        running = self.session.get_providers()
+        if self.provider not in running:  # e.g. CUDA libraries missing: ORT logs a warning and runs on the CPU
+            raise ProviderFallback(f"{self.name}: ONNX Runtime runs {running} instead of {self.provider} (a provider "
+                                   "library or the GPU is missing on this worker); refusing to label a CPU run "
+                                   f"as {self.name}")
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
         self.input_shape = tuple(d if isinstance(d, int) else None for d in model_input.shape)

@@ -54,12 +54,11 @@ def tensorrt_build(*, onnx_path: Path, engine_path: Path, half: bool, workspace_
         raise ConversionError("TensorRT could not parse the ONNX model: " + "; ".join(errors[:5]))
     config = builder.create_builder_config()
     config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, int(workspace_gb) << 30)
-    precision = "fp32"
+    config.profiling_verbosity = trt.ProfilingVerbosity.DETAILED  # so the engine can say its layers' precision
     if half:
         if not getattr(builder, "platform_has_fast_fp16", True):
             raise ConversionError("this GPU has no fast FP16 support; convert with half=false")
         config.set_flag(trt.BuilderFlag.FP16)
-        precision = "fp16"
     inputs = [network.get_input(i) for i in range(network.num_inputs)]
     if any(-1 in tuple(tensor.shape) for tensor in inputs):  # a dynamic ONNX: one optimisation profile
         profile = builder.create_optimization_profile()
@@ -77,10 +76,15 @@ def tensorrt_build(*, onnx_path: Path, engine_path: Path, half: bool, workspace_
     if serialized is None:
         raise ConversionError("TensorRT failed to build the engine (see the worker log for the builder's errors)")
     engine_path.write_bytes(bytes(serialized))
+    from inference.engines.tensorrt import engine_precision
+
+    built = trt.Runtime(logger).deserialize_cuda_engine(bytes(serialized))
+    precision = engine_precision(built, trt) if built is not None else "unknown"
     capability = torch.cuda.get_device_capability(0)
     return {
         "tensorrt_version": trt.__version__,
-        "precision": precision,
+        "precision": precision,  # read from the built engine, not from the flag asked for
+        "requested_precision": "fp16" if half else "fp32",
         "gpu": torch.cuda.get_device_name(0),
         "compute_capability": f"{capability[0]}.{capability[1]}",
         "build_seconds": round(seconds, 3),

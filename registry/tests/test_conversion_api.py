@@ -70,13 +70,16 @@ def test_a_request_creates_a_queued_job_on_the_gpu_queue(api, alice, tiny_model,
 def test_parity_fails_when_the_difference_passes_the_tolerance():
     import numpy as np
 
-    reference = [np.array([[0.0, 10.0], [0.5, 0.25]])]
-    close = parity_compare(reference=reference, candidate=[reference[0] + 0.005], rel_tol=1e-3)
-    far = parity_compare(reference=reference, candidate=[reference[0] + 0.02], rel_tol=1e-3)
+    from registry.conversion.parity import ParityTolerance
+
+    tol = ParityTolerance(box_rel=1e-3, score_abs=1e-3)
+    reference = [np.array([[0.0, 10.0], [0.5, 0.25]])]  # not a detection head: one relative tolerance
+    close = parity_compare(reference=reference, candidate=[reference[0] + 0.005], tol=tol)
+    far = parity_compare(reference=reference, candidate=[reference[0] + 0.02], tol=tol)
 
     assert close["passed"] and close["tolerance"] == pytest.approx(0.01)
     assert not far["passed"] and far["max_abs_diff"] == pytest.approx(0.02)
-    assert not parity_compare(reference=reference, candidate=[np.zeros((1, 2))], rel_tol=1e-3)["passed"]
+    assert not parity_compare(reference=reference, candidate=[np.zeros((1, 2))], tol=tol)["passed"]
 
 
 def test_a_tensorrt_build_reuses_an_earlier_static_onnx_conversion_of_the_same_size(alice, tiny_model, tmp_path):

@@ -23,14 +23,18 @@ def test_an_onnx_conversion_checks_parity_and_registers_a_child_version(api, ali
     job = wait_for_job_state(started["job"], [JobState.SUCCEEDED, JobState.FAILED], timeout=180)
     assert job.state == JobState.SUCCEEDED, job.error
     parity = job.result["parity"]
-    assert parity["max_abs_diff"] <= parity["tolerance"] and parity["mean_abs_diff"] <= parity["max_abs_diff"]
+    assert parity["passed"] and parity["mean_abs_diff"] <= parity["max_abs_diff"]
+    head = parity["outputs"][0]  # the per-output figures: boxes relative, scores absolute, detections after NMS
+    assert head["boxes"]["max_abs_diff"] <= head["boxes"]["tolerance"]
+    assert head["scores"]["max_abs_diff"] <= head["scores"]["tolerance"] == parity["tolerances"]["score_abs"]
+    assert head["detections"]["passed"] and "count_above_conf" in head["detections"]
     assert job.result["export_seconds"] > 0
     onnx = ModelVersion.objects.get(pk=job.result["model_id"])
     assert onnx.format == "onnx" and onnx.source == "conversion" and onnx.parent_id == tiny_model.pk
     assert onnx.name == tiny_model.name and onnx.version == tiny_model.version + 1 and onnx.owner_id == alice.pk
     assert onnx.class_names == tiny_model.class_names and onnx.input_size == 64 and onnx.job_id == job.pk
     assert onnx.metadata["opset"] >= 11 and onnx.metadata["inputs"][0]["shape"] == [1, 3, 64, 64]
-    assert Conversion.objects.get(pk=started["id"]).result_id == onnx.pk
+    assert Conversion.objects.get(pk=started["id"]).result_id == onnx.pk and onnx.metadata["parity"] == parity
 
     again = convert(client, tiny_model.pk, **options)
 

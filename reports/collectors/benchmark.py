@@ -6,7 +6,7 @@ import numpy as np
 from benchmarks.models import BenchmarkRun, ResultStatus, timings_unpack
 from benchmarks.selectors import benchmark_run_get, benchmark_run_list
 
-from ..deltas import delta
+from ..deltas import delta, map_resolution
 from .common import (HIGHER, LOWER, dataset_facts, finding, iso, jobs_facts, metric, model_chain, number, plot,
                      search_of, state_finding, table)
 
@@ -20,6 +20,7 @@ STAT_COLUMNS = ["iterations", "mean_ms", "std_ms", "min_ms", "p50_ms", "p90_ms",
                 "map50_95", "map_drop"]
 RESULT_COLUMNS = ["candidate", "engine", "precision", "batch_size", "status", "reason", "device", *STAT_COLUMNS,
                   "iqr_ms_per_image", "source_model"]
+STATISTIC_OF = {"p50_ms_per_image": "median", "p95_ms_per_image": "p95", "fps": "throughput"}
 DELTA_METRICS = (("p50_ms_per_image", "p50 per image", LOWER, "ms"), ("p95_ms_per_image", "p95 per image", LOWER, "ms"),
                  ("fps", "throughput", HIGHER, "img/s"), ("map50_95", "mAP50-95", HIGHER, ""))
 
@@ -41,7 +42,7 @@ def result_rows(run: BenchmarkRun) -> list[dict]:
                      "status": r.status, "reason": r.reason, "device": (r.details or {}).get("device"),
                      **{c: number(getattr(r, c)) for c in STAT_COLUMNS},
                      "iqr_ms_per_image": number(q3 - q1) if timings.size else None,
-                     "source_model": r.source_model_id,
+                     "source_model": r.source_model_id, "_timings": timings,
                      "_box": ({"whislo": float(np.percentile(timings, 5)), "q1": float(q1), "med": float(median),
                                "q3": float(q3), "whishi": float(np.percentile(timings, 95))} if timings.size else None)})
     return rows
@@ -55,14 +56,18 @@ def _first_per_candidate(measured: list[dict]) -> dict:
     return found
 
 
-def _row_metric(row: dict, key: str, label: str, better: str, unit: str) -> dict:
-    spread, kind = None, ""
-    if key.endswith("_per_image"):
-        spread, kind = row.get("iqr_ms_per_image"), "IQR"
-    elif key == "fps" and row.get("mean_ms") and row.get("std_ms") is not None:
-        spread, kind = row["fps"] * row["std_ms"] / row["mean_ms"], "std"  # relative spread of the batch times
-    return metric(label=label, value=row.get(key), better=better, unit=unit, spread=spread, spread_kind=kind,
-                  fmt=".3f" if key == "map50_95" else ".1f")
+def _row_metric(row: dict, key: str, label: str, better: str, unit: str, instances: int | None = None) -> dict:
+    """A headline number with what judges its noise (reports/deltas.py): the raw per-image timings and the
+    statistic the value is, or mAP's resolution from the validation set's size."""
+    found = metric(label=label, value=row.get(key), better=better, unit=unit, fmt=".3f" if key == "map50_95" else ".1f")
+    timings = row.get("_timings")
+    if key in STATISTIC_OF and timings is not None and timings.size:
+        found.update(samples=timings.tolist(), statistic=STATISTIC_OF[key],
+                     samples_scale=1000.0 if key == "fps" else 1.0)
+    elif key == "map50_95" and row.get(key) is not None and instances:
+        found.update(resolution=map_resolution(value=row[key], instances=instances),
+                     resolution_kind=f"resolution of a validation set of {instances} instances")
+    return found
 
 
 def collect(*, obj: BenchmarkRun, user) -> dict:
@@ -73,22 +78,25 @@ def collect(*, obj: BenchmarkRun, user) -> dict:
     baseline_row = next((firsts[c] for e, p in BASELINE_ORDER for c, r in firsts.items()
                          if r["engine"] == e and r["precision"] == p), None)
     selected = run.selected or {}
-    chosen = firsts.get(selected.get("candidate") or "") or (
+    chosen = next((r for r in measured if r["candidate"] == selected.get("candidate")  # the setup chosen, its batch
+                   and r["batch_size"] == selected.get("batch_size")), None)
+    chosen = chosen or firsts.get(selected.get("candidate") or "") or (
         min(firsts.values(), key=lambda r: r["p95_ms_per_image"] or float("inf")) if firsts else None)
     engine_deltas = []
+    instances = (run.results or {}).get("validation_instances")
     if baseline_row is not None:
         for candidate, row in firsts.items():
             for key, label, better, unit in DELTA_METRICS:
-                found = delta(key=key, subject=_row_metric(row, key, label, better, unit),
-                              baseline=_row_metric(baseline_row, key, label, better, unit))
+                found = delta(key=key, subject=_row_metric(row, key, label, better, unit, instances),
+                              baseline=_row_metric(baseline_row, key, label, better, unit, instances))
                 if found:
                     engine_deltas.append({"candidate": candidate, "baseline_value": found["baseline"], **{
-                        k: found[k] for k in ("metric", "subject", "abs", "pct", "better", "noise", "within_noise",
-                                              "verdict")}})
+                        k: found[k] for k in ("metric", "subject", "abs", "pct", "better", "noise", "noise_kind",
+                                              "within_noise", "verdict")}})
     metrics = {}
     if chosen is not None:
         for key, label, better, unit in DELTA_METRICS:
-            metrics[key] = _row_metric(chosen, key, label, better, unit)
+            metrics[key] = _row_metric(chosen, key, label, better, unit, instances)
         metrics["memory_mb"] = metric(label="peak memory", value=chosen.get("gpu_mem_peak_mb") if chosen.get("device") ==
                                       "cuda" else chosen.get("peak_rss_mb"), better=LOWER, unit="MB", fmt=".0f")
     results = run.results or {}
@@ -98,13 +106,13 @@ def collect(*, obj: BenchmarkRun, user) -> dict:
                         for c in selected.get("candidates") or []]
     tables = {
         "results": table(title="Results per engine x precision x batch size", columns=RESULT_COLUMNS,
-                         rows=[{k: v for k, v in r.items() if k != "_box"} for r in rows],
+                         rows=[{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
                          note="Latencies in ms; *_per_image divides by the batch size; iqr_ms_per_image is the "
                               "interquartile range of the timed iterations."),
         "engine_deltas": table(title=(f"Every engine against {baseline_row['candidate']} (smallest batch size)"
                                       if baseline_row else "Engine deltas (no PyTorch/ONNX FP32 baseline measured)"),
                                columns=["candidate", "metric", "subject", "baseline_value", "abs", "pct", "better",
-                                        "noise", "within_noise", "verdict"], rows=engine_deltas),
+                                        "noise", "noise_kind", "within_noise", "verdict"], rows=engine_deltas),
         "selection": table(title=f"Selection ({selected.get('objective', '?')}): "
                                  f"{selected.get('reason') or 'not made'}",
                            columns=["candidate", "passed", "objective_value", "checks"], rows=candidates_table),

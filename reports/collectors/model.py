@@ -49,8 +49,10 @@ def collect(*, obj: ModelVersion, user) -> dict:
     conversions = []
     for c in _conversions_visible(model=model, user=user).order_by("created_at"):
         parity = (c.job.result or {}).get("parity") or {}
+        # a detection head's headline is its class scores' error, against their absolute tolerance (registry/
+        # conversion/parity.py); older results and other outputs keep the overall figure
         conversions.append({"id": c.pk, "target": c.target, "state": c.job.state, "parity_passed": parity.get("passed"),
-                            "max_abs_diff": number(parity.get("max_abs_diff")),
+                            "max_abs_diff": number(parity.get("max_score_diff", parity.get("max_abs_diff"))),
                             "tolerance": number(parity.get("tolerance")), "result_model": c.result_id,
                             "error": c.job.error or "", "created_at": iso(c.created_at)})
     tables = {"versions": table(title=f"Versions of {model.name}", columns=VERSION_COLUMNS, rows=versions),

@@ -2,6 +2,7 @@
 from training.models import TrainingRun
 from training.selectors import training_run_get
 
+from ..deltas import map_resolution
 from .common import (HIGHER, LOWER, dataset_facts, finding, iso, jobs_facts, metric, model_chain, model_facts,
                      number, plot, search_of, state_finding, table)
 
@@ -34,6 +35,12 @@ def collect(*, obj: TrainingRun, user) -> dict:
         "box_loss": metric(label="final box loss", value=last.get("box_loss"), better=LOWER),
         "train_seconds": metric(label="training time", value=total_seconds, better=LOWER, unit="s", fmt=".1f"),
     }
+    # mAP has no repeated measurement: its noise is what the validation split's size can resolve (reports/deltas.py)
+    instances = (((run.dataset.report or {}).get("splits") or {}).get("val") or {}).get("instances")
+    for key in ("map50_95", "map50"):
+        if instances and metrics[key]["value"] is not None:
+            metrics[key].update(resolution=map_resolution(value=metrics[key]["value"], instances=instances),
+                                resolution_kind=f"resolution of a validation split of {instances} instances")
     return {
         "title": title_of(run),
         "subject": {"kind": KIND, "id": run.pk, "name": run.name, "start": run.start_label, "device": run.device,

@@ -57,6 +57,8 @@ def test_a_run_reports_every_epoch_and_registers_a_model_that_converts_to_onnx(a
     assert detail["job_detail"]["progress"] == 1.0 and detail["device"] == "cpu"
     transitions = list(Job.objects.get(pk=run["job"]).transitions.values_list("to_state", flat=True))
     assert transitions == ["RUNNING", "SUCCEEDED"]
+    result = Job.objects.get(pk=run["job"]).result  # workers read from the trainer's DataLoader, not the request
+    assert result["dataloader_workers"] == 0 and result["dataloader_workers_requested"] == 0
 
     from registry.models import ModelVersion
 
