@@ -5,7 +5,8 @@ import time
 from dataclasses import dataclass, field
 
 from . import channel
-from .processing import ImageDecodeError, detections_json, image_decode, postprocess, preprocess
+from .processing import (ImageDecodeError, detections_json, image_decode, image_shape, postprocess, preprocess,
+                         tensor_image)
 
 
 class RequestError(Exception):
@@ -74,6 +75,9 @@ def run_chunk(engine, size: int, items: list[tuple[Pending, int]]) -> dict | Non
     for request, index in items:
         if request.error is not None:
             continue
+        if request.header.get("tensor"):  # a preprocessed 3xHxW FP32 image (v2 infer): no decode, no letterbox
+            decoded.append((request, index, tensor_image(request.images[index], request.header["tensor"])))
+            continue
         try:
             decoded.append((request, index, image_decode(request.images[index])))
         except ImageDecodeError as exc:
@@ -88,14 +92,17 @@ def run_chunk(engine, size: int, items: list[tuple[Pending, int]]) -> dict | Non
     rows = []
     for position, (request, index, image) in enumerate(decoded):
         h = request.header
-        rows.append(postprocess(output[position], imgsz=size, orig_shape=image.shape[:2], conf=h["conf"],
+        rows.append(postprocess(output[position], imgsz=size, orig_shape=image_shape(image), conf=h["conf"],
                                 iou=h["iou"], max_det=h["max_det"]))
     t3 = time.perf_counter()
     n = len(decoded)
     timings = {"preprocess_ms": (t1 - t0) * 1000, "inference_ms": (t2 - t1) * 1000,
                "postprocess_ms": (t3 - t2) * 1000}
-    for (request, index, image), found in zip(decoded, rows):
-        request.results.append({"image": index, "width": image.shape[1], "height": image.shape[0],
+    for position, ((request, index, image), found) in enumerate(zip(decoded, rows)):
+        height, width = image_shape(image)
+        request.results.append({"image": index, "width": width, "height": height,
                                 "batch_size": n, "imgsz": size, "timings": dict(timings),
                                 "detections": detections_json(found, request.header["class_names"])})
+        if request.header.get("raw"):  # the head's output itself (v2 `output0`), sent back as bytes
+            request.results[-1]["raw"] = output[position]
     return {"batch_size": n, "inference_seconds": (t2 - t1)}

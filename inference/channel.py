@@ -102,7 +102,21 @@ def reply_wait(request_id: str, deadline: float) -> dict | None:
     if remaining <= 0:
         return None
     item = channel_redis().blpop([reply_key(request_id)], timeout=blpop_timeout(remaining))
-    return json.loads(item[1]) if item else None
+    return reply_unpack(item[1]) if item else None
+
+
+def reply_pack(body: dict, blobs: list[bytes]) -> bytes:
+    """A reply: plain JSON, or (with binary outputs, e.g. a raw head tensor) packed like a request, with the blobs
+    in the body's `blobs` order; a packed reply never starts with `{` (its first byte is a length's high byte)."""
+    return request_pack(body, blobs) if blobs else json.dumps(body, separators=(",", ":")).encode()
+
+
+def reply_unpack(item: bytes) -> dict:
+    if item[:1] == b"{":
+        return json.loads(item)
+    body, blobs = request_unpack(item)
+    body["blobs"] = blobs
+    return body
 
 
 _pools_cache: dict[str, tuple[float, list]] = {}

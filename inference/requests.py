@@ -12,7 +12,7 @@ from .images import BadImage, image_check
 from .serializers import PredictJsonSerializer, PredictParamsSerializer
 
 
-def _body_within_limit(request) -> None:
+def body_within_limit(request) -> None:
     """Refuse by the declared length, before the body is read."""
     limit = settings.INFERENCE_MAX_BODY_MB * 1024 * 1024
     try:
@@ -56,7 +56,7 @@ def _json(request) -> tuple[list[bytes], dict]:
 
 def predict_request_read(request) -> tuple[list[bytes], dict]:
     """The request's images as checked bytes, and its validated parameters."""
-    _body_within_limit(request)
+    body_within_limit(request)
     multipart = request.content_type.startswith("multipart/")
     images, params = _multipart(request) if multipart else _json(request)
     label = "image" if multipart else "images"

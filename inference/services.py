@@ -32,16 +32,13 @@ class PoolError(exceptions.APIException):
         super().__init__(detail)
 
 
-def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
-    """Run `images` through `model`'s warm engine in the pool (the user may see it); the JSON answer for the API."""
-    started = time.perf_counter()
+def pool_answer(*, model, header: dict, images: list[bytes], timeout_ms: int | None) -> dict:
+    """Queue `images` for `model` (the user may see it) with the pool's request `header`, and wait for the reply;
+    the API's errors for a full queue (503), a passed deadline (504), Redis down (503) and the pool's own answers."""
     try:
         serving_check_servable(model=model, pools=channel.pools_live())  # 503 / 409 before anything is queued
-        timeout_ms = params.get("timeout_ms") or settings.INFERENCE_TIMEOUT_MS
+        timeout_ms = timeout_ms or settings.INFERENCE_TIMEOUT_MS
         deadline = time.time() + timeout_ms / 1000
-        # The pool that takes it resolves what serves the model on its own hardware class (serving/).
-        header = {"conf": params["conf"], "iou": params["iou"], "max_det": params["max_det"],
-                  "imgsz": params.get("imgsz")}
         try:
             request_id = channel.request_submit(model_id=model.pk, header=header, images=images,
                                                 deadline=deadline, max_queue=settings.INFERENCE_MAX_QUEUE)
@@ -56,6 +53,16 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
         raise DeadlinePassed(f"No answer within the {timeout_ms} ms deadline (the inference pool is busy or slow).")
     if "error" in reply:
         raise PoolError(reply["error"]["status"], reply["error"]["detail"])
+    return reply
+
+
+def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
+    """Run `images` through `model`'s warm engine in the pool (the user may see it); the JSON answer for the API."""
+    started = time.perf_counter()
+    # The pool that takes it resolves what serves the model on its own hardware class (serving/).
+    header = {"conf": params["conf"], "iou": params["iou"], "max_det": params["max_det"],
+              "imgsz": params.get("imgsz")}
+    reply = pool_answer(model=model, header=header, images=images, timeout_ms=params.get("timeout_ms"))
     total_ms = (time.perf_counter() - started) * 1000
     for result in reply["results"]:
         result["engine"] = reply["engine"]
