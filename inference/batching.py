@@ -26,20 +26,20 @@ class Pending:
 
 
 def collect(redis, *, model_id: int, max_batch: int, window: float) -> list[Pending]:
-    """Pop up to `max_batch` images' worth of requests for `model_id`, waiting up to `window` seconds for more
-    once the first arrived."""
-    key = channel.queue_key(model_id)
-    blobs = redis.lpop(key, max_batch) or []
+    """Pop up to `max_batch` images' worth of requests for `model_id`. Once the first arrived, wait up to `window`
+    seconds for more only while the web side has announced others (channel.Announcement): a lone request goes at
+    once, concurrent ones share a batch."""
+    left, blobs = channel.requests_pop(redis, model_id, max_batch)
     if not blobs:
         return []
     pending = [Pending(*channel.request_unpack(blob)) for blob in blobs]
     count = sum(len(p.images) for p in pending)
-    if window > 0:
+    if window > 0 and left > 0:
         # Poll rather than BLPOP: Redis fires blocking-pop timeouts on its server tick (hz 10 by default),
         # so a 2 ms BLPOP can last up to 100 ms.
         end = time.monotonic() + window
-        while count < max_batch:
-            more = redis.lpop(key, max_batch - count)
+        while count < max_batch and left > 0:
+            left, more = channel.requests_pop(redis, model_id, max_batch - count)
             if more:
                 for blob in more:
                     pending.append(Pending(*channel.request_unpack(blob)))

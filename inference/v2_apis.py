@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from config.exceptions import api_exception_handler
 
+from . import channel
 from .requests import body_within_limit
 from .selectors import inference_model_by_name
 from .services import prediction_recorded
@@ -85,11 +86,11 @@ class InferApi(V2Api):
                               400: ERROR, 404: ERROR, 413: ERROR, 503: ERROR, 504: ERROR})
     def post(self, request, name: str, version: str | None = None):
         model = inference_model_by_name(user=request.user, name=name, version=version)  # 404 before the body
-        with prediction_recorded(model_id=model.pk) as outcome:
+        with prediction_recorded(model_id=model.pk) as outcome, channel.Announcement(model.pk) as announcement:
             body_within_limit(request)
             infer = infer_request_read(request._request.read(), request.headers.get("Inference-Header-Content-Length"),
                                        max_images=settings.INFERENCE_MAX_IMAGES)
-            body, header_length, outcome.engine = v2_infer(model=model, request=infer)
+            body, header_length, outcome.engine = v2_infer(model=model, request=infer, announcement=announcement)
         response = HttpResponse(body, content_type="application/octet-stream" if header_length else
                                 "application/json")
         if header_length is not None:

@@ -61,7 +61,8 @@ def _params(request: InferRequest) -> dict:
     return serializer.validated_data
 
 
-def v2_infer(*, model: ModelVersion, request: InferRequest) -> tuple[bytes, int | None, str]:
+def v2_infer(*, model: ModelVersion, request: InferRequest,
+             announcement: channel.Announcement | None = None) -> tuple[bytes, int | None, str]:
     """(body, Inference-Header-Content-Length or None, engine) for one infer request on `model`."""
     params = _params(request)
     header = {"conf": params["conf"], "iou": params["iou"], "max_det": params["max_det"], "imgsz": None,
@@ -74,7 +75,8 @@ def v2_infer(*, model: ModelVersion, request: InferRequest) -> tuple[bytes, int 
                 image_check(data, label=f"inputs[0].data[{index}]")
             except BadImage as exc:
                 raise V2Error(str(exc)) from None
-    reply = pool_answer(model=model, header=header, images=request.items, timeout_ms=params.get("timeout_ms"))
+    reply = pool_answer(model=model, header=header, images=request.items, timeout_ms=params.get("timeout_ms"),
+                        announcement=announcement)
     body, length = infer_response_encode(request=request, model_name=model.name, model_version=str(model.version),
                                          results=reply["results"], blobs=reply.get("blobs", []))
     return body, length, reply["engine"]

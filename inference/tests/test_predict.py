@@ -87,14 +87,25 @@ def test_json_base64_images_are_accepted_and_answered_in_order(alice, api, dynam
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_requests_run_in_one_batch(alice, api, dynamic_model, test_image, inference_pool):
+def test_two_concurrent_requests_run_in_one_batch(alice, api, dynamic_model, test_image, inference_pool,
+                                                  monkeypatch):
+    from inference import apis
+
     data = test_image.read_bytes()
     barrier, answers = threading.Barrier(2), []
+    read = apis.predict_request_read
+
+    def read_once_both_are_in_flight(request):
+        # Both requests are inside the view (announced to the pool) before either is queued: truly concurrent.
+        # Without this the GIL may run one thread's whole request before the other starts, and a lone request
+        # rightly goes at once (the pool waits its window only for announced requests).
+        barrier.wait(timeout=30)
+        return read(request)
+
+    monkeypatch.setattr(apis, "predict_request_read", read_once_both_are_in_flight)
 
     def call():
-        client = api(alice)
-        barrier.wait()
-        answers.append(_predict(client, dynamic_model.pk, data))
+        answers.append(_predict(api(alice), dynamic_model.pk, data))
 
     threads = [threading.Thread(target=call) for _ in range(2)]
     for thread in threads:
