@@ -7,14 +7,14 @@ from rest_framework.views import APIView
 from config.parsers import JSONObjectParser
 
 from . import channel
-from .requests import predict_request_read
+from .requests import ImageBodyParser, predict_request_read
 from .selectors import inference_model_get
 from .serializers import PredictJsonSerializer
 from .services import inference_pools_health, inference_predict, prediction_recorded
 
 
 class PredictApi(APIView):
-    parser_classes = [MultiPartParser, JSONObjectParser]
+    parser_classes = [MultiPartParser, JSONObjectParser, ImageBodyParser]
 
     @extend_schema(request=PredictJsonSerializer, responses={200: dict})
     def post(self, request, model_id: int):

@@ -117,6 +117,17 @@ def test_two_concurrent_requests_run_in_one_batch(alice, api, dynamic_model, tes
 
 
 @pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
+def test_a_raw_image_body_gives_the_same_detections_as_multipart(alice, api, onnx_model, test_image, inference_pool):
+    client, data = api(alice), test_image.read_bytes()
+    raw = client.generic("POST", f"/api/inference/{onnx_model.pk}/predict/?conf={CONF}&max_det=5", data,
+                         content_type="image/jpeg")
+    assert raw.status_code == 200, raw.json()
+    detections = raw.json()["results"][0]["detections"]
+    assert 0 < len(detections) <= 5
+    assert detections == _predict(client, onnx_model.pk, data, conf=CONF, max_det=5).json()["results"][0]["detections"]
+
+
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
 def test_a_viewer_may_predict_on_a_shared_model(alice, bob, api, tiny_onnx, test_image, inference_pool):
     from .conftest import onnx_version
 
