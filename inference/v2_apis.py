@@ -21,9 +21,6 @@ from .v2_protocol import V2Error, infer_request_read
 from .v2_services import (v2_infer, v2_model_metadata, v2_model_unready_reason, v2_server_metadata,
                           v2_server_ready)
 
-ERROR = OpenApiResponse(dict, description='`{"error": "..."}`')
-
-
 def v2_exception_handler(exc, context):
     """The platform's handler (statuses, Retry-After, WWW-Authenticate), with the body as v2 wants it."""
     if isinstance(exc, V2Error):
@@ -51,7 +48,7 @@ class ServerLiveApi(V2PublicApi):
 
 
 class ServerReadyApi(V2PublicApi):
-    @extend_schema(tags=["v2"], responses={200: None, 503: ERROR})
+    @extend_schema(tags=["v2"], responses={200: None})
     def get(self, request):
         if v2_server_ready():
             return HttpResponse(status=200)
@@ -65,13 +62,13 @@ class ServerMetadataApi(V2PublicApi):
 
 
 class ModelMetadataApi(V2Api):
-    @extend_schema(tags=["v2"], responses={200: dict, 404: ERROR})
+    @extend_schema(tags=["v2"], responses={200: dict})
     def get(self, request, name: str, version: str | None = None):
         return Response(v2_model_metadata(inference_model_by_name(user=request.user, name=name, version=version)))
 
 
 class ModelReadyApi(V2Api):
-    @extend_schema(tags=["v2"], responses={200: None, 404: ERROR, 503: ERROR})
+    @extend_schema(tags=["v2"], responses={200: None})
     def get(self, request, name: str, version: str | None = None):
         reason = v2_model_unready_reason(inference_model_by_name(user=request.user, name=name, version=version))
         return Response({"error": reason}, status=503) if reason else HttpResponse(status=200)
@@ -83,7 +80,7 @@ class InferApi(V2Api):
     @extend_schema(tags=["v2"], request={"application/octet-stream": bytes},
                    responses={200: OpenApiResponse(description="v2 infer response (JSON, or JSON then binary "
                                                                "outputs with Inference-Header-Content-Length)"),
-                              400: ERROR, 404: ERROR, 413: ERROR, 503: ERROR, 504: ERROR})
+                              504: OpenApiResponse(description="no answer within the deadline")})
     def post(self, request, name: str, version: str | None = None):
         model = inference_model_by_name(user=request.user, name=name, version=version)  # 404 before the body
         with prediction_recorded(model_id=model.pk) as outcome, channel.Announcement(model.pk) as announcement:
