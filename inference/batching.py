@@ -76,7 +76,8 @@ def run_chunk(engine, size: int, items: list[tuple[Pending, int]]) -> dict | Non
         if request.error is not None:
             continue
         if request.header.get("tensor"):  # a preprocessed 3xHxW FP32 image (v2 infer): no decode, no letterbox
-            decoded.append((request, index, tensor_image(request.images[index], request.header["tensor"])))
+            decoded.append((request, index, tensor_image(request.images[index], request.header["tensor"],
+                                                         request.header.get("tensor_dtype", "f4"))))
             continue
         try:
             decoded.append((request, index, image_decode(request.images[index])))

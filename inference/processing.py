@@ -25,9 +25,12 @@ def image_decode(data: bytes) -> np.ndarray:
     return image
 
 
-def tensor_image(data: bytes, shape: list[int]) -> np.ndarray:
-    """A preprocessed image sent as FP32 bytes (3 x H x W, RGB in 0-1, already letterboxed) as an array."""
-    return np.frombuffer(data, dtype=np.float32).reshape(shape)
+def tensor_image(data: bytes, shape: list[int], dtype: str = "f4") -> np.ndarray:
+    """A preprocessed image (3 x H x W, RGB in 0-1, already letterboxed) as FP32: sent as FP32 bytes, or ("u1") as
+    the 0-255 levels it was made of (v2_services packs it so when that is exact)."""
+    if dtype == "u1":
+        return np.divide(np.frombuffer(data, dtype=np.uint8).reshape(shape), np.float32(255.0), dtype=np.float32)
+    return np.frombuffer(data, dtype="<f4").reshape(shape)
 
 
 def image_shape(image: np.ndarray) -> tuple[int, int]:

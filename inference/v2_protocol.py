@@ -106,6 +106,8 @@ def _tensor_input(tensor: dict, raw: bytes | None, label: str, max_images: int) 
         raw = array.tobytes()
     if len(raw) != count * 4:
         raise V2Error(f"{label}: shape {shape} needs {count * 4} bytes of FP32; {len(raw)} were sent")
+    if shape[0] == 1:
+        return shape[1:], [raw]  # no copy: a 640 tensor is 4.9 MB
     per_image = len(raw) // shape[0]
     return shape[1:], [raw[i * per_image:(i + 1) * per_image] for i in range(shape[0])]
 

@@ -5,7 +5,8 @@ yolov8n (random weights) exported to ONNX at 640 with a dynamic batch, one 640x4
 (embedded Redis, SQLite, gunicorn gthread 1 worker, 1 pool process), the model served with BENCH_SERVING_ENGINE
 (default: openvino-cpu when this machine has it, else onnxruntime-cpu) set as its serving choice.
 1. Concurrency 1, interleaved call by call (the same background load for every path): the engine in-process from the
-   same JPEG bytes (decode + letterbox + run + postprocess), REST predict (multipart), the engine in-process on the
+   same JPEG bytes (decode + letterbox + run + postprocess), REST predict (multipart, and the raw `image/jpeg` body),
+   v2 infer of the JPEG bytes (BYTES), the engine in-process on the
    preprocessed tensor, v2 infer of that tensor (binary, tritonclient), and raw ONNX Runtime `session.run`.
    Overhead = REST p50 - in-process p50 (goal <= 6 ms); v2 p50 - in-process tensor p50 (goal <= 4 ms);
    selection pays = REST p50 / raw ORT p50 (goal <= 0.6), and the same for v2.
@@ -166,10 +167,12 @@ def _platform(work: Path, env: dict, onnx: Path, engine: str, web_port: int, pro
 def _measure(web_port: int, ids: dict, jpeg: bytes, local: InProcess, raw: Raw) -> dict:
     body, content_type = _multipart(jpeg)
     rest = Client(web_port, f"/api/inference/{ids['model']}/predict/", body, content_type, ids["token"])
+    rest_raw = Client(web_port, f"/api/inference/{ids['model']}/predict/", jpeg, "image/jpeg", ids["token"])
     v2 = Triton(web_port, ids["token"], tensor=local.x)
+    v2_jpeg = Triton(web_port, ids["token"], jpeg=jpeg)
     for _ in range(10):
-        rest.call(), v2.call()
-    samples = {k: [] for k in ("local_jpeg", "rest", "local_tensor", "v2", "raw_ort")}
+        rest.call(), rest_raw.call(), v2.call(), v2_jpeg.call()
+    samples = {k: [] for k in ("local_jpeg", "rest", "rest_raw", "v2_jpeg", "local_tensor", "v2", "raw_ort")}
     stages, engines = [], set()
     for _ in range(SEQUENTIAL):  # interleaved, so every path sees the same background load
         samples["local_jpeg"].append(local.from_jpeg())
@@ -178,6 +181,10 @@ def _measure(web_port: int, ids: dict, jpeg: bytes, local: InProcess, raw: Raw) 
             samples["rest"].append(elapsed)
             stages.append(answer["results"][0]["timings"])
             engines.add(answer["engine"])
+        for name, client in (("rest_raw", rest_raw), ("v2_jpeg", v2_jpeg)):
+            status, elapsed, _ = client.call()
+            if status == 200:
+                samples[name].append(elapsed)
         samples["local_tensor"].append(local.from_tensor())
         status, elapsed, _ = v2.call()
         if status == 200:
@@ -231,16 +238,22 @@ def main() -> dict:
         redis_process.terminate()
         shutil.rmtree(work, ignore_errors=True)
     saturated = max((before[b] + after[b]) / 2 for b in before)
-    p50 = {k: c1[k]["p50"] for k in ("local_jpeg", "rest", "local_tensor", "v2", "raw_ort")}
+    p50 = {k: c1[k]["p50"] for k in ("local_jpeg", "rest", "rest_raw", "v2_jpeg", "local_tensor", "v2", "raw_ort")}
     results = {"engine": engine, "served_by": c1["served_by"], "concurrency_1": c1, "raw_ort_saturated": saturated,
                "rest_load": rest_load, "v2_load": v2_load,
-               "rest_overhead_ms": p50["rest"] - p50["local_jpeg"], "v2_overhead_ms": p50["v2"] - p50["local_tensor"],
+               "rest_overhead_ms": p50["rest"] - p50["local_jpeg"],
+               "rest_raw_overhead_ms": p50["rest_raw"] - p50["local_jpeg"],
+               "v2_jpeg_overhead_ms": p50["v2_jpeg"] - p50["local_jpeg"], "v2_overhead_ms": p50["v2"] - p50["local_tensor"],
                "rest_selection_pays": p50["rest"] / p50["raw_ort"], "v2_selection_pays": p50["v2"] / p50["raw_ort"],
                "rest_load_ratio": rest_load["requests_per_s"] / saturated,
                "v2_load_ratio": v2_load["requests_per_s"] / saturated}
     rows = [[f"{engine} in-process from the JPEG", p50["local_jpeg"], c1["local_jpeg"]["p95"], "-", "-"],
             ["REST predict, c=1", p50["rest"], c1["rest"]["p95"], f"+{results['rest_overhead_ms']:.2f} ms (<=6)",
              f"x{results['rest_selection_pays']:.3f} (<=0.6)"],
+            ["REST predict, raw JPEG body, c=1", p50["rest_raw"], c1["rest_raw"]["p95"],
+             f"+{results['rest_raw_overhead_ms']:.2f} ms", f"x{p50['rest_raw'] / p50['raw_ort']:.3f}"],
+            ["v2 infer (tritonclient, JPEG bytes), c=1", p50["v2_jpeg"], c1["v2_jpeg"]["p95"],
+             f"+{results['v2_jpeg_overhead_ms']:.2f} ms", f"x{p50['v2_jpeg'] / p50['raw_ort']:.3f}"],
             [f"{engine} in-process on the tensor", p50["local_tensor"], c1["local_tensor"]["p95"], "-", "-"],
             ["v2 infer (tritonclient, FP32 tensor), c=1", p50["v2"], c1["v2"]["p95"],
              f"+{results['v2_overhead_ms']:.2f} ms (<=4)", f"x{results['v2_selection_pays']:.3f}"],
