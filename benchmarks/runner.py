@@ -34,8 +34,8 @@ BASELINE_ORDER = (("pytorch-cpu", "fp32"), ("pytorch-cuda", "fp32"), ("onnxrunti
 def _others_running(*, job_id: int, worker: str) -> list[dict]:
     if not worker:
         return []
-    return list(Job.objects.filter(state=JobState.RUNNING, queue="gpu", worker=worker).exclude(pk=job_id)
-                .values("id", "kind"))
+    return list(Job.objects.filter(state=JobState.RUNNING, queue__startswith="gpu", worker=worker)  # gpu.host.*
+                .exclude(pk=job_id).values("id", "kind"))
 
 
 def _wait_exclusive(*, ctx, worker: str, progress) -> dict:

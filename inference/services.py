@@ -137,7 +137,8 @@ def inference_pools_health() -> dict:
     except Exception as exc:
         raise ServiceUnavailable(f"Redis is unreachable: {exc}") from exc
     now = time.time()
-    workers = [{"id": p["id"], "host": p["host"], "pid": p["pid"], "heartbeat_age_s": round(now - p["at"], 2),
+    workers = [{"id": p["id"], "host": p["host"], "hardware_class": p.get("hardware_class"), "pid": p["pid"],
+                "heartbeat_age_s": round(now - p["at"], 2),
                 "uptime_s": round(now - p["started"]), "rss_mb": p.get("rss_mb"), "batches": p.get("batches"),
                 "max_batch": p.get("max_batch"), "batch_window_ms": p.get("batch_window_ms"),
                 "engines": sorted(n for n, i in p.get("engines", {}).items() if i.get("available")),

@@ -63,7 +63,8 @@ class ModelVersionSerializer(serializers.ModelSerializer):
         model = ModelVersion
         fields = ["id", "name", "version", "owner", "shared", "format", "source", "task", "class_names",
                   "input_size", "parameters", "gflops", "file_size", "sha256", "metadata", "lineage",
-                  "hyperparameters", "metrics", "selected_engine", "serving", "serving_by_class", "download_url", "created_at",
+                  "hyperparameters", "metrics", "selected_engine", "serving", "serving_by_class", "download_url",
+                  "created_at",
                   "updated_at"]
 
     def get_lineage(self, model) -> dict:

@@ -73,7 +73,8 @@ def serving_check_servable(*, model: ModelVersion, pools: list[dict]) -> None:
             return
         except Conflict as exc:
             conflict = exc
-    reasons = sorted({f"{name}: {info.get('reason')}" for pool in pools for name, info in pool.get("engines", {}).items()
+    reasons = sorted({f"{name}: {info.get('reason')}" for pool in pools
+                      for name, info in pool.get("engines", {}).items()
                       if model.format in ENGINES.get(name, ENGINES["onnxruntime-cpu"]).formats
                       and not info.get("available")})
     raise Conflict(f"{conflict.detail} ({'; '.join(reasons) or 'no engine'})")
@@ -85,6 +86,7 @@ def serving_summary(model: ModelVersion) -> tuple[dict, list[dict]]:
     choices = sorted(model.serving_choices.all(), key=lambda c: (c.updated_at, c.pk))
     latest = choices[-1] if choices else None
     by_class = [{"hardware_class": c.hardware_class, "engine": c.engine, "version": c.version_id,
-                 "benchmark": c.benchmark_id, "updated_at": c.updated_at} for c in sorted(choices, key=lambda c: c.hardware_class)]
+                 "benchmark": c.benchmark_id, "updated_at": c.updated_at}
+                for c in sorted(choices, key=lambda c: c.hardware_class)]
     return ({"engine": latest.engine if latest else None, "version": latest.version_id if latest else None,
              "benchmark": latest.benchmark_id if latest else None}, by_class)

@@ -43,3 +43,26 @@ def test_a_gpu_worker_registers_its_host_heartbeats_and_is_gone_once_killed(alic
         assert gone["processes"] == [] and gone["last_seen"]
     finally:
         worker.stop()
+
+
+def test_the_default_worker_and_an_inference_pool_register_their_hosts_too(alice, api, transactional_db,
+                                                                           _database_sessions_closed):
+    from inference.tests.conftest import start_pool
+
+    suffix = uuid.uuid4().hex[:6]
+    client = api(alice)
+    default = WorkerProcess("hostreg-default", ["worker", "-Q", "default", "-c", "1"],
+                            env={"HOST_NAME": f"reg-default-{suffix}"}).start()
+    pool = start_pool(f"hostreg-{suffix}", HOST_NAME=f"reg-pool-{suffix}")
+    try:
+        for name, role in ((f"reg-default-{suffix}", "default"), (f"reg-pool-{suffix}", "inference")):
+            body = wait_for(lambda: (_state(client, name) or {}).get("state") == "live" and _state(client, name),
+                            timeout=30, message=f"host {name} to register")
+            assert body["roles"] == [role] and [p["role"] for p in body["processes"]] == [role]
+        assert _state(client, f"reg-default-{suffix}")["engines"] == []  # it loads no engine library to probe
+        assert "onnxruntime-cpu" in _state(client, f"reg-pool-{suffix}")["engines"]
+    finally:
+        default.stop()
+        pool.stop()
+    # a clean stop forgets the process at once, without waiting for its key to expire
+    assert _state(client, f"reg-pool-{suffix}")["state"] == "gone"

@@ -51,3 +51,17 @@ def test_the_admin_lists_hosts_with_their_state(root, db):
     assert client.login(username=root.username, password=PASSWORD)
     page = client.get("/admin/hosts/host/").content.decode()
     assert "h-admin" in page and "gone" in page and "cpu:amx" in page
+
+
+def test_health_counts_a_host_queue_as_consumed_while_its_gpu_worker_lives(alice, db):
+    from config.health import queues_waiting_on_no_consumer
+    from jobs.models import Job
+
+    Job.objects.create(kind="benchmark", owner=alice, queue="gpu.host.h-health", state="QUEUED")
+    workers = {"gpu": 1, "default": 1, "inference": 0}
+    member = process_beat(host="h-health", role="gpu", pid=4343, queues=["gpu", "gpu.host.h-health"])
+    try:
+        assert queues_waiting_on_no_consumer(workers) == {}
+    finally:
+        process_forget(member)
+    assert queues_waiting_on_no_consumer(workers) == {"gpu.host.h-health": 1}  # gone: nobody takes it

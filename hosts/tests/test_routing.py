@@ -15,9 +15,9 @@ URL = "/api/benchmarks/"
 BODY = {"engines": ["pytorch-cpu"], "imgsz": 64, "warmup": 1, "iterations": 3, "exclusive": False}
 
 
-def _host_worker(name: str) -> WorkerProcess:
+def _host_worker(name: str, **env) -> WorkerProcess:
     args = [a if a != "2" else "1" for a in gpu_worker_args()]  # one slot each: two workers on two shared cores
-    worker = WorkerProcess(name, args, env={"HOST_NAME": name, "HOST_DB_UPDATE_SECONDS": "1"})
+    worker = WorkerProcess(name, args, env={"HOST_NAME": name, "HOST_DB_UPDATE_SECONDS": "1", **env})
     worker.host = name
     return worker
 
@@ -29,7 +29,8 @@ def test_a_benchmark_aimed_at_a_host_or_a_class_runs_there_and_records_it(alice,
     from hosts.models import Host
 
     suffix = uuid.uuid4().hex[:4]
-    a, b = _host_worker(f"route-a-{suffix}"), _host_worker(f"route-b-{suffix}")
+    # b says it is another hardware class, so its applied selection must land on that class only
+    a, b = _host_worker(f"route-a-{suffix}"), _host_worker(f"route-b-{suffix}", HARDWARE_CLASS="cpu:avx2")
     client = api(alice)
     try:
         a.start(), b.start()
@@ -37,7 +38,8 @@ def test_a_benchmark_aimed_at_a_host_or_a_class_runs_there_and_records_it(alice,
         wait_for(lambda: set(Host.objects.filter(name__in=names).values_list("name", flat=True)) == names,
                  timeout=30, message="both hosts to register")
 
-        response = client.post(URL, {"model": tiny_model.pk, **BODY, "target": {"host": b.host}}, format="json")
+        response = client.post(URL, {"model": tiny_model.pk, **BODY, "target": {"host": b.host}, "apply": True},
+                               format="json")
         assert response.status_code == 202, response.json()
         run = response.json()
         assert run["params"]["target"] == {"host": b.host} and run["params"]["routed_to"] == b.host
@@ -45,7 +47,15 @@ def test_a_benchmark_aimed_at_a_host_or_a_class_runs_there_and_records_it(alice,
         assert job.state == JobState.SUCCEEDED, job.error
         assert job.queue == f"gpu.host.{b.host}" and job.worker == b.hostname
         detail = client.get(f"{URL}{run['id']}/").json()
-        assert detail["host"] == b.host and detail["hardware_class"] == this_host()["hardware_class"]
+        assert detail["host"] == b.host and detail["hardware_class"] == "cpu:avx2" and detail["applied"]
+        from benchmarks.models import BenchmarkRun
+        from reports.collectors.benchmark import collect
+
+        measured_on = collect(obj=BenchmarkRun.objects.get(pk=run["id"]), user=alice)["measured_on"]
+        assert (measured_on["host_name"], measured_on["hardware_class"]) == (b.host, "cpu:avx2")  # the report data
+        serving = client.get(f"/api/models/{tiny_model.pk}/").json()["serving_by_class"]
+        assert [(c["hardware_class"], c["engine"], c["benchmark"]) for c in serving] == [
+            ("cpu:avx2", "pytorch-cpu", run["id"])]  # the class it ran on, not every class
 
         if cpu_features():  # this machine's best feature names a class both hosts belong to
             feature = cpu_features()[-1]
@@ -53,7 +63,10 @@ def test_a_benchmark_aimed_at_a_host_or_a_class_runs_there_and_records_it(alice,
             assert by_class.status_code == 202, by_class.json()
             job = wait_for_job_end(by_class.json()["job"], timeout=120)
             assert job.state == JobState.SUCCEEDED, job.error
-            assert client.get(f"{URL}{by_class.json()['id']}/").json()["host"] in names
+            placed = client.get(f"{URL}{by_class.json()['id']}/").json()
+            assert placed["host"] in names
+            expected = "cpu:avx2" if placed["host"] == b.host else this_host()["hardware_class"]
+            assert placed["hardware_class"] == expected
 
         for target, words in (({"gpu": "NVIDIA H100"}, "a GPU named like 'NVIDIA H100'"),
                               ({"cpu": "3DNOW"}, "the CPU feature '3DNOW'"),

@@ -3,6 +3,7 @@ benchmarks (once the benchmarks app has runs)."""
 from accounts.visibility import visible_to
 from registry.model_selectors import model_get_visible, model_list_visible
 from registry.models import Conversion, ModelVersion
+from serving.selectors import serving_summary
 
 from .common import (HIGHER, LOWER, finding, iso, jobs_facts, metric, model_chain, model_facts, number, search_of,
                      table)
@@ -80,8 +81,7 @@ def collect(*, obj: ModelVersion, user) -> dict:
         "title": title_of(model),
         "subject": {"kind": KIND, "id": model.pk, **{k: v for k, v in facts.items() if k != "id"},
                     "task": model.task, "class_names": list(model.class_names or []),
-                    "selected_engine": (model.serving_choices.order_by("-updated_at").values_list("engine", flat=True).first()
-                                        or ""), "shared": model.shared},
+                    "selected_engine": serving_summary(model)[0]["engine"] or "", "shared": model.shared},
         "lineage": {"models": model_chain(model, user=user), "dataset": facts["dataset"],
                     "hyperparameters": dict(model.hyperparameters or {}),
                     "search": search_of(user=user, job_id=model.job_id)},

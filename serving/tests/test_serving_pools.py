@@ -53,7 +53,8 @@ def _lookups(pool_ids: list[str], after: float) -> dict[str, int]:
         beats = {p["id"]: p for p in channel.pools_live(max_age=0) if p["id"] in pool_ids}
         return beats if len(beats) == len(pool_ids) and all(b["at"] > after for b in beats.values()) else None
 
-    return {pid: beat["serving_lookups"] for pid, beat in wait_for(fresh, timeout=10, message="fresh heartbeats").items()}
+    beats = wait_for(fresh, timeout=10, message="fresh heartbeats")
+    return {pool_id: beat["serving_lookups"] for pool_id, beat in beats.items()}
 
 
 def test_each_pool_serves_the_choice_for_its_own_class_or_the_default_and_sees_changes_at_once(
