@@ -105,6 +105,8 @@ def status_of(exc: BaseException) -> int:
         return 404
     if isinstance(exc, PermissionDenied):
         return 403
+    if isinstance(getattr(exc, "status", None), int):  # a v2 protocol error (inference/v2_protocol.V2Error)
+        return exc.status
     return 500
 
 
