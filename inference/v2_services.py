@@ -61,10 +61,11 @@ def tensor_packed(items: list[bytes]) -> tuple[list[bytes], str]:
     packed, scale = [], np.float32(255.0)
     for raw in items:
         values = np.frombuffer(raw, dtype="<f4")
-        levels = np.rint(values * scale)
-        if not (levels.min() >= 0 and levels.max() <= 255 and np.array_equal(levels / scale, values)):
+        with np.errstate(invalid="ignore", over="ignore"):  # out of 0-255 or NaN: wraps, so the comparison fails
+            levels = np.rint(values * scale).astype(np.uint8)
+        if not np.array_equal(np.divide(levels, scale, dtype=np.float32), values):
             return items, "f4"
-        packed.append(levels.astype(np.uint8).tobytes())
+        packed.append(levels.tobytes())
     return packed, "u1"
 
 

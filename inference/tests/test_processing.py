@@ -45,3 +45,7 @@ def test_a_tensor_of_8_bit_levels_travels_as_bytes_and_comes_back_the_same_float
     np.testing.assert_array_equal(tensor_image(packed[0], [3, 32, 32], dtype), floats)
     other = floats + np.float32(1e-4)  # not levels: sent as they are
     assert tensor_packed([other.tobytes()]) == ([other.tobytes()], "f4")
+    for outside in (np.float32(-1 / 255), np.float32(256 / 255), np.float32("nan")):  # never wrapped into a level
+        bad = floats.copy()
+        bad[0, 0, 0] = outside
+        assert tensor_packed([bad.tobytes()])[1] == "f4"
