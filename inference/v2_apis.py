@@ -4,6 +4,8 @@ Errors are v2 bodies, `{"error": "..."}`, with the status REST predict would ans
 unknown or invisible model, 409, 413, 503 queue full with Retry-After, 504). Health and server metadata need no
 login (probes); model metadata, readiness and infer take the same authentication and visibility as REST predict.
 """
+import time
+
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -85,8 +87,10 @@ class InferApi(V2Api):
         model = inference_model_by_name(user=request.user, name=name, version=version)  # 404 before the body
         with prediction_recorded(model_id=model.pk) as outcome, channel.Announcement(model.pk) as announcement:
             body_within_limit(request)
+            started = time.perf_counter()
             infer = infer_request_read(request._request.read(), request.headers.get("Inference-Header-Content-Length"),
                                        max_images=settings.INFERENCE_MAX_IMAGES)
+            infer.read_ms = (time.perf_counter() - started) * 1000
             body, header_length, outcome.engine = v2_infer(model=model, request=infer, announcement=announcement)
         response = HttpResponse(body, content_type="application/octet-stream" if header_length else
                                 "application/json")

@@ -37,6 +37,7 @@ class InferRequest:
     items: list[bytes]  # one per image: FP32 C-order bytes, or the encoded file
     outputs: dict[str, bool]  # requested output -> binary
     params: dict = field(default_factory=dict)
+    read_ms: float = 0.0  # reading and parsing the body (the view sets it)
 
 
 def _header_and_data(body: bytes, header_length: str | None) -> tuple[dict, bytes]:
@@ -200,7 +201,7 @@ DATATYPES = {np.dtype(np.float32): "FP32", np.dtype(np.int32): "INT32"}
 
 
 def infer_response_encode(*, request: InferRequest, model_name: str, model_version: str, results: list[dict],
-                          blobs: list[bytes]) -> tuple[bytes, int | None]:
+                          blobs: list[bytes], parameters: dict | None = None) -> tuple[bytes, int | None]:
     """(body, header length or None): the requested outputs, binary ones after the JSON header."""
     results = sorted(results, key=lambda r: r["image"])
     arrays = _detections(results)
@@ -218,6 +219,8 @@ def infer_response_encode(*, request: InferRequest, model_name: str, model_versi
             tensor["data"] = array.reshape(-1).tolist()
         outputs.append(tensor)
     head = {"model_name": model_name, "model_version": model_version, "outputs": outputs}
+    if parameters:
+        head["parameters"] = parameters
     if request.id is not None:
         head["id"] = request.id
     encoded = json.dumps(head, separators=(",", ":")).encode()

@@ -1,5 +1,8 @@
 """The Open Inference Protocol (KServe v2) beside REST predict: server and model metadata, readiness, and infer
 through the same pool, queue, deadline, backpressure and per-request errors as `inference_predict`."""
+import json
+import time
+
 import numpy as np
 import redis
 
@@ -83,7 +86,7 @@ def v2_infer(*, model: ModelVersion, request: InferRequest,
     params = _params(request)
     header = {"conf": params["conf"], "iou": params["iou"], "max_det": params["max_det"], "imgsz": None,
               "raw": RAW_OUTPUT in request.outputs}
-    items = request.items
+    items, started = request.items, time.perf_counter()
     if request.tensor_shape:
         items, dtype = tensor_packed(items)
         header.update(tensor=request.tensor_shape, tensor_dtype=dtype, imgsz=request.tensor_shape[1])  # its size
@@ -93,8 +96,14 @@ def v2_infer(*, model: ModelVersion, request: InferRequest,
                 image_check(data, label=f"inputs[0].data[{index}]")
             except BadImage as exc:
                 raise V2Error(str(exc)) from None
+    checked = time.perf_counter()
     reply = pool_answer(model=model, header=header, images=items, timeout_ms=params.get("timeout_ms"),
                         announcement=announcement)
+    # What served it, and the first image's stage times (its batch's; `pool_ms`: queueing to the reply, seen here).
+    timings = dict(reply["results"][0]["timings"], check_ms=(checked - started) * 1000,
+                   pool_ms=(time.perf_counter() - checked) * 1000, read_ms=request.read_ms)
+    parameters = {"engine": reply["engine"], "served_model": reply["served_model"],
+                  "timings": json.dumps({k: round(v, 3) for k, v in timings.items()})}
     body, length = infer_response_encode(request=request, model_name=model.name, model_version=str(model.version),
-                                         results=reply["results"], blobs=reply.get("blobs", []))
+                                         results=reply["results"], blobs=reply.get("blobs", []), parameters=parameters)
     return body, length, reply["engine"]

@@ -101,8 +101,10 @@ class Triton:
 
         started = time.perf_counter()
         try:
-            self.client.infer("yolov8n", [self.input], model_version="1", outputs=self.outputs, headers=self.headers)
-            status = 200
+            result = self.client.infer("yolov8n", [self.input], model_version="1", outputs=self.outputs,
+                                       headers=self.headers)
+            timings = json.loads(result.get_response()["parameters"]["timings"])
+            return 200, (time.perf_counter() - started) * 1000, timings
         except InferenceServerException as exc:
             status = int(exc.status() or 0)
         except Exception:
@@ -173,7 +175,7 @@ def _measure(web_port: int, ids: dict, jpeg: bytes, local: InProcess, raw: Raw) 
     for _ in range(10):
         rest.call(), rest_raw.call(), v2.call(), v2_jpeg.call()
     samples = {k: [] for k in ("local_jpeg", "rest", "rest_raw", "v2_jpeg", "local_tensor", "v2", "raw_ort")}
-    stages, engines = [], set()
+    stages, v2_stages, engines = [], [], set()
     for _ in range(SEQUENTIAL):  # interleaved, so every path sees the same background load
         samples["local_jpeg"].append(local.from_jpeg())
         status, elapsed, answer = rest.call()
@@ -186,12 +188,14 @@ def _measure(web_port: int, ids: dict, jpeg: bytes, local: InProcess, raw: Raw) 
             if status == 200:
                 samples[name].append(elapsed)
         samples["local_tensor"].append(local.from_tensor())
-        status, elapsed, _ = v2.call()
+        status, elapsed, timings = v2.call()
         if status == 200:
             samples["v2"].append(elapsed)
+            v2_stages.append(timings)
         samples["raw_ort"].append(raw.run())
     stats = {k: percentiles(v) for k, v in samples.items()}
     stats["stage_p50_ms"] = {k: float(np.median([s[k] for s in stages])) for k in stages[0]}
+    stats["v2_stage_p50_ms"] = {k: float(np.median([s[k] for s in v2_stages])) for k in v2_stages[0]}
     stats["served_by"] = sorted(engines)
     return stats
 
@@ -261,6 +265,7 @@ def main() -> dict:
     print_table(f"Serving with {engine} (served by {', '.join(c1['served_by'])}), yolov8n 640, batch 1 (ms)",
                 ["path", "p50", "p95", "overhead", "vs raw ORT"], rows)
     print("  REST stage medians (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in c1["stage_p50_ms"].items()))
+    print("  v2 tensor stage medians (ms): " + ", ".join(f"{k} {v:.2f}" for k, v in c1["v2_stage_p50_ms"].items()))
     print(f"  {CLIENTS} clients x {LOAD_SECONDS:.0f} s: REST {rest_load['requests_per_s']:.2f}/s "
           f"(x{results['rest_load_ratio']:.3f}, errors {rest_load['errors']}), v2 tritonclient JPEG bytes "
           f"{v2_load['requests_per_s']:.2f}/s (x{results['v2_load_ratio']:.3f}, errors {v2_load['errors']}); "
