@@ -145,3 +145,27 @@ def gpu_worker(_workers, transactional_db):
 @pytest.fixture
 def default_worker(_workers, transactional_db):
     return _workers.get("default", default_worker_args)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 server (SeaweedFS, tests/s3_server.py) for the session; take a bucket of your own with .bucket()."""
+    from tests.environment import RUN_DIR
+    from tests.s3_server import S3Server
+
+    with S3Server(RUN_DIR / "s3") as server:
+        yield server
+
+
+@pytest.fixture
+def s3_storage(s3_server, settings, tmp_path):
+    """This test's artifacts in a fresh bucket of the session's S3 server, and its own artifact cache."""
+    options = {key.lower().removeprefix("artifact_s3_"): value for key, value in
+               s3_server.env(bucket=s3_server.bucket()).items() if key.startswith("ARTIFACT_S3_")}
+    options = {"endpoint_url": options["endpoint_url"], "bucket_name": options["bucket"],
+               "access_key": options["access_key_id"], "secret_key": options["secret_access_key"],
+               "region_name": options["region"], "addressing_style": "path", "file_overwrite": True}
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage",
+                                                          "OPTIONS": options}}
+    settings.ARTIFACT_CACHE_DIR = tmp_path / "artifact-cache"
+    return s3_server

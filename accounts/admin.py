@@ -2,7 +2,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Role, User
+from .models import ApiToken, Role, User
 from .services import user_tokens_revoke
 
 
@@ -28,3 +28,17 @@ class UserAdmin(BaseUserAdmin):
             if user is not None:
                 user_tokens_revoke(user=user)
         return response
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: a token's secret exists only in the answer that created it; revoking is the owner's API call."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username", "prefix"]
+    readonly_fields = list_display
+    exclude = ["digest"]
+
+    def has_add_permission(self, request):
+        return False

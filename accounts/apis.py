@@ -1,4 +1,5 @@
-"""Thin DRF views: JWT login/refresh/logout, the current user, password change, admin user management."""
+"""Thin DRF views: JWT login/refresh/logout, the current user, password change, personal API tokens, admin user
+management."""
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -14,7 +15,7 @@ from . import selectors, services
 from .models import Role
 from .permissions import IsPlatformAdmin
 from .serializers import (
-    LogoutSerializer, PasswordChangeSerializer, TokenRefreshSerializer, UserCreateSerializer, UserSerializer,
+    ApiTokenCreatedSerializer, ApiTokenCreateSerializer, ApiTokenSerializer, LogoutSerializer, PasswordChangeSerializer, TokenRefreshSerializer, UserCreateSerializer, UserSerializer,
     UserUpdateSerializer,
 )
 from .throttles import LoginRateThrottle
@@ -52,6 +53,34 @@ class PasswordChangeApi(APIView):
         serializer = PasswordChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.user_change_password(user=request.user, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenListCreateApi(APIView):
+    """One's own personal API tokens; any role may create one (it acts with that role: a viewer's only reads)."""
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request):
+        tokens = selectors.api_token_list(user=request.user)
+        return paginated_response(request=request, view=self, queryset=tokens, serializer_class=ApiTokenSerializer)
+
+    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
+    def post(self, request):
+        serializer = ApiTokenCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, raw = services.api_token_create(user=request.user, **serializer.validated_data)
+        token.token = raw
+        return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenDetailApi(APIView):
+    @extend_schema(responses=ApiTokenSerializer)
+    def get(self, request, token_id: int):
+        return Response(ApiTokenSerializer(selectors.api_token_get(user=request.user, token_id=token_id)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, token_id: int):
+        services.api_token_revoke(token=selectors.api_token_get(user=request.user, token_id=token_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

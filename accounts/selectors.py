@@ -1,8 +1,8 @@
-"""Reads for users (admin user management): the list, filtered by role, and one user by id."""
+"""Reads for users (admin user management): the list, filtered by role, and one user by id; one's API tokens."""
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import User
+from .models import ApiToken, User
 
 
 def user_list(*, role: str | None = None) -> QuerySet[User]:
@@ -17,3 +17,15 @@ def user_get(*, user_id: int) -> User:
     if user is None:
         raise Http404("No user with this id.")
     return user
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The user's own tokens, revoked ones included (an admin sees only theirs too: a token is personal)."""
+    return ApiToken.objects.filter(user=user).order_by("-id")
+
+
+def api_token_get(*, user: User, token_id: int) -> ApiToken:
+    token = api_token_list(user=user).filter(pk=token_id).first()
+    if token is None:
+        raise Http404("No API token of yours with this id.")
+    return token

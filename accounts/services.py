@@ -1,14 +1,20 @@
-"""Writes for users: create, update (role keeps Django's staff flags in step), password, logout, token revocation.
+"""Writes for users: create, update (role keeps Django's staff flags in step), password, logout, token revocation,
+personal API tokens (created with their secret shown once, revoked one by one or all with the password).
 
 A password change, an admin's reset and a deactivation revoke every refresh token the user holds (blacklisted), and
 tokens carry a digest of the password hash (SIMPLE_JWT CHECK_REVOKE_TOKEN), so access tokens die with the password.
 """
+import secrets
+from datetime import datetime
+
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from .models import Role, User
+from .authentication import TOKEN_PREFIX, digest
+from .models import ApiToken, Role, User
 
 
 def _apply_role(user: User, role: str) -> None:
@@ -74,6 +80,7 @@ def user_tokens_revoke(*, user: User) -> int:
                    .exclude(blacklistedtoken__isnull=False))
     created = BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding],
                                                    ignore_conflicts=True)
+    api_tokens_revoke_all(user=user)
     return len(created)
 
 
@@ -84,3 +91,22 @@ def refresh_token_blacklist(*, token: str) -> None:
         RefreshToken(token).blacklist()
     except TokenError as exc:
         raise ValidationError({"refresh": [str(exc)]}) from None
+
+
+def api_token_create(*, user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+    """The new token row and the secret, which exists nowhere else once this returns."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=digest(raw), expires_at=expires_at)
+    return token, raw
+
+
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Called with the refresh-token revocation (a password change, a reset, a deactivation)."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())

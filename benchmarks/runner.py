@@ -19,7 +19,8 @@ from django.conf import settings
 from config.hardware import gpu_present, host_info, library_versions
 from inference.engines import ENGINES, engines_available
 from jobs.models import Job, JobState
-from registry.storage import artifact_path
+from registry.dataset_archive import dataset_local
+from registry.model_selectors import model_file_local
 
 from . import selection
 from .accuracy import engine_map, validation_samples
@@ -66,7 +67,7 @@ class _Run:
         self.sources: dict[str, object] = {}
         self.samples = None
         if self.run.dataset_id:
-            self.samples = validation_samples(dataset_root=artifact_path(self.run.dataset.root),
+            self.samples = validation_samples(dataset_root=dataset_local(self.run.dataset).held(),
                                               limit=settings.BENCHMARK_MAX_VAL_IMAGES)
 
     def progress(self, message: str) -> None:
@@ -164,7 +165,7 @@ def _load_variant(state: _Run, variant, available: dict) -> _Loaded | None:
     process = psutil.Process()
     rss_before, started = process.memory_info().rss, time.perf_counter()
     try:
-        engine = ENGINES[variant.engine]().load(artifact_path(version.file))
+        engine = ENGINES[variant.engine]().load(model_file_local(version).held())
     except SoftTimeLimitExceeded:  # the job's time is up: not a failed engine
         raise
     except Exception as exc:

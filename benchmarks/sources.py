@@ -18,8 +18,9 @@ from jobs.models import Job, JobKind, JobState
 from jobs.runner import JobCancelled
 from registry.conversion_runner import conversion_execute
 from registry.conversion_services import conversion_options_key
+from registry.dataset_archive import dataset_local
+from registry.model_selectors import model_file_local
 from registry.models import Conversion, Dataset, ModelFormat, ModelSource, ModelVersion
-from registry.storage import artifact_path
 
 
 class SourceFailed(Exception):
@@ -106,8 +107,8 @@ def int8_version(*, onnx: ModelVersion, dataset: Dataset, imgsz: int, job: Job, 
     try:
         target = scratch / "model-int8.onnx"
         try:
-            facts = quantize_int8(source=artifact_path(onnx.file), target=target,
-                                  dataset_root=artifact_path(dataset.root), imgsz=imgsz)
+            facts = quantize_int8(source=model_file_local(onnx).held(), target=target,
+                                  dataset_root=dataset_local(dataset).held(), imgsz=imgsz)
         except SoftTimeLimitExceeded:  # the benchmark's time is up: not a failed quantization
             raise
         except Exception as exc:

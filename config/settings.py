@@ -148,11 +148,29 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 
 # --- artifacts and uploads --------------------------------------------------------------------
+# Where artifacts live (core/storage.py, docs/operations.md#storage): this machine's disk (one host), or an
+# S3-compatible store that every host shares. Each host copies what it uses into its own verified cache.
+ARTIFACT_STORAGE = env_str("ARTIFACT_STORAGE", "filesystem")
 ARTIFACT_ROOT = Path(env_str("ARTIFACT_ROOT", str(VAR_DIR / "artifacts")))
+if ARTIFACT_STORAGE == "filesystem":
+    _artifact_backend = {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                         "OPTIONS": {"location": str(ARTIFACT_ROOT)}}
+elif ARTIFACT_STORAGE == "s3":
+    _artifact_backend = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "endpoint_url": env_str("ARTIFACT_S3_ENDPOINT_URL"),  # empty: AWS itself
+        "bucket_name": env_str("ARTIFACT_S3_BUCKET", "vision-platform"),
+        "region_name": env_str("ARTIFACT_S3_REGION", "us-east-1"),
+        "access_key": env_str("ARTIFACT_S3_ACCESS_KEY_ID"), "secret_key": env_str("ARTIFACT_S3_SECRET_ACCESS_KEY"),
+        "addressing_style": env_str("ARTIFACT_S3_ADDRESSING_STYLE", "path"), "signature_version": "s3v4",
+        "file_overwrite": True, "default_acl": None, "querystring_expire": 300}}
+else:
+    raise ImproperlyConfiguredEnv(f"ARTIFACT_STORAGE={ARTIFACT_STORAGE!r} must be 'filesystem' or 's3'")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(ARTIFACT_ROOT)}},
+    "default": _artifact_backend,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+ARTIFACT_CACHE_DIR = Path(env_str("ARTIFACT_CACHE_DIR", str(VAR_DIR / "artifact-cache")))
+ARTIFACT_CACHE_MAX_GB = env_float("ARTIFACT_CACHE_MAX_GB", 20.0, minimum=0.001)
 SCRATCH_ROOT = Path(env_str("SCRATCH_ROOT", str(VAR_DIR / "scratch")))
 FILE_UPLOAD_TEMP_DIR = str(SCRATCH_ROOT)
 SCRATCH_ROOT.mkdir(parents=True, exist_ok=True)

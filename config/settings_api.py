@@ -7,6 +7,7 @@ from .env import env_int, env_str
 # --- REST framework, JWT, schema ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",  # `Bearer vp_…` personal tokens; first: JWT refuses them
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],

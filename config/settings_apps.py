@@ -21,6 +21,10 @@ TRAINING_DEVICE = env_str("TRAINING_DEVICE", "")  # e.g. "cpu" or "0" for the wh
 # DataLoader worker processes per training run; unset = 0 on the CPU, a few on a GPU (training/devices.py)
 TRAINING_DATALOADER_WORKERS = env_int("TRAINING_DATALOADER_WORKERS", None, minimum=0)
 TRAINING_PRELOAD = env_bool("TRAINING_PRELOAD", True)  # a gpu worker imports the training stack once, at start
+# The checkpoint goes to the artifact store after each epoch, but at most every N seconds (training/checkpoints.py)
+TRAINING_CHECKPOINT_SECONDS = env_float("TRAINING_CHECKPOINT_SECONDS", 0.0, minimum=0.0)
+# A gpu job whose host died (stale heartbeat) runs again on another worker, up to this many attempts in all
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
 
 # --- searches (searches/, docs/searches.md) ------------------------------------------------------------
 SEARCH_MAX_TRIALS = env_int("SEARCH_MAX_TRIALS", 200, minimum=1)  # population x generations of one search

@@ -59,11 +59,11 @@ def split_expired(pending: list[Pending], now: float) -> tuple[list[Pending], li
 
 
 def group(requests: list[Pending]) -> dict[tuple, list[Pending]]:
-    """Requests by (format, path, selected engine, imgsz): each group runs on one engine at one size."""
+    """Requests by (format, stored file, selected engine, imgsz): each group runs on one engine at one size."""
     groups: dict[tuple, list[Pending]] = {}
     for request in requests:
         h = request.header
-        groups.setdefault((h["format"], h["path"], h.get("engine", ""), h.get("imgsz")), []).append(request)
+        groups.setdefault((h["format"], h["file"], h.get("engine", ""), h.get("imgsz")), []).append(request)
     return groups
 
 

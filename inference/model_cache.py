@@ -44,7 +44,8 @@ class ModelCache:
         self.models: OrderedDict[tuple, Loaded] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, *, model_id: int, model_format: str, path: str, selected: str, imgsz: int) -> Loaded:
+    def get(self, *, model_id: int, model_format: str, path, selected: str, imgsz: int) -> Loaded:
+        """`path`: the model file, or a function that returns it (asked only when the model must be loaded)."""
         name, note = engine_choose(model_format=model_format, selected=selected, available=self.available)
         if name is None:
             reasons = "; ".join(f"{n}: {self.engines[n]['reason']}" for n in ENGINES
@@ -56,7 +57,7 @@ class ModelCache:
         if loaded is None:
             started = time.perf_counter()
             try:
-                engine = self._load(name, path)
+                engine = self._load(name, path() if callable(path) else path)
                 engine.warmup(engine.fixed_imgsz or imgsz)
             except Exception as exc:
                 log.exception("loading model %s with %s failed", model_id, name)

@@ -17,6 +17,7 @@ import uuid
 import psutil
 from django.conf import settings
 
+from core.artifact_cache import cached_file
 from hosts.facts import this_host
 from hosts.registration import HostHeartbeat
 
@@ -77,8 +78,9 @@ class InferencePool:
         for model_id in model_ids:
             try:
                 target = self.serving.resolve(model_id)
-                self.cache.get(model_id=target["model_id"], model_format=target["format"], path=target["path"],
-                               selected=target["engine"], imgsz=target["default_imgsz"])
+                with cached_file(name=target["file"], sha256=target["sha256"]) as path:
+                    self.cache.get(model_id=target["model_id"], model_format=target["format"], path=str(path),
+                                   selected=target["engine"], imgsz=target["default_imgsz"])
             except Exception as exc:
                 log.error("preloading model %s failed: %s", model_id, getattr(exc, "detail", exc))
 
@@ -121,19 +123,24 @@ class InferencePool:
             self._reply(model_id, "", live, time.time())
             return
         for request in live:
-            request.header.update({key: target[key] for key in ("format", "path", "engine", "default_imgsz",
+            request.header.update({key: target[key] for key in ("format", "file", "sha256", "engine", "default_imgsz",
                                                                 "class_names")})
-        for (model_format, path, selected, imgsz), requests in group(live).items():
-            self._serve_group(model_id, model_format, path, selected, imgsz, requests, target)
+        for (model_format, file, selected, imgsz), requests in group(live).items():
+            self._serve_group(model_id, model_format, file, selected, imgsz, requests, target)
 
-    def _serve_group(self, model_id, model_format, path, selected, imgsz, requests: list[Pending],
+    def _serve_group(self, model_id, model_format, file, selected, imgsz, requests: list[Pending],
                      target: dict) -> None:
         batch_started = time.time()
         engine_name = selected or "?"
+        leases = []
+
+        def local_file() -> str:  # from this host's artifact cache, held while the engine loads it
+            leases.append(cached_file(name=file, sha256=requests[0].header["sha256"]))
+            return str(leases[-1].path)
+
         try:
-            loaded = self.cache.get(model_id=target["model_id"], model_format=model_format, path=path,
-                                    selected=selected,
-                                    imgsz=imgsz or requests[0].header["default_imgsz"])
+            loaded = self.cache.get(model_id=target["model_id"], model_format=model_format, path=local_file,
+                                    selected=selected, imgsz=imgsz or requests[0].header["default_imgsz"])
             engine = loaded.engine
             engine_name = engine.name
             size = imgsz or engine.fixed_imgsz or requests[0].header["default_imgsz"]
@@ -145,6 +152,9 @@ class InferencePool:
                 request.error = exc
             self._reply(model_id, engine_name, requests, batch_started, target=target)
             return
+        finally:
+            for lease in leases:
+                lease.release()
         items = [(request, index) for request in requests for index in range(len(request.images))]
         try:
             for start in range(0, len(items), self.max_batch):

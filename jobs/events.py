@@ -12,6 +12,7 @@ from django.http import Http404, JsonResponse, StreamingHttpResponse
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from accounts.authentication import ApiTokenAuthentication
 from config.redis import redis_client
 
 from . import lifecycle, selectors
@@ -22,7 +23,7 @@ POLL_SECONDS = 2.0
 
 def _authenticate(request):
     try:
-        found = JWTAuthentication().authenticate(request)
+        found = ApiTokenAuthentication().authenticate(request) or JWTAuthentication().authenticate(request)
     except AuthenticationFailed as exc:
         return None, str(exc.detail)
     if found is None:

@@ -122,7 +122,10 @@ def job_request_cancel(*, job: Job) -> Job:
 
 
 def jobs_reap_lost(*, now=None) -> list[int]:
-    """Fail RUNNING jobs whose heartbeat went stale: their worker died without finishing them."""
+    """RUNNING jobs whose heartbeat went stale (their worker died without finishing them): a gpu job is sent again
+    to another worker while it has attempts left (jobs/rerun.py), any other is failed. Returns the jobs handled."""
+    from .rerun import job_rerun_if_host_lost
+
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
     stale = list(Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True))
@@ -130,6 +133,9 @@ def jobs_reap_lost(*, now=None) -> list[int]:
     for job_id in stale:
         message = (f"worker lost: no heartbeat for more than {settings.JOB_STALE_AFTER_SECONDS:g} s "
                    "(the worker process was killed or lost its connection)")
+        if job_rerun_if_host_lost(job_id=job_id, cutoff=cutoff, reason=message):
+            reaped.append(job_id)
+            continue
         if Job.objects.filter(pk=job_id, heartbeat_at__lt=cutoff).exists() and job_fail(job_id=job_id, error=message):
             reaped.append(job_id)
             log.warning("reaped job %s: %s", job_id, message)

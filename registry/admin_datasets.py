@@ -16,9 +16,9 @@ class DatasetAdmin(admin.ModelAdmin):
     list_filter = ["shared", "owner", "created_at"]
     search_fields = ["name", "sha256", "owner__username"]
     ordering = ["name", "-version"]
-    readonly_fields = ["name", "version", "owner", "sha256", "archive", "root", "size_bytes", "class_names",
+    readonly_fields = ["name", "version", "owner", "sha256", "archive", "archive_sha256", "size_bytes", "class_names",
                        "num_images", "num_instances", "pretty_report", "created_at", "updated_at"]
-    exclude = ["report"]
+    exclude = ["report", "root"]
 
     @admin.display(description="report")
     def pretty_report(self, obj):

@@ -15,7 +15,7 @@ from jobs.runner import PermanentJobError
 from .conversion.onnx import ConversionError
 from .model_services import model_version_register
 from .models import Conversion, ModelFormat, ModelSource, ModelVersion
-from .storage import artifact_path
+from .model_selectors import model_file_local
 
 
 def parity_rel_tol(*, half: bool = False) -> float:
@@ -94,7 +94,7 @@ def _convert_to_onnx(*, ctx, conversion: Conversion, scratch: Path) -> dict:
     options = conversion.options
     imgsz = options["imgsz"]
     ctx.progress(0.05, "exporting to ONNX")
-    path, module, seconds = onnx_export(weights=artifact_path(conversion.source.file), workdir=scratch,
+    path, module, seconds = onnx_export(weights=model_file_local(conversion.source).held(), workdir=scratch,
                                         imgsz=imgsz, opset=options.get("opset"), dynamic=options.get("dynamic", False),
                                         simplify=options.get("simplify", True))
     ctx.checkpoint()
@@ -125,14 +125,14 @@ def _onnx_for_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> tuple[P
 
     source, imgsz = conversion.source, conversion.options["imgsz"]
     if source.format == ModelFormat.ONNX:
-        return artifact_path(source.file), {"onnx_from": "source", "onnx_model_id": source.pk}
+        return model_file_local(source).held(), {"onnx_from": "source", "onnx_model_id": source.pk}
     earlier = (Conversion.objects.filter(source=source, target=ModelFormat.ONNX, job__state=JobState.SUCCEEDED,
                                          result__isnull=False, options__imgsz=imgsz, options__dynamic=False)
                .select_related("result").order_by("-created_at").first())
     if earlier is not None:
-        return artifact_path(earlier.result.file), {"onnx_from": "conversion", "onnx_model_id": earlier.result_id}
+        return model_file_local(earlier.result).held(), {"onnx_from": "conversion", "onnx_model_id": earlier.result_id}
     ctx.progress(0.05, "exporting to ONNX for TensorRT")
-    path, _, seconds = onnx_export(weights=artifact_path(source.file), workdir=scratch, imgsz=imgsz, opset=None,
+    path, _, seconds = onnx_export(weights=model_file_local(source).held(), workdir=scratch, imgsz=imgsz, opset=None,
                                    dynamic=False, simplify=True)
     onnx_check(path=path)
     return path, {"onnx_from": "export", "export_seconds": round(seconds, 3)}

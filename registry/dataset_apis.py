@@ -1,5 +1,5 @@
 """Thin DRF views for datasets: upload (validate, version, dedupe), list, detail, download, delete."""
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from config.pagination import paginated_response
+from core.storage import artifact_download_response, artifact_exists
 
 from . import dataset_selectors as selectors
 from . import dataset_services as services
@@ -67,8 +68,7 @@ class DatasetDownloadApi(APIView):
     @extend_schema(responses={(200, "application/zip"): bytes})
     def get(self, request, dataset_id: int):
         dataset = selectors.dataset_get(user=request.user, dataset_id=dataset_id)
-        path = selectors.dataset_archive_path(dataset)
-        if path is None or not path.is_file():
+        if not artifact_exists(dataset.archive):
             raise Http404("This dataset has no stored archive.")
-        return FileResponse(open(path, "rb"), as_attachment=True, filename=f"{dataset.name}-v{dataset.version}.zip",
-                            content_type="application/zip")
+        return artifact_download_response(name=dataset.archive, filename=f"{dataset.name}-v{dataset.version}.zip",
+                                          content_type="application/zip")

@@ -1,7 +1,7 @@
 """Dataset writes: ingest an uploaded zip (extract safely, validate, store, version) and delete.
 
-The pipeline works in a scratch directory under SCRATCH_ROOT; files move into storage only after every check
-passed, and the scratch directory is removed whatever happens, so a rejected upload leaves nothing behind.
+The pipeline works in a scratch directory under SCRATCH_ROOT; the validated tree is packed into one archive
+(registry/dataset_archive.py) and stored only after every check passed, and the scratch directory is removed whatever happens, so a rejected upload leaves nothing behind.
 """
 import logging
 import shutil
@@ -19,16 +19,16 @@ from accounts.visibility import check_can_modify
 from config.deletion import delete_or_conflict
 from config.exceptions import Conflict
 
+from core.storage import artifact_delete, artifact_store_file, sha256_of
+
+from .dataset_archive import ARCHIVE_KIND, dataset_archive_pack
 from .models import Dataset
-from .storage import artifact_delete, artifact_store_file, artifact_store_tree, sha256_of
 from .validation.problems import Problems
 from .validation.yolo import validate_yolo_dataset
 from .validation.zipsafe import UnsafeArchive, ZipLimits, safe_extract
 
 logger = logging.getLogger(__name__)
 
-TREE_KIND = "datasets"
-ARCHIVE_KIND = "dataset-archives"
 VERSION_RETRIES = 5
 
 
@@ -78,13 +78,13 @@ def dataset_ingest(*, owner, name: str, archive_path: Path, shared: bool = False
         (check.root / "data.yml").unlink(missing_ok=True)
         report = {**check.report, **problems.as_dict()}
 
-        archive_name, _, size = artifact_store_file(path=archive_path, kind=ARCHIVE_KIND, suffix=".zip", sha256=sha256)
+        packed = scratch / "dataset.zip"
+        dataset_archive_pack(root=check.root, target=packed)
+        archive_name, archive_sha256, size = artifact_store_file(path=packed, kind=ARCHIVE_KIND, suffix=".zip")
         stored.append(archive_name)
-        root_name = artifact_store_tree(source=check.root, kind=TREE_KIND, key=sha256)
-        stored.append(root_name)
         dataset, created = _create_versioned(owner=owner, name=name, shared=shared, sha256=sha256,
-                                             archive=archive_name, root=root_name, size=size, check=check,
-                                             report=report)
+                                             archive=archive_name, archive_sha256=archive_sha256, size=size,
+                                             check=check, report=report)
         if not created:
             stored.clear()  # a concurrent upload of the same bytes won: its row owns these same files
         return IngestResult(dataset, created)
@@ -97,7 +97,7 @@ def dataset_ingest(*, owner, name: str, archive_path: Path, shared: bool = False
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _create_versioned(*, owner, name, shared, sha256, archive, root, size, check, report) -> tuple[Dataset, bool]:
+def _create_versioned(*, owner, name, shared, sha256, archive, archive_sha256, size, check, report) -> tuple[Dataset, bool]:
     """Next version per (owner, name). Two uploads racing for one version: the loser retries on the
     unique constraint (select_for_update serialises where the database supports it)."""
     for _attempt in range(VERSION_RETRIES):
@@ -107,7 +107,7 @@ def _create_versioned(*, owner, name, shared, sha256, archive, root, size, check
                           .aggregate(v=Max("version"))["v"]) or 0
                 dataset = Dataset.objects.create(
                     name=name, version=latest + 1, owner=owner, shared=shared, sha256=sha256, archive=archive,
-                    root=root, size_bytes=size, class_names=check.class_names,
+                    archive_sha256=archive_sha256, size_bytes=size, class_names=check.class_names,
                     num_images=check.report["num_images"], num_instances=check.report["num_instances"],
                     report=report)
                 return dataset, True

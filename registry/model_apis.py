@@ -1,7 +1,5 @@
 """Thin DRF views for model versions: list/upload/preset, detail, download, delete, convert; a conversion's detail
 and delete."""
-from django.core.files.storage import default_storage
-from django.http import FileResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -13,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.permissions import CanWriteOrReadOnly
 from config.pagination import paginated_response
 from config.parsers import JSONObjectParser
+from core.storage import artifact_download_response, artifact_exists
 
 from . import conversion_services, model_selectors, model_services
 from .model_serializers import (ConversionRequestSerializer, ConversionSerializer, ModelFilterSerializer,
@@ -86,11 +85,11 @@ class ModelDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request, model_id: int):
         model = model_selectors.model_get_visible(user=request.user, model_id=model_id)
-        if not default_storage.exists(model.file):
+        if not artifact_exists(model.file):
             return Response({"detail": "The model's file is missing from storage."}, status=status.HTTP_410_GONE)
         filename = f"{model.name}-v{model.version}{SUFFIXES.get(model.format, '')}"
-        response = FileResponse(default_storage.open(model.file, "rb"), as_attachment=True, filename=filename,
-                                content_type="application/octet-stream")
+        response = artifact_download_response(name=model.file, filename=filename,
+                                              content_type="application/octet-stream")
         response["X-Content-SHA256"] = model.sha256
         return response
 

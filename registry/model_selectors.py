@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.visibility import visible_to
+from core.artifact_cache import Lease, cached_file
 
 from .models import Conversion, ModelVersion
 
@@ -51,3 +52,8 @@ def conversion_get(*, user, conversion_id: int) -> Conversion:
     if conversion is None:
         raise Http404("No conversion with this id is visible to you.")
     return conversion
+
+
+def model_file_local(version: ModelVersion) -> Lease:
+    """The version's file on this host's disk, from the artifact cache (verified against its SHA-256)."""
+    return cached_file(name=version.file, sha256=version.sha256)

@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.quotas import upload_quota_check
 from accounts.visibility import check_can_modify
 from config.deletion import delete_or_conflict
+from core.storage import artifact_delete, artifact_store_file, sha256_of
 from serving.invalidation import serving_changed
 
 from . import model_selectors
@@ -20,7 +21,6 @@ from .inspection.onnx_inspect import OnnxInspectionError, onnx_describe
 from .inspection.sandbox import PtInspectionError, pt_inspect_in_subprocess
 from .models import ModelFormat, ModelSource, ModelVersion
 from .presets import UnknownPreset, preset_build
-from .storage import artifact_delete, artifact_store_file, sha256_of
 from .uploads import MODEL_CAP, scratch_cleanup, upload_save
 
 log = logging.getLogger(__name__)

@@ -6,15 +6,19 @@ from config.models import TimeStampedModel
 
 
 class Dataset(TimeStampedModel):
-    """A validated YOLO detection dataset: the extracted tree and the original archive, content-addressed."""
+    """A validated YOLO detection dataset, stored as one archive (registry/dataset_archive.py), content-addressed."""
 
     name = models.CharField(max_length=150, db_index=True)
     version = models.PositiveIntegerField()
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="datasets")
     shared = models.BooleanField(default=False, help_text="Visible to every signed-in user, not only the owner.")
     sha256 = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of the uploaded archive.")
-    archive = models.CharField(max_length=500, help_text="Storage name of the original zip.")
-    root = models.CharField(max_length=500, help_text="Storage name of the extracted dataset directory.")
+    archive = models.CharField(max_length=500, help_text="Storage name of the dataset's archive (the validated "
+                                                         "upload, normalised).")
+    archive_sha256 = models.CharField(max_length=64, blank=True, default="",
+                                      help_text="SHA-256 of the stored archive: what each host's cache verifies.")
+    root = models.CharField(max_length=500, blank=True, default="",
+                            help_text="Before issue 18: the extracted directory in storage (now always empty).")
     size_bytes = models.BigIntegerField(default=0)
     class_names = models.JSONField(default=list)
     num_images = models.PositiveIntegerField(default=0)

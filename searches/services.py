@@ -14,7 +14,7 @@ from jobs import lifecycle
 from jobs.models import JobKind, JobState
 from jobs.services import job_enqueue
 from registry.models import Dataset, ModelVersion
-from registry.storage import artifact_path
+from registry.model_selectors import model_file_local
 
 from . import measures, study
 from .models import INDIVIDUAL_ACTIVE_STATES, Individual, IndividualState, Search
@@ -111,7 +111,7 @@ def individual_measure_latency(*, individual: Individual) -> float:
     try:
         if run.result_model is None:
             raise RuntimeError("the training run registered no model")
-        latency = measures.onnxruntime_cpu_p50_ms(weights=artifact_path(run.result_model.file), imgsz=imgsz)
+        latency = measures.onnxruntime_cpu_p50_ms(weights=model_file_local(run.result_model).held(), imgsz=imgsz)
     except Exception as exc:
         log.exception("latency of individual %s failed", individual.pk)
         latency, error = measures.WORST_LATENCY_MS, f"latency measurement failed: {type(exc).__name__}: {exc}"[:2000]

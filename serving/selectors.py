@@ -3,7 +3,6 @@ it (the resolution), whether any live pool can serve it, and the choices as the 
 from config.exceptions import Conflict, ServiceUnavailable
 from inference.engines import DEFAULT_ORDER, ENGINES
 from registry.models import ModelVersion
-from registry.storage import artifact_path
 
 from .models import EVERY_CLASS, ServingChoice
 from .rules import serving_version_default
@@ -49,7 +48,7 @@ def serving_resolve(*, model: ModelVersion, hardware_class: str, available: set[
     for version, engine in _candidates(model, choice, hardware_class):
         if _servable_by(version, available):
             return {"model_id": version.pk, "requested_id": model.pk, "format": version.format,
-                    "path": str(artifact_path(version.file)), "engine": engine, "hardware_class": hardware_class,
+                    "file": version.file, "sha256": version.sha256, "engine": engine, "hardware_class": hardware_class,
                     "choice": ({"hardware_class": choice.hardware_class, "engine": choice.engine,
                                 "benchmark": choice.benchmark_id} if choice else None),
                     "default_imgsz": version.input_size or model.input_size or DEFAULT_IMGSZ,

@@ -5,7 +5,6 @@ The demo dataset is generated (never downloaded); the tiny model is yolov8n buil
 """
 import hashlib
 import os
-import shutil
 import uuid
 from pathlib import Path
 
@@ -44,15 +43,14 @@ def demo_dataset(alice, demo_dataset_tree):
     """A Dataset row owned by alice whose files are the demo tree, stored without going through upload."""
     from registry.demo_data import CLASS_NAMES
     from registry.models import Dataset
-    from registry.storage import artifact_store_tree
+    from registry.dataset_archive import dataset_archive_store
 
     key = uuid.uuid4().hex
-    scratch = RUN_DIR / f"copy-{key}"
-    shutil.copytree(demo_dataset_tree, scratch)
-    root = artifact_store_tree(source=scratch, kind="datasets", key=key)
+    archive, archive_sha256, size = dataset_archive_store(root=demo_dataset_tree)
     images = len(list(demo_dataset_tree.glob("images/*/*.jpg")))
     return Dataset.objects.create(name="demo", version=1, owner=alice, sha256=hashlib.sha256(key.encode()).hexdigest(),
-                                  archive="", root=root, class_names=CLASS_NAMES, num_images=images)
+                                  archive=archive, archive_sha256=archive_sha256, size_bytes=size,
+                                  class_names=CLASS_NAMES, num_images=images)
 
 
 @pytest.fixture
@@ -60,7 +58,7 @@ def tiny_model(alice, tiny_weights):
     """A PyTorch ModelVersion owned by alice holding the tiny trained weights."""
     from registry.demo_data import CLASS_NAMES
     from registry.models import ModelVersion
-    from registry.storage import artifact_store_file
+    from core.storage import artifact_store_file
 
     name, sha256, size = artifact_store_file(path=tiny_weights, kind="models", suffix=".pt")
     return ModelVersion.objects.create(name="tiny", version=1, owner=alice, format="pytorch", source="upload",

@@ -10,11 +10,9 @@ _counter = itertools.count(1)
 
 
 def _placeholder(name: str) -> str:
-    from registry.storage import artifact_path
+    from core.storage import artifact_put_bytes
 
-    path = artifact_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"placeholder")
+    artifact_put_bytes(name=name, data=b"placeholder")
     return name
 
 
@@ -23,7 +21,7 @@ def dataset_row(owner, *, shared: bool = False, size_bytes: int = 1000):
 
     n = next(_counter)
     return Dataset.objects.create(name=f"ds{n}", version=1, owner=owner, shared=shared, sha256=uuid.uuid4().hex,
-                                  archive=_placeholder(f"dataset-archives/test-{uuid.uuid4().hex}.zip"), root=f"datasets/test-{n}",
+                                  archive=_placeholder(f"datasets/test-{uuid.uuid4().hex}.zip"),
                                   size_bytes=size_bytes, class_names=["a"], num_images=1, num_instances=1)
 
 

@@ -202,7 +202,7 @@ def test_onnxruntime_on_cuda_when_onnxruntime_gpu_is_installed(tiny_weights):
 def test_a_tensorrt_fp16_engine_builds_and_serves_back_to_back_inputs(alice, api, gpu_worker, tiny_model):
     from inference.engines import TensorrtEngine
     from registry.models import ModelVersion
-    from registry.storage import artifact_path
+    from registry.model_selectors import model_file_local
 
     ok, reason = TensorrtEngine.available()
     if not ok:
@@ -214,7 +214,7 @@ def test_a_tensorrt_fp16_engine_builds_and_serves_back_to_back_inputs(alice, api
     job = wait_for_job_end(response.json()["job"], timeout=600)
     assert job.state == JobState.SUCCEEDED, job.error
     assert job.result["parity"]["max_abs_diff"] <= job.result["parity"]["tolerance"]
-    engine = TensorrtEngine().load(artifact_path(ModelVersion.objects.get(pk=job.result["model_id"]).file))
+    engine = TensorrtEngine().load(model_file_local(ModelVersion.objects.get(pk=job.result["model_id"])).held())
     rng = np.random.default_rng(1)
     inputs = [rng.random((1, 3, 64, 64), dtype=np.float32) for _ in range(20)]
     first_pass = [engine.run(x) for x in inputs]  # back to back, different inputs: each answer is its own

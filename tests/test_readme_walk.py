@@ -1,7 +1,8 @@
 """The README's first walk, run verbatim against a platform started as `make run` starts it.
 
 The walk is the fenced bash block under "## A first walk" in README.md, cut into its numbered steps (`# 1. ...`).
-Steps that call the apps still being built (benchmarks, searches, reports) run only once their endpoint exists,
+The walk uses the `vp` CLI (client/bin/vp). Steps that call the apps still being built (benchmarks, searches,
+reports) run only once their endpoint exists,
 and only when the steps they take variables from ran; every other step always runs. The platform runs on free
 ports with a temporary var dir, as tests/test_make_run.py starts it.
 """
@@ -22,9 +23,9 @@ from tests.waiting import wait_for
 pytestmark = pytest.mark.workers
 
 WALK_HEADING = "## A first walk"
-NEW_APPS = ("benchmarks", "searches", "reports")
+NEW_APPS = {"benchmarks": "vp bench", "searches": "vp search", "reports": "vp report"}  # app -> its command
 FRESH_SHELL_DROPS = ("REDIS_URL", "DATABASE_URL", "PLATFORM_TEST_DB_NAME", "PLATFORM_DEMO_PASSWORD", "SECRET_KEY",
-                     "SECRET_KEY_FILE", "DEBUG")
+                     "SECRET_KEY_FILE", "DEBUG", "VP_URL", "VP_TOKEN", "VP_CONFIG_DIR")
 STEP = re.compile(r"^# (\d+)\. ", re.MULTILINE)
 ASSIGNED = re.compile(r"(?:^|;\s*)([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 USED = re.compile(r"\$\{?([A-Z][A-Z0-9_]*)")
@@ -47,9 +48,9 @@ def readme_walk() -> tuple[str, list[tuple[str, str]]]:
 def test_the_walk_has_the_steps_a_newcomer_needs():
     preamble, steps = readme_walk()
     calls = "\n".join(text for _, text in steps)
-    for path in ("/api/auth/token/", "/api/datasets/", "/api/training-runs/", "/convert/", "/predict/",
-                 *(f"/api/{app}/" for app in NEW_APPS)):
-        assert path in calls, f"the walk never calls {path}"
+    for command in ("vp login", "vp datasets upload", "vp train", "vp convert", "vp predict", *NEW_APPS.values()):
+        assert command in calls, f"the walk never runs {command}"
+    assert "vp train" in calls and "--watch" in calls
     assert "jq " not in preamble + calls, "the walk needs only curl and python3"
 
 
@@ -58,7 +59,7 @@ def plan(preamble: str, steps, existing_apps: set[str]) -> tuple[str, list[str]]
     defined = set(ASSIGNED.findall(preamble)) | {"PORT", "PLATFORM_VAR_DIR"}
     script, skipped = [preamble], []
     for title, text in steps:
-        apps = {app for app in NEW_APPS if f"/api/{app}/" in text}
+        apps = {app for app, command in NEW_APPS.items() if command in text}
         needs = set(USED.findall(text)) - set(ASSIGNED.findall(text)) - {"STATE"}
         if apps - existing_apps or needs - defined:
             skipped.append(title)
@@ -73,7 +74,8 @@ def test_the_readme_walk_runs_verbatim_against_make_run(tmp_path):
     # A fresh clone's shell: none of the test session's services, secrets or passwords.
     env = {k: v for k, v in os.environ.items() if k not in FRESH_SHELL_DROPS}
     env.update(PLATFORM_VAR_DIR=str(tmp_path / "var"), ARTIFACT_ROOT=str(tmp_path / "artifacts"), PORT=str(web),
-               FLOWER_PORT=str(flower), EMBEDDED_REDIS_PORT=str(redis_port), PLATFORM_DEMO_JOBS="0")
+               FLOWER_PORT=str(flower), EMBEDDED_REDIS_PORT=str(redis_port), PLATFORM_DEMO_JOBS="0",
+               XDG_CONFIG_HOME=str(tmp_path / "config"))  # vp login's credentials: not the real ~/.config
     base = f"http://127.0.0.1:{web}"
     log = open(tmp_path / "launch.log", "wb")
     launcher = subprocess.Popen([sys.executable, "platform/launch.py"], cwd=ROOT, env=env, stdout=log,
@@ -100,7 +102,9 @@ def test_the_readme_walk_runs_verbatim_against_make_run(tmp_path):
             f"the walk stopped (exit {walk.returncode}); skipped {skipped}:\n{output[-6000:]}"
         ran = len(steps) - len(skipped)
         assert ran >= 5, f"only {ran} steps ran; skipped {skipped}"
-        assert output.count("SUCCEEDED") >= 2 and '"engine"' in output, output[-3000:]
+        assert output.count("SUCCEEDED") >= 2 and "done: model" in output, output[-3000:]
+        if "benchmarks" in existing:
+            assert "selected" in output and "★" in output, output[-3000:]
         if skipped:
             print(f"steps waiting for their app: {skipped}")
     finally:

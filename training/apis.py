@@ -1,7 +1,5 @@
 """Thin DRF views for training runs: start, list, detail, delete, the per-epoch metrics as CSV, the curves as PNG."""
-from pathlib import Path
-
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -71,9 +69,8 @@ class TrainingRunCurvesApi(APIView):
     @extend_schema(responses={(200, "image/png"): bytes})
     def get(self, request, run_id: int):
         run = selectors.training_run_get(user=request.user, run_id=run_id)
-        curves = selectors.training_run_curves(run=run)
-        if isinstance(curves, Path):
-            return FileResponse(curves.open("rb"), content_type="image/png")
+        curves, final = selectors.training_run_curves(run=run)
         response = HttpResponse(curves, content_type="image/png")
-        response["Cache-Control"] = "no-store"  # it changes every epoch while the run trains
+        if not final:
+            response["Cache-Control"] = "no-store"  # it changes every epoch while the run trains
         return response

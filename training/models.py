@@ -33,6 +33,12 @@ class TrainingRun(TimeStampedModel):
     device = models.CharField(max_length=32, blank=True, default="", help_text="cpu or cuda:N, set when it starts.")
     worker_pid = models.PositiveIntegerField(null=True, blank=True,
                                              help_text="The worker child process that trains (for operators).")
+    hosts = models.JSONField(default=list, blank=True,
+                             help_text="The workers the run ran on, one per attempt (a host that died, then the next).")
+    checkpoint_epoch = models.PositiveIntegerField(default=0, help_text="Epochs in the stored checkpoint "
+                                                                        "(training/<id>/weights/last.pt).")
+    resumed_from_epoch = models.PositiveIntegerField(null=True, blank=True,
+                                                     help_text="The epoch the last attempt resumed from, if it did.")
 
     class Meta:
         ordering = ["-created_at", "-id"]

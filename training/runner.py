@@ -1,12 +1,15 @@
 """The work of one training job, inside a gpu worker child: ultralytics, offline, reporting every epoch.
 
-`training_run_execute(ctx)` is the body of the `training.train` task. It trains into the run's artifact folder
-(`training/<run id>/`: results.csv, args.yaml, weights/last.pt, weights/best.pt), writes a TrainingEpoch row and
-the job's progress after each epoch, stops at the next batch when cancelled (the epoch then validates and saves,
-so last.pt holds what was trained so far), and registers best.pt as a new model version.
+`training_run_execute(ctx)` is the body of the `training.train` task. It trains in a local scratch folder on the
+dataset and start weights from this host's artifact cache, writes a TrainingEpoch row and the job's progress after
+each epoch and puts last.pt in the store (training/checkpoints.py), stops at the next batch when cancelled (the
+epoch then validates and saves, so last.pt holds what was trained so far), stores the run's outputs under
+`training/<run id>/` (results.csv, args.yaml, weights/last.pt, weights/best.pt) and registers best.pt as a new
+model version. A re-run after its host died resumes from the stored checkpoint.
 """
 import logging
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -15,10 +18,11 @@ from django.db import IntegrityError
 
 from jobs.models import Job
 from jobs.runner import JobCancelled, PermanentJobError
-from registry.dataset_selectors import dataset_yaml_path
-from registry.storage import artifact_path
+from registry.dataset_archive import dataset_local
+from registry.model_selectors import model_file_local
 
 from . import devices
+from .checkpoints import CheckpointUploader, checkpoint_restore, training_outputs_store, training_scratch_dir
 from .models import TrainingEpoch, TrainingRun
 from .registration import training_model_register
 from .signals import epoch_ended
@@ -106,10 +110,11 @@ class EpochReporter:
 
 def _start_weights(run: TrainingRun) -> str:
     if run.parent_model_id:
-        path = artifact_path(run.parent_model.file)
-        if not path.is_file():
-            raise PermanentJobError(f"the start model's weights are missing from storage ({run.parent_model.file})")
-        return str(path)
+        try:
+            return str(model_file_local(run.parent_model).held())
+        except FileNotFoundError:
+            raise PermanentJobError(f"the start model's weights are missing from storage ({run.parent_model.file})") \
+                from None
     return f"{run.preset}.yaml"  # build from the architecture definition: no weight download
 
 
@@ -122,6 +127,7 @@ def _kept_weights(run_dir: Path) -> Path | None:
 
 
 def _partial_result(run: TrainingRun, reporter: EpochReporter, run_dir: Path) -> dict:
+    training_outputs_store(run=run, run_dir=run_dir)  # what was trained so far is kept in the store
     kept = _kept_weights(run_dir)
     return {"run": run.pk, "epochs_completed": reporter.epochs_done, "metrics": reporter.final_metrics,
             "artifacts": run.artifacts,
@@ -137,12 +143,17 @@ def training_run_execute(ctx) -> dict:
     run.artifacts = f"{ARTIFACT_KIND}/{run.pk}"
     run.device = devices.device_label(device)
     run.worker_pid = os.getpid()
+    run.hosts = [*run.hosts, ctx.job.worker]
     TrainingRun.objects.filter(pk=run.pk).update(artifacts=run.artifacts, device=run.device,
-                                                 worker_pid=run.worker_pid)
-    data_yaml = dataset_yaml_path(run.dataset)
-    if not data_yaml.is_file():
-        raise PermanentJobError(f"dataset {run.dataset_id} has no data.yaml in storage ({run.dataset.root})")
+                                                 worker_pid=run.worker_pid, hosts=run.hosts)
     ctx.progress(0.0, f"preparing on {run.device}")
+    try:
+        data_yaml = dataset_local(run.dataset).held() / "data.yaml"
+    except FileNotFoundError:
+        raise PermanentJobError(f"dataset {run.dataset_id} has no archive in storage ({run.dataset.archive})") \
+            from None
+    run_dir = training_scratch_dir(run)
+    resume_from = checkpoint_restore(run=run, run_dir=run_dir)
 
     from ultralytics import YOLO
     from ultralytics.data import dataset as dataset_module
@@ -153,19 +164,28 @@ def training_run_execute(ctx) -> dict:
     trainer_module.check_amp = lambda model: True
     dataset_module.save_dataset_cache_file = devices.save_dataset_cache_atomically  # two runs on one dataset
 
-    model = YOLO(_start_weights(run))
+    model = YOLO(str(resume_from) if resume_from else _start_weights(run))
     reporter = EpochReporter(run=run, ctx=ctx, epochs=params["epochs"])
     model.add_callback("on_train_batch_end", reporter.on_train_batch_end)
     model.add_callback("on_fit_epoch_end", reporter.on_fit_epoch_end)
-    run_dir = artifact_path(run.artifacts)
+    # After the epoch's row: a checkpoint of epoch k in the store means rows 1..k are in the database.
+    uploader = CheckpointUploader(run=run, run_dir=run_dir)
+    model.add_callback("on_fit_epoch_end", uploader.on_epoch_end)
     loader_workers = devices.dataloader_workers(device)  # > 0 on a GPU: the pool's children may have children
     training_started = time.monotonic()
     try:
-        model.train(data=str(data_yaml), epochs=params["epochs"], imgsz=params["imgsz"], batch=params["batch"],
-                    seed=params["seed"], patience=params["patience"], device=device,
-                    workers=loader_workers, amp=device != "cpu", plots=False, verbose=False,
-                    project=str(run_dir.parent), name=run_dir.name, exist_ok=True, val=True,
-                    **params.get("hyperparameters", {}))
+        if resume_from:  # the recipe comes from the checkpoint; only where this host keeps things is new
+            reporter.epochs_done = run.checkpoint_epoch
+            TrainingRun.objects.filter(pk=run.pk).update(resumed_from_epoch=run.checkpoint_epoch)
+            ctx.progress(run.checkpoint_epoch / params["epochs"], f"resuming from epoch {run.checkpoint_epoch}")
+            model.train(resume=str(resume_from), data=str(data_yaml), device=device, workers=loader_workers,
+                        save_dir=str(run_dir))
+        else:
+            model.train(data=str(data_yaml), epochs=params["epochs"], imgsz=params["imgsz"], batch=params["batch"],
+                        seed=params["seed"], patience=params["patience"], device=device,
+                        workers=loader_workers, amp=device != "cpu", plots=False, verbose=False,
+                        project=str(run_dir.parent), name=run_dir.name, exist_ok=True, val=True,
+                        **params.get("hyperparameters", {}))
     except _CancelledAtBoundary:
         raise JobCancelled(_partial_result(run, reporter, run_dir)) from None
     except SoftTimeLimitExceeded:
@@ -179,11 +199,13 @@ def training_run_execute(ctx) -> dict:
         best = Path(model.trainer.last)
     final_metrics = reporter.final_metrics
     ctx.progress(0.995, "registering the trained model")
+    training_outputs_store(run=run, run_dir=run_dir)
     version = training_model_register(run=run, weights=best, model=model, metrics=final_metrics)
     TrainingRun.objects.filter(pk=run.pk).update(result_model=version, final_metrics=final_metrics)
-    log.info("training run %s on %s: setup %.2f s (imports %.2f s), training %.2f s, registration %.2f s", run.pk,
-             run.device, training_started - entered, imported - entered, trained - training_started,
-             time.monotonic() - trained)
+    shutil.rmtree(run_dir, ignore_errors=True)  # everything worth keeping is in the store now
+    log.info("training run %s on %s: setup %.2f s (imports %.2f s), training %.2f s (checkpoints to the store "
+             "%.2f s), registration %.2f s", run.pk, run.device, training_started - entered, imported - entered,
+             trained - training_started, uploader.seconds, time.monotonic() - trained)
     return {"run": run.pk, "model": version.pk, "model_name": version.name, "model_version": version.version,
             "epochs_completed": reporter.epochs_done, "metrics": final_metrics, "artifacts": run.artifacts,
             "device": run.device, "dataloader_workers": loader_workers}

@@ -2,13 +2,12 @@
 or CSV, and their curves (the saved picture once a run has ended, else drawn from the epochs so far)."""
 import csv
 import io
-from pathlib import Path
 
 from django.http import Http404
 
 from accounts.visibility import visible_to
+from core.storage import artifact_exists, artifact_read_bytes
 
-from registry.storage import artifact_path
 
 from .curves import CURVES_FILE, curves_png, curves_title
 from .models import TrainingRun
@@ -44,9 +43,9 @@ def training_run_metrics_csv(*, run: TrainingRun) -> str:
     return buffer.getvalue()
 
 
-def training_run_curves(*, run: TrainingRun) -> Path | bytes:
-    """The saved curves file of an ended run, or a PNG drawn now from the epochs so far."""
-    saved = artifact_path(run.artifacts) / CURVES_FILE if run.artifacts else None
-    if run.job.is_terminal and saved is not None and saved.is_file():
-        return saved
-    return curves_png(epochs=list(training_run_epochs(run=run)), title=curves_title(run))
+def training_run_curves(*, run: TrainingRun) -> tuple[bytes, bool]:
+    """(PNG, final): the saved curves of an ended run, or a PNG drawn now from the epochs so far."""
+    saved = f"{run.artifacts}/{CURVES_FILE}" if run.artifacts else None
+    if run.job.is_terminal and saved is not None and artifact_exists(saved):
+        return artifact_read_bytes(saved), True
+    return curves_png(epochs=list(training_run_epochs(run=run)), title=curves_title(run)), False

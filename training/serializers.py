@@ -95,5 +95,6 @@ class TrainingRunDetailSerializer(TrainingRunListSerializer):
     epochs = TrainingEpochSerializer(many=True, read_only=True)
 
     class Meta(TrainingRunListSerializer.Meta):
-        fields = [*TrainingRunListSerializer.Meta.fields, "artifacts", "job_detail", "epochs"]
+        fields = [*TrainingRunListSerializer.Meta.fields, "artifacts", "hosts", "checkpoint_epoch", "resumed_from_epoch",
+                  "job_detail", "epochs"]
         read_only_fields = fields

@@ -1,15 +1,13 @@
 """Writes for training: start a run (a TrainingRun and its gpu-queue Job, in one transaction), delete a finished
 one, save its curves."""
-from pathlib import Path
-
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from config.deletion import job_subject_delete
+from core.storage import artifact_delete, artifact_put_bytes
 from jobs.models import JobKind
 from jobs.services import job_enqueue
 from registry.models import Dataset, ModelFormat, ModelVersion
-from registry.storage import artifact_delete, artifact_path
 
 from .curves import CURVES_FILE, curves_png, curves_title
 from .models import TrainingRun
@@ -49,15 +47,11 @@ def training_run_delete(*, user, run: TrainingRun) -> None:
                        after_commit=lambda: artifact_delete(artifacts))
 
 
-def training_curves_save(*, run: TrainingRun) -> Path | None:
-    """Draw the run's curves into its artifacts (`training/<id>/curves.png`, replaced atomically); None without
-    an artifacts directory (the run never started)."""
+def training_curves_save(*, run: TrainingRun) -> str | None:
+    """Draw the run's curves into its artifacts (stored as `training/<id>/curves.png`, replaced atomically); the
+    storage name, or None without an artifacts folder (the run never started)."""
     if not run.artifacts:
         return None
-    run_dir = artifact_path(run.artifacts)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    target = run_dir / CURVES_FILE
-    scratch = target.with_name(f".{CURVES_FILE}.tmp")
-    scratch.write_bytes(curves_png(epochs=list(run.epochs.order_by("epoch")), title=curves_title(run)))
-    scratch.replace(target)
-    return target
+    name = f"{run.artifacts}/{CURVES_FILE}"
+    artifact_put_bytes(name=name, data=curves_png(epochs=list(run.epochs.order_by("epoch")), title=curves_title(run)))
+    return name

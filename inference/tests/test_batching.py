@@ -19,7 +19,7 @@ def png(width=40, height=30) -> bytes:
 
 
 def header(**fields) -> dict:
-    return {"format": "onnx", "path": "m.onnx", "engine": "", "imgsz": None, "deadline": time.time() + 60,
+    return {"format": "onnx", "file": "m.onnx", "engine": "", "imgsz": None, "deadline": time.time() + 60,
             "conf": 0.25, "iou": 0.7, "max_det": 300, "class_names": ["a", "b", "c"], **fields}
 
 

@@ -82,7 +82,6 @@ def test_parity_fails_when_the_difference_passes_the_tolerance():
 def test_a_tensorrt_build_reuses_an_earlier_static_onnx_conversion_of_the_same_size(alice, tiny_model, tmp_path):
     from registry.conversion_runner import _onnx_for_tensorrt
     from registry.model_services import model_version_register
-    from registry.storage import artifact_path
 
     results = []
     for index, (state, dynamic) in enumerate(((JobState.SUCCEEDED, True), (JobState.FAILED, False),
@@ -103,7 +102,7 @@ def test_a_tensorrt_build_reuses_an_earlier_static_onnx_conversion_of_the_same_s
 
     path, origin = _onnx_for_tensorrt(ctx=None, conversion=wanted, scratch=tmp_path)
 
-    assert path == artifact_path(onnx.file) and origin == {"onnx_from": "conversion", "onnx_model_id": onnx.pk}
+    assert path.read_bytes() == b"onnx bytes 2" and path.name == f"{onnx.sha256}.onnx" and origin == {"onnx_from": "conversion", "onnx_model_id": onnx.pk}
 
 
 def test_a_succeeded_conversion_whose_result_was_deleted_is_converted_again(api, alice, tiny_model,

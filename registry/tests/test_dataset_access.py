@@ -45,23 +45,28 @@ def test_another_engineers_private_dataset_is_not_found(api, carol, alices):
     assert api(carol).delete(f"/api/datasets/{alices['id']}/").status_code == 404
 
 
-def test_the_download_is_the_uploaded_zip(api, alice, alices):
+def test_the_download_is_the_stored_archive_the_validated_upload_normalised(api, alice, alices):
     response = api(alice).get(f"/api/datasets/{alices['id']}/download/")
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="private-v1.zip"')
     content = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(content)
     assert zipfile.ZipFile(io.BytesIO(content)).read("data.yaml").startswith(b"train:")
     import hashlib
 
-    assert hashlib.sha256(content).hexdigest() == alices["sha256"]
+    from registry.models import Dataset
+
+    assert hashlib.sha256(content).hexdigest() == Dataset.objects.get(pk=alices["id"]).archive_sha256
 
 
 def test_the_owner_deletes_a_dataset_and_its_files(api, alice, alices):
-    def its_files():
-        return {name for name in stored_files() if alices["sha256"] in name}
+    archive_sha256 = Dataset.objects.get(pk=alices["id"]).archive_sha256
 
-    assert any(name.endswith(".zip") for name in its_files()) and len(its_files()) > 1
+    def its_files():
+        return {name for name in stored_files() if archive_sha256 in name}
+
+    assert its_files() == {f"datasets/{archive_sha256[:2]}/{archive_sha256}.zip"}  # one archive object
     response = api(alice).delete(f"/api/datasets/{alices['id']}/")
 
     assert response.status_code == 204

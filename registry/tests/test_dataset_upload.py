@@ -2,7 +2,7 @@
 import pytest
 from django.core.management import call_command
 
-from registry.dataset_selectors import dataset_yaml_path
+from registry.dataset_archive import dataset_local
 from registry.models import Dataset
 
 from .dataset_zips import demo_files, make_zip, nothing_kept, stored_files, upload  # noqa: F401
@@ -35,11 +35,11 @@ def test_the_stored_data_yaml_is_the_rebuilt_one_and_ultralytics_accepts_it(api,
     files["data.yaml"] = (b"# exported\npath: .\ntrain: images/train\nval: images/val\n"
                           b"names: {0: circle, 1: square, 2: triangle}\n")
     dataset = Dataset.objects.get(pk=upload(api(alice), make_zip(files)).json()["id"])
-    yaml_path = dataset_yaml_path(dataset)
+    yaml_path = dataset_local(dataset).path / "data.yaml"
 
-    assert yaml_path.is_absolute()
+    assert yaml_path.is_absolute()  # rewritten on this host: `path` names where it was unpacked here
     assert yaml_path.read_text().splitlines() == ["train: images/train", "val: images/val", "nc: 3", "names:",
-                                                  "- circle", "- square", "- triangle"]
+                                                  "- circle", "- square", "- triangle", f"path: {yaml_path.parent}"]
     from ultralytics.data.utils import check_det_dataset
 
     checked = check_det_dataset(str(yaml_path), autodownload=False)
@@ -52,7 +52,7 @@ def test_a_dataset_inside_one_top_level_folder_is_accepted(api, alice):
     response = upload(api(alice), make_zip(files))
 
     assert response.status_code == 201, response.content
-    assert (dataset_yaml_path(Dataset.objects.get()).parent / "images" / "val").is_dir()
+    assert (dataset_local(Dataset.objects.get()).path / "images" / "val").is_dir()
 
 
 def test_images_without_labels_are_backgrounds_and_duplicate_rows_warnings(api, alice):

@@ -6,7 +6,7 @@ from jobs.models import JobState
 from registry.model_selectors import model_get_visible, model_list_visible
 from registry.model_services import model_version_register
 from registry.models import ModelVersion
-from registry.storage import artifact_path
+from core.storage import artifact_exists
 
 from .model_files import as_upload, bytes_upload, resaved_checkpoint, upload
 from .rows import conversion_row, dataset_row, job_row, model_row, run_row
@@ -88,26 +88,26 @@ def test_the_owner_downloads_the_exact_bytes(api, alice, alices, tiny_weights):
 
 
 def test_the_owner_deletes_a_model_and_its_file(api, alice, alices, django_capture_on_commit_callbacks):
-    path = artifact_path(ModelVersion.objects.get(pk=alices["id"]).file)
+    path = ModelVersion.objects.get(pk=alices["id"]).file
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api(alice).delete(f"/api/models/{alices['id']}/")
 
     assert response.status_code == 204
     assert not ModelVersion.objects.filter(pk=alices["id"]).exists()
-    assert not path.exists()
+    assert not artifact_exists(path)
 
 
 def test_a_file_other_versions_share_is_kept_when_one_is_deleted(api, alice, tiny_weights,
                                                                  django_capture_on_commit_callbacks):
     first = _registered(alice, tiny_weights, "one")
     _registered(alice, tiny_weights, "two")
-    path = artifact_path(ModelVersion.objects.get(pk=first["id"]).file)
+    path = ModelVersion.objects.get(pk=first["id"]).file
 
     with django_capture_on_commit_callbacks(execute=True):
         api(alice).delete(f"/api/models/{first['id']}/")
 
-    assert path.exists()
+    assert artifact_exists(path)
 
 
 def test_an_admin_deletes_anyones_model(api, root, alices):

@@ -3,7 +3,7 @@ import pytest
 
 from registry.demo_data import CLASS_NAMES
 from registry.models import ModelVersion
-from registry.storage import artifact_path, sha256_of
+from core.storage import artifact_read_bytes, sha256_of
 
 from .model_files import as_upload, bytes_upload, resaved_checkpoint, tiny_onnx, upload  # noqa: F401
 
@@ -24,7 +24,7 @@ def test_an_engineer_uploads_a_trained_checkpoint_and_gets_its_metadata(api, ali
     assert body["metadata"]["ultralytics_version"]
     assert body["lineage"] == {"parent": None, "dataset": None, "job": None, "children": [], "conversions": [],
                                "produced_by_conversion": None}
-    assert artifact_path(ModelVersion.objects.get(pk=body["id"]).file).read_bytes() == tiny_weights.read_bytes()
+    assert artifact_read_bytes(ModelVersion.objects.get(pk=body["id"]).file) == tiny_weights.read_bytes()
 
 
 def test_the_same_file_under_the_same_name_returns_the_existing_version(api, alice, tiny_weights):

@@ -40,14 +40,14 @@ from accounts.services import user_create
 from registry.demo_data import CLASS_NAMES, write_demo_dataset
 from registry.model_services import model_preset_create
 from registry.models import Dataset
-from registry.storage import artifact_store_tree
+from registry.dataset_archive import dataset_archive_store
 from rest_framework_simplejwt.tokens import RefreshToken
 user = user_create(username="bench", password="bench-password-123", role="engineer")
 tree = write_demo_dataset(Path({work!r}) / "demo", images=256, imgsz=128, seed=0)
 key = uuid.uuid4().hex
-root = artifact_store_tree(source=tree, kind="datasets", key=key)
+archive, archive_sha256, size = dataset_archive_store(root=tree)
 dataset = Dataset.objects.create(name="shapes-demo", version=1, owner=user, sha256=hashlib.sha256(key.encode()).hexdigest(),
-    archive="", root=root, class_names=CLASS_NAMES, num_images=256)
+    archive=archive, archive_sha256=archive_sha256, size_bytes=size, class_names=CLASS_NAMES, num_images=256)
 preset, _ = model_preset_create(owner=user, name="yolov8n", preset="yolov8n", shared=False)
 print(json.dumps({{"dataset": dataset.pk, "preset": preset.pk, "token": str(RefreshToken.for_user(user).access_token)}}))
 """

@@ -35,7 +35,7 @@ SETUP = """
 import json
 from accounts.services import user_create
 from registry.models import ModelVersion
-from registry.storage import artifact_store_file
+from core.storage import artifact_store_file
 from rest_framework_simplejwt.tokens import RefreshToken
 from pathlib import Path
 user = user_create(username="soak", password="soak-password-123", role="engineer")

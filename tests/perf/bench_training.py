@@ -83,13 +83,14 @@ def _dataset(run_dir: Path, owner, images: int, imgsz: int):
 
     from registry.demo_data import CLASS_NAMES, write_demo_dataset
     from registry.models import Dataset
-    from registry.storage import artifact_store_tree
+    from registry.dataset_archive import dataset_archive_store
 
     key = uuid.uuid4().hex
     tree = write_demo_dataset(run_dir / f"bench-{key}", images=images, imgsz=imgsz, seed=0)
-    root = artifact_store_tree(source=Path(tree), kind="datasets", key=key)
+    archive, archive_sha256, size = dataset_archive_store(root=Path(tree))
     return Dataset.objects.create(name="bench", version=1, owner=owner, sha256=hashlib.sha256(key.encode()).hexdigest(),
-                                  archive="", root=root, class_names=CLASS_NAMES, num_images=images)
+                                  archive=archive, archive_sha256=archive_sha256, size_bytes=size,
+                                  class_names=CLASS_NAMES, num_images=images)
 
 
 def _wait_terminal(job_id: int, timeout: float = 900.0):
@@ -111,7 +112,7 @@ def _owner_and_dataset(run_dir: Path, images: int, imgsz: int):
     from rest_framework.test import APIClient
 
     from accounts.services import user_create
-    from registry.dataset_selectors import dataset_yaml_path
+    from registry.dataset_archive import dataset_local
     from training import devices
 
     devices.prepare_ultralytics_environment()
@@ -119,7 +120,7 @@ def _owner_and_dataset(run_dir: Path, images: int, imgsz: int):
     client = APIClient()
     client.force_authenticate(owner)
     dataset = _dataset(run_dir, owner, images, imgsz)
-    return client, dataset, dataset_yaml_path(dataset), "0" if torch.cuda.is_available() else "cpu"
+    return client, dataset, dataset_local(dataset).held() / "data.yaml", "0" if torch.cuda.is_available() else "cpu"
 
 
 def _platform_run(client, dataset, settings: dict):

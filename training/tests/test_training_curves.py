@@ -7,7 +7,7 @@ from PIL import Image
 
 from conftest import PASSWORD
 from jobs.models import Job, JobState
-from registry.storage import artifact_path
+from core.storage import artifact_read_bytes
 from training.curves import CURVES_FILE
 from training.models import TrainingEpoch, TrainingRun
 from training.services import training_curves_save
@@ -59,10 +59,10 @@ def test_an_ended_run_keeps_its_curves_with_its_artifacts_and_serves_that_file(a
     TrainingRun.objects.filter(pk=run.pk).update(artifacts=f"training/{run.pk}")
     run.refresh_from_db()
     saved = training_curves_save(run=run)
-    assert saved == artifact_path(run.artifacts) / CURVES_FILE and png_size(saved.read_bytes()) == (1000, 650)
+    assert saved == f"{run.artifacts}/{CURVES_FILE}" and png_size(artifact_read_bytes(saved)) == (1000, 650)
     Job.objects.filter(pk=run.job_id).update(state=JobState.SUCCEEDED)
     response = api(alice).get(f"{URL}{run.pk}/curves.png")
-    assert response.status_code == 200 and b"".join(response.streaming_content) == saved.read_bytes()
+    assert response.status_code == 200 and response.content == artifact_read_bytes(saved)
 
 
 def test_the_admin_page_of_a_run_shows_its_curves(root, alice, api, demo_dataset):

@@ -3,7 +3,7 @@ import pytest
 
 from jobs.models import Job, JobState
 from registry.models import ModelVersion
-from registry.storage import artifact_path
+from core.storage import artifact_exists, artifact_put_bytes
 from registry.tests.rows import dataset_row, model_row, run_row
 from training.models import TrainingEpoch, TrainingRun
 
@@ -18,9 +18,7 @@ def test_the_owner_deletes_a_finished_run_with_its_job_epochs_and_artifacts(api,
     TrainingEpoch.objects.create(run=run, epoch=1, map50=0.1)
     run.artifacts = f"training/{run.pk}"
     run.save()
-    folder = artifact_path(run.artifacts)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.csv").write_text("epoch\n1\n")
+    artifact_put_bytes(name=f"{run.artifacts}/results.csv", data=b"epoch\n1\n")
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api(alice).delete(f"/api/training-runs/{run.pk}/")
@@ -28,7 +26,7 @@ def test_the_owner_deletes_a_finished_run_with_its_job_epochs_and_artifacts(api,
     assert response.status_code == 204
     assert not TrainingRun.objects.exists() and not TrainingEpoch.objects.exists()
     assert not Job.objects.filter(pk=run.job_id).exists()
-    assert not folder.exists()
+    assert not artifact_exists(f"{run.artifacts}/results.csv")
     assert ModelVersion.objects.get(pk=trained.pk).dataset_id == dataset.pk
 
 

@@ -5,7 +5,7 @@ import signal
 import pytest
 
 from jobs.models import Job, JobState
-from registry.storage import artifact_path
+from core.storage import artifact_exists, artifact_list, artifact_read_bytes
 from training.models import TrainingEpoch, TrainingRun
 from tests.waiting import wait_for, wait_for_job_state
 
@@ -68,17 +68,20 @@ def test_a_run_reports_every_epoch_and_registers_a_model_that_converts_to_onnx(a
     assert set(model.metrics) == {"precision", "recall", "map50", "map50_95"}
     assert model.metrics == detail["final_metrics"]
     assert model.input_size == 64 and model.parameters > 1_000_000 and model.class_names == demo_dataset.class_names
-    assert artifact_path(model.file).is_file()
+    assert artifact_exists(model.file)
 
-    run_dir = artifact_path(detail["artifacts"])
-    assert detail["artifacts"] == f"training/{run['id']}"
-    assert {"results.csv", "args.yaml"} <= set(os.listdir(run_dir)) and (run_dir / "weights" / "best.pt").is_file()
+    run_dir = detail["artifacts"]
+    assert run_dir == f"training/{run['id']}"
+    assert {f"{run_dir}/{name}" for name in ("results.csv", "args.yaml", "weights/best.pt", "weights/last.pt")} \
+        <= set(artifact_list(run_dir))
+    assert detail["hosts"] == [Job.objects.get(pk=run["job"]).worker] and detail["resumed_from_epoch"] is None
+    assert detail["checkpoint_epoch"] == 3
     csv_lines = client.get(f"{URL}{run['id']}/metrics.csv").content.decode().strip().splitlines()
     assert len(csv_lines) == 4
     # The default worker draws the curves into the artifacts once the run has ended; the API then serves that file.
-    wait_for(lambda: (run_dir / "curves.png").is_file(), timeout=30, interval=0.1, message="curves.png")
+    wait_for(lambda: artifact_exists(f"{run_dir}/curves.png"), timeout=30, interval=0.1, message="curves.png")
     curves = client.get(f"{URL}{run['id']}/curves.png")
-    assert curves.status_code == 200 and b"".join(curves.streaming_content) == (run_dir / "curves.png").read_bytes()
+    assert curves.status_code == 200 and curves.content == artifact_read_bytes(f"{run_dir}/curves.png")
 
     conversion = client.post(f"/api/models/{model.id}/convert/", {"target": "onnx", "imgsz": 64}, format="json")
     assert conversion.status_code == 202, conversion.json()
@@ -112,7 +115,7 @@ def test_cancel_stops_at_the_next_batch_and_keeps_what_was_trained(alice, api, g
     job = wait_for_job_state(run["job"], JobState.CANCELLED, timeout=30)
     assert job.result["epochs_completed"] >= 1 and job.result["epochs_completed"] < 200
     assert job.result["partial_weights"] == f"training/{run['id']}/weights/last.pt"
-    assert artifact_path(job.result["partial_weights"]).is_file()
+    assert artifact_exists(job.result["partial_weights"])
     assert TrainingRun.objects.get(pk=run["id"]).result_model is None
 
 
