@@ -71,7 +71,7 @@ def test_the_walk_passes_across_two_hosts_and_a_training_survives_its_host(platf
                           env={**a.env, "PORT": base.rsplit(":", 1)[1], "HOME": str(Path.home())})
     output = walk.stdout + walk.stderr
     assert walk.returncode == 0 and "WALK DONE" in walk.stdout and not skipped, output[-6000:]
-    assert output.count("SUCCEEDED") >= 5 and '"engine"' in output, output[-3000:]
+    assert output.count("SUCCEEDED") >= 2 and "done: model" in output, output[-3000:]  # as test_readme_walk (vp)
 
     stored = {item["Key"] for item in s3_server.client().list_objects_v2(Bucket=hosts.storage_env[
         "ARTIFACT_S3_BUCKET"])["Contents"]}
@@ -91,8 +91,15 @@ def test_the_walk_passes_across_two_hosts_and_a_training_survives_its_host(platf
     wait_until(lambda: TrainingRun.objects.get(pk=run["id"]).checkpoint_epoch >= 2, timeout=240, interval=0.05,
                what="a checkpoint of epoch 2 in the store")
     b.kill("gpu")  # the host is gone: no process is left to say so; host A's reaper sees the heartbeat stop
+    b.kill("pool")
     checkpointed = TrainingRun.objects.get(pk=run["id"]).checkpoint_epoch
-    # TODO(lead, after merging the hosts branch): assert host B is shown as gone in GET /api/hosts/.
+
+    def host_b_gone():
+        shown = requests.get(f"{base}/api/hosts/host-b/", headers=headers, timeout=30).json()
+        return shown if shown["state"] == "gone" else None
+
+    host_b = wait_until(host_b_gone, timeout=30, interval=0.5, what="host B shown as gone in GET /api/hosts/")
+    assert host_b["processes"] == [] and set(host_b["roles"]) == {"gpu", "inference"} and host_b["last_seen"]
 
     c = hosts.host("host-c")
     corrupt = c.cache / "files" / walked.sha256[:2] / f"{walked.sha256}.pt"

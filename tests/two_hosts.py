@@ -53,7 +53,8 @@ class Host:
         self.cache = self.root / "cache"
         self.env = {"PLATFORM_VAR_DIR": str(self.root / "var"), "SCRATCH_ROOT": str(self.root / "scratch"),
                     "ARTIFACT_ROOT": str(self.root / "artifacts"), "ARTIFACT_CACHE_DIR": str(self.cache),
-                    "REDIS_URL": platform.redis_url, "TRAINING_PRELOAD": "false", **platform.storage_env}
+                    "REDIS_URL": platform.redis_url, "TRAINING_PRELOAD": "false", "HOST_NAME": name,
+                    **platform.storage_env}
         for key in ("PLATFORM_VAR_DIR", "SCRATCH_ROOT"):
             Path(self.env[key]).mkdir(parents=True, exist_ok=True)
         self.processes: dict[str, CommandProcess] = {}
