@@ -40,6 +40,10 @@ ERRORS_BY_SUFFIX = {
 }
 
 
+V2_ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}},
+                   "description": "An Open Inference Protocol (KServe v2) error: what was wrong, naming the field."}
+
+
 class PlatformAutoSchema(AutoSchema):
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
@@ -59,10 +63,12 @@ class PlatformAutoSchema(AutoSchema):
 def error_responses_hook(result, generator, request, public):
     """Postprocessing hook: an `Error` component and the error responses on every operation under /api/."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
-    ref = {"$ref": "#/components/schemas/Error"}
+    result["components"]["schemas"]["V2Error"] = V2_ERROR_SCHEMA
     for path, operations in result.get("paths", {}).items():
-        if not path.startswith("/api/"):
+        if not path.startswith(("/api/", "/v2")):
             continue
+        # the Open Inference Protocol's error body under /v2 (inference/v2_apis.py)
+        ref = {"$ref": f"#/components/schemas/{'V2Error' if path.startswith('/v2') else 'Error'}"}
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue

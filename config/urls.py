@@ -1,9 +1,10 @@
-"""URL map: /api/ (REST), /admin/, schema and offline docs."""
+"""URL map: /api/ (REST), /v2/ (the Open Inference Protocol), /admin/, schema and offline docs."""
 from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from inference.metrics import metrics_view
+from inference.v2_apis import ServerMetadataApi
 
 from .exceptions import api_not_found
 from .health import HealthApi, LiveApi
@@ -29,6 +30,8 @@ urlpatterns = [
     path("api/", include("inference.urls")),
     path("api/", include("reports.urls")),
     path("reports/", include("reports.html_urls")),
+    path("v2", ServerMetadataApi.as_view(), name="v2-server-metadata"),  # no slash: where v2 clients ask
+    path("v2/", include("inference.v2_urls")),  # the Open Inference Protocol (KServe v2), where its clients look
     # last: unknown API paths answer JSON 404 ([\s\S]: a path may hold an encoded newline, which `.` skips)
     re_path(r"^api/(?P<unmatched>[\s\S]*)\Z", api_not_found),
 ]

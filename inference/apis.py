@@ -6,21 +6,23 @@ from rest_framework.views import APIView
 
 from config.parsers import JSONObjectParser
 
-from .requests import predict_request_read
+from . import channel
+from .requests import ImageBodyParser, predict_request_read
 from .selectors import inference_model_get
 from .serializers import PredictJsonSerializer
 from .services import inference_pools_health, inference_predict, prediction_recorded
 
 
 class PredictApi(APIView):
-    parser_classes = [MultiPartParser, JSONObjectParser]
+    parser_classes = [MultiPartParser, JSONObjectParser, ImageBodyParser]
 
     @extend_schema(request=PredictJsonSerializer, responses={200: dict})
     def post(self, request, model_id: int):
         with prediction_recorded(model_id=model_id) as outcome:
             model = inference_model_get(user=request.user, model_id=model_id)  # 404 before reading the body
-            images, params = predict_request_read(request)
-            body = inference_predict(model=model, params=params, images=images)
+            with channel.Announcement(model.pk) as announcement:  # so the pool's batching window waits for it
+                images, params = predict_request_read(request)
+                body = inference_predict(model=model, params=params, images=images, announcement=announcement)
             outcome.engine = body["engine"]
         return Response(body)
 

@@ -5,7 +5,8 @@ import time
 from dataclasses import dataclass, field
 
 from . import channel
-from .processing import ImageDecodeError, detections_json, image_decode, postprocess, preprocess
+from .processing import (ImageDecodeError, detections_json, image_decode, image_shape, postprocess, preprocess,
+                         tensor_image)
 
 
 class RequestError(Exception):
@@ -26,20 +27,20 @@ class Pending:
 
 
 def collect(redis, *, model_id: int, max_batch: int, window: float) -> list[Pending]:
-    """Pop up to `max_batch` images' worth of requests for `model_id`, waiting up to `window` seconds for more
-    once the first arrived."""
-    key = channel.queue_key(model_id)
-    blobs = redis.lpop(key, max_batch) or []
+    """Pop up to `max_batch` images' worth of requests for `model_id`. Once the first arrived, wait up to `window`
+    seconds for more only while the web side has announced others (channel.Announcement): a lone request goes at
+    once, concurrent ones share a batch."""
+    left, blobs = channel.requests_pop(redis, model_id, max_batch)
     if not blobs:
         return []
     pending = [Pending(*channel.request_unpack(blob)) for blob in blobs]
     count = sum(len(p.images) for p in pending)
-    if window > 0:
+    if window > 0 and left > 0:
         # Poll rather than BLPOP: Redis fires blocking-pop timeouts on its server tick (hz 10 by default),
         # so a 2 ms BLPOP can last up to 100 ms.
         end = time.monotonic() + window
-        while count < max_batch:
-            more = redis.lpop(key, max_batch - count)
+        while count < max_batch and left > 0:
+            left, more = channel.requests_pop(redis, model_id, max_batch - count)
             if more:
                 for blob in more:
                     pending.append(Pending(*channel.request_unpack(blob)))
@@ -75,6 +76,10 @@ def run_chunk(engine, size: int, items: list[tuple[Pending, int]]) -> dict | Non
     for request, index in items:
         if request.error is not None:
             continue
+        if request.header.get("tensor"):  # a preprocessed 3xHxW FP32 image (v2 infer): no decode, no letterbox
+            decoded.append((request, index, tensor_image(request.images[index], request.header["tensor"],
+                                                         request.header.get("tensor_dtype", "f4"))))
+            continue
         try:
             decoded.append((request, index, image_decode(request.images[index])))
         except ImageDecodeError as exc:
@@ -89,14 +94,17 @@ def run_chunk(engine, size: int, items: list[tuple[Pending, int]]) -> dict | Non
     rows = []
     for position, (request, index, image) in enumerate(decoded):
         h = request.header
-        rows.append(postprocess(output[position], imgsz=size, orig_shape=image.shape[:2], conf=h["conf"],
+        rows.append(postprocess(output[position], imgsz=size, orig_shape=image_shape(image), conf=h["conf"],
                                 iou=h["iou"], max_det=h["max_det"]))
     t3 = time.perf_counter()
     n = len(decoded)
     timings = {"preprocess_ms": (t1 - t0) * 1000, "inference_ms": (t2 - t1) * 1000,
                "postprocess_ms": (t3 - t2) * 1000}
-    for (request, index, image), found in zip(decoded, rows):
-        request.results.append({"image": index, "width": image.shape[1], "height": image.shape[0],
+    for position, ((request, index, image), found) in enumerate(zip(decoded, rows)):
+        height, width = image_shape(image)
+        request.results.append({"image": index, "width": width, "height": height,
                                 "batch_size": n, "imgsz": size, "timings": dict(timings),
                                 "detections": detections_json(found, request.header["class_names"])})
+        if request.header.get("raw"):  # the head's output itself (v2 `output0`), sent back as bytes
+            request.results[-1]["raw"] = output[position]
     return {"batch_size": n, "inference_seconds": (t2 - t1)}

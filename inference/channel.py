@@ -35,6 +35,10 @@ def pool_key(pool_id: str) -> str:
     return f"{PREFIX}pool:{pool_id}"
 
 
+def announced_key(model_id: int) -> str:
+    return f"{PREFIX}announced:{model_id}"
+
+
 def channel_redis() -> redis.Redis:
     """The channel's client (config/redis.py): blocking pops wait up to a request's deadline, so its read timeout
     is longer than any deadline; every other command uses the short-timeout client."""
@@ -91,6 +95,58 @@ def request_submit(*, model_id: int, header: dict, images: list[bytes], deadline
     return request_id
 
 
+ANNOUNCED_TTL = 60  # a web process that died between announcing and queueing stops counting after this
+
+
+class Announcement:
+    """A request the web process has accepted for a model and not yet queued (or given up on): `announced_key`
+    counts them, and the pool waits its batching window only while that count says others are coming, so a lone
+    request goes at once and concurrent ones still share a batch. Queueing hands the count over to the pool, which
+    takes it off as it pops; a request refused before it is queued takes itself off here."""
+
+    def __init__(self, model_id: int):
+        self.key, self.queued = announced_key(model_id), False
+        try:
+            pipe = redis_client().pipeline(transaction=False)
+            pipe.incr(self.key)
+            pipe.expire(self.key, ANNOUNCED_TTL)
+            pipe.execute()
+        except redis.RedisError:
+            self.queued = True  # nothing counted; the submit that follows answers the 503
+
+    def __enter__(self) -> "Announcement":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if not self.queued:
+            try:
+                redis_client().decr(self.key)
+            except redis.RedisError:
+                pass  # the count expires
+
+
+# Pop up to ARGV[1] requests and take them off the announced count (never below 0); returns {count left, items}.
+_POP = """
+local items = redis.call('LPOP', KEYS[1], ARGV[1]) or {}
+local left = tonumber(redis.call('GET', KEYS[2]) or '0')
+if #items > 0 then left = redis.call('DECRBY', KEYS[2], #items) end
+if left < 0 then redis.call('SET', KEYS[2], 0, 'EX', 60) left = 0 end
+return {left, items}
+"""
+
+
+@functools.lru_cache(maxsize=4)
+def _pop_script(url: str):
+    return redis_client().register_script(_POP)
+
+
+def requests_pop(redis_connection, model_id: int, count: int) -> tuple[int, list[bytes]]:
+    """(requests announced and not yet popped, up to `count` queued requests popped), in one round trip."""
+    left, items = _pop_script(settings.REDIS_URL)(keys=[queue_key(model_id), announced_key(model_id)], args=[count],
+                                                  client=redis_connection)
+    return int(left), list(items)
+
+
 def blpop_timeout(seconds: float) -> str:
     """A BLPOP timeout Redis will not round down to 0 (= block forever): whole milliseconds plus 0.4 ms."""
     return f"{max(1, math.ceil(seconds * 1000)) / 1000 + 0.0004:.4f}"
@@ -102,7 +158,21 @@ def reply_wait(request_id: str, deadline: float) -> dict | None:
     if remaining <= 0:
         return None
     item = channel_redis().blpop([reply_key(request_id)], timeout=blpop_timeout(remaining))
-    return json.loads(item[1]) if item else None
+    return reply_unpack(item[1]) if item else None
+
+
+def reply_pack(body: dict, blobs: list[bytes]) -> bytes:
+    """A reply: plain JSON, or (with binary outputs, e.g. a raw head tensor) packed like a request, with the blobs
+    in the body's `blobs` order; a packed reply never starts with `{` (its first byte is a length's high byte)."""
+    return request_pack(body, blobs) if blobs else json.dumps(body, separators=(",", ":")).encode()
+
+
+def reply_unpack(item: bytes) -> dict:
+    if item[:1] == b"{":
+        return json.loads(item)
+    body, blobs = request_unpack(item)
+    body["blobs"] = blobs
+    return body
 
 
 _pools_cache: dict[str, tuple[float, list]] = {}

@@ -190,6 +190,17 @@ class InferencePool:
                 self.stats.request(model_id, engine_name, "ok", images=len(request.results))
                 self.stats.observe("queue_seconds", model_id, engine_name, max(0.0, batch_started - h["enqueued"]))
             key = channel.reply_key(h["id"])
-            pipe.rpush(key, json.dumps(body, separators=(",", ":")))
+            pipe.rpush(key, channel.reply_pack(body, _blobs_taken(body)))
             pipe.expire(key, 60)
         pipe.execute()
+
+
+def _blobs_taken(body: dict) -> list[bytes]:
+    """Raw head outputs moved out of the results into the reply's binary part (each result names its blob)."""
+    blobs = []
+    for result in body.get("results", []):
+        raw = result.pop("raw", None)
+        if raw is not None:
+            result["raw"] = {"blob": len(blobs), "shape": list(raw.shape)}
+            blobs.append(raw.astype("<f4", copy=False).tobytes())
+    return blobs

@@ -25,6 +25,19 @@ def image_decode(data: bytes) -> np.ndarray:
     return image
 
 
+def tensor_image(data: bytes, shape: list[int], dtype: str = "f4") -> np.ndarray:
+    """A preprocessed image (3 x H x W, RGB in 0-1, already letterboxed) as FP32: sent as FP32 bytes, or ("u1") as
+    the 0-255 levels it was made of (v2_services packs it so when that is exact)."""
+    if dtype == "u1":
+        return np.divide(np.frombuffer(data, dtype=np.uint8).reshape(shape), np.float32(255.0), dtype=np.float32)
+    return np.frombuffer(data, dtype="<f4").reshape(shape)
+
+
+def image_shape(image: np.ndarray) -> tuple[int, int]:
+    """(height, width) of a decoded HxWx3 image or of a preprocessed 3xHxW tensor (whose boxes stay in its pixels)."""
+    return image.shape[1:] if image.dtype == np.float32 else image.shape[:2]
+
+
 def letterbox_into(image: np.ndarray, out: np.ndarray, imgsz: int) -> None:
     """Resize `image` keeping its aspect ratio and paste it centred into `out` (imgsz x imgsz x 3, filled with 114)."""
     h, w = image.shape[:2]
@@ -46,6 +59,9 @@ def preprocess(images: list[np.ndarray], imgsz: int) -> np.ndarray:
     canvas = np.empty((imgsz, imgsz, 3), dtype=np.uint8)
     batch = np.empty((len(images), 3, imgsz, imgsz), dtype=np.float32)
     for index, image in enumerate(images):
+        if image.dtype == np.float32:  # already preprocessed (tensor_image), at this size
+            batch[index] = image
+            continue
         canvas.fill(PAD_VALUE)
         letterbox_into(image, canvas, imgsz)
         for channel in range(3):  # BGR -> RGB

@@ -1,10 +1,11 @@
-"""A prediction request read into images and parameters: the body size cap, multipart files or base64 JSON, and
+"""A prediction request read into images and parameters: the body size cap, multipart files, base64 JSON or one
+image as the whole body (`Content-Type: image/jpeg`, parameters in the query string), and
 the cheap per-image checks. Every problem is a 400 naming the field, before anything is queued for the pool."""
 import base64
 import binascii
 
 from django.conf import settings
-from rest_framework import exceptions
+from rest_framework import exceptions, parsers
 
 from config.exceptions import PayloadTooLarge
 
@@ -12,7 +13,7 @@ from .images import BadImage, image_check
 from .serializers import PredictJsonSerializer, PredictParamsSerializer
 
 
-def _body_within_limit(request) -> None:
+def body_within_limit(request) -> None:
     """Refuse by the declared length, before the body is read."""
     limit = settings.INFERENCE_MAX_BODY_MB * 1024 * 1024
     try:
@@ -54,12 +55,30 @@ def _json(request) -> tuple[list[bytes], dict]:
     return base64_images(params.pop("images")), params
 
 
+class ImageBodyParser(parsers.BaseParser):
+    """A body that is one encoded image (`Content-Type: image/jpeg`, `image/png`...): no multipart, no base64."""
+
+    media_type = "image/*"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read() if stream is not None else b""
+
+
+def _image_body(request) -> tuple[list[bytes], dict]:
+    params = PredictParamsSerializer(data=request.query_params.dict())  # the parameters ride in the query string
+    params.is_valid(raise_exception=True)
+    return [request.data], params.validated_data
+
+
 def predict_request_read(request) -> tuple[list[bytes], dict]:
     """The request's images as checked bytes, and its validated parameters."""
-    _body_within_limit(request)
+    body_within_limit(request)
     multipart = request.content_type.startswith("multipart/")
-    images, params = _multipart(request) if multipart else _json(request)
-    label = "image" if multipart else "images"
+    if request.content_type.startswith("image/"):
+        images, params = _image_body(request)
+    else:
+        images, params = _multipart(request) if multipart else _json(request)
+    label = "image" if multipart or request.content_type.startswith("image/") else "images"
     for index, data in enumerate(images):
         try:
             image_check(data, label=f"{label}[{index}]")

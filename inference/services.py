@@ -38,19 +38,35 @@ class PoolError(exceptions.APIException):
         super().__init__(detail)
 
 
-def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
-    """Run `images` through `model`'s warm engine in the pool (the user may see it); the JSON answer for the API."""
-    started = time.perf_counter()
+_SERVABLE_SECONDS = 0.5  # as long as channel.pools_live keeps the pools' heartbeats
+_servable: dict[tuple, float] = {}
+
+
+def _servable_checked(model) -> None:
+    """serving_check_servable, remembered for half a second per model once it passed: it costs database queries
+    (the serving choices), which every request would otherwise pay. The pool resolves the model itself anyway."""
+    key, now = (model.pk, model.format), time.monotonic()
+    if now - _servable.get(key, -_SERVABLE_SECONDS) < _SERVABLE_SECONDS:
+        return
+    serving_check_servable(model=model, pools=channel.pools_live())
+    if len(_servable) > 10_000:
+        _servable.clear()
+    _servable[key] = now
+
+
+def pool_answer(*, model, header: dict, images: list[bytes], timeout_ms: int | None,
+                announcement: channel.Announcement | None = None) -> dict:
+    """Queue `images` for `model` (the user may see it) with the pool's request `header`, and wait for the reply;
+    the API's errors for a full queue (503), a passed deadline (504), Redis down (503) and the pool's own answers."""
     try:
-        serving_check_servable(model=model, pools=channel.pools_live())  # 503 / 409 before anything is queued
-        timeout_ms = params.get("timeout_ms") or settings.INFERENCE_TIMEOUT_MS
+        _servable_checked(model)  # 503 / 409 before anything is queued
+        timeout_ms = timeout_ms or settings.INFERENCE_TIMEOUT_MS
         deadline = time.time() + timeout_ms / 1000
-        # The pool that takes it resolves what serves the model on its own hardware class (serving/).
-        header = {"conf": params["conf"], "iou": params["iou"], "max_det": params["max_det"],
-                  "imgsz": params.get("imgsz")}
         try:
             request_id = channel.request_submit(model_id=model.pk, header=header, images=images,
                                                 deadline=deadline, max_queue=settings.INFERENCE_MAX_QUEUE)
+            if announcement is not None:
+                announcement.queued = True  # the pool takes it off the announced count as it pops it
         except channel.QueueFull as full:
             raise QueueFull(f"Model {model.pk} has {full.depth} requests queued (INFERENCE_MAX_QUEUE="
                             f"{settings.INFERENCE_MAX_QUEUE}); retry shortly or add inference pool processes."
@@ -62,6 +78,18 @@ def inference_predict(*, model, params: dict, images: list[bytes]) -> dict:
         raise DeadlinePassed(f"No answer within the {timeout_ms} ms deadline (the inference pool is busy or slow).")
     if "error" in reply:
         raise _pool_error(reply["error"], model_id=model.pk)
+    return reply
+
+
+def inference_predict(*, model, params: dict, images: list[bytes],
+                      announcement: channel.Announcement | None = None) -> dict:
+    """Run `images` through `model`'s warm engine in the pool (the user may see it); the JSON answer for the API."""
+    started = time.perf_counter()
+    # The pool that takes it resolves what serves the model on its own hardware class (serving/).
+    header = {"conf": params["conf"], "iou": params["iou"], "max_det": params["max_det"],
+              "imgsz": params.get("imgsz")}
+    reply = pool_answer(model=model, header=header, images=images, timeout_ms=params.get("timeout_ms"),
+                        announcement=announcement)
     total_ms = (time.perf_counter() - started) * 1000
     for result in reply["results"]:
         result["engine"] = reply["engine"]
@@ -81,6 +109,7 @@ def _pool_error(error: dict, *, model_id: int) -> exceptions.APIException:
     detail = without_paths(error["detail"])
     if error.get("unservable"):
         model_unservable_mark(model_id=model_id, reason=detail)
+        _servable.clear()  # the next request is answered 422 here, without the half-second grace
         return ModelUnservable(detail)
     if error["status"] >= 500:
         error_id = uuid.uuid4().hex[:12]
@@ -108,6 +137,8 @@ def status_of(exc: BaseException) -> int:
         return 404
     if isinstance(exc, PermissionDenied):
         return 403
+    if isinstance(getattr(exc, "status", None), int):  # a v2 protocol error (inference/v2_protocol.V2Error)
+        return exc.status
     return 500
 
 

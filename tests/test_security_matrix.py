@@ -78,7 +78,8 @@ def _object_operations() -> list[tuple[str, str]]:
 
     schema = _without_personal_routes(SchemaGenerator().get_schema(request=None, public=True))
     found = [(method.upper(), path) for path, operations in schema["paths"].items() for method in operations
-             if "{" in path and not path.startswith(NOT_OWNED)]
+             if "{" in path and path.startswith("/api/") and not path.startswith(NOT_OWNED)]  # /v2 names a model by
+    # its registry name, not an id: its visibility is tested in inference/tests/test_v2.py
     return sorted(found + NOT_IN_SCHEMA)
 
 

@@ -72,3 +72,20 @@ def test_an_unauthenticated_call_is_401(onnx_model):
     from rest_framework.test import APIClient
 
     assert APIClient().post(f"/api/inference/{onnx_model.pk}/predict/", {}).status_code == 401
+
+
+def _raw(client, model_id, data: bytes, query: str = "", content_type="image/jpeg"):
+    return client.generic("POST", f"/api/inference/{model_id}/predict/{query}", data, content_type=content_type)
+
+
+def test_a_raw_image_body_is_checked_like_an_upload(alice, api, onnx_model, test_image, settings):
+    client = api(alice)
+    assert "not" in _detail(_raw(client, onnx_model.pk, b"hello, not an image"))
+    assert "truncated JPEG" in _detail(_raw(client, onnx_model.pk, test_image.read_bytes()[:-200]))
+    assert "conf" in _detail(_raw(client, onnx_model.pk, test_image.read_bytes(), "?conf=2"))
+    settings.INFERENCE_MAX_BODY_MB = 1
+    assert "limit is 1 MB" in _detail(_raw(client, onnx_model.pk, b"\xff" * (1536 * 1024)), status=413)
+    from rest_framework.test import APIClient
+
+    assert APIClient().generic("POST", f"/api/inference/{onnx_model.pk}/predict/", test_image.read_bytes(),
+                         content_type="image/jpeg").status_code == 401

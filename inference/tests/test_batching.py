@@ -81,3 +81,29 @@ def test_a_batch_runs_every_decodable_image_once_and_an_undecodable_one_is_a_400
     assert [(r["image"], r["width"], r["height"], r["detections"]) for r in good.results] == [(0, 40, 30, []),
                                                                                             (1, 64, 48, [])]
     assert bad.error.status == 400 and bad.results == []
+
+
+def test_a_lone_request_goes_at_once_and_announced_ones_are_waited_for(queue):
+    import threading
+
+    redis, model_id = queue
+    redis.delete(channel.announced_key(model_id))
+    blob = channel.request_pack(header(), [png()])
+    redis.rpush(channel.queue_key(model_id), blob)
+    started = time.monotonic()
+    assert len(collect(redis, model_id=model_id, max_batch=8, window=5)) == 1
+    assert time.monotonic() - started < 1, "a lone request waited for the window"
+
+    with channel.Announcement(model_id) as first, channel.Announcement(model_id) as second:
+        first.queued = second.queued = True  # as the web side marks them once queued
+        redis.rpush(channel.queue_key(model_id), blob)
+        threading.Timer(0.3, redis.rpush, args=(channel.queue_key(model_id), blob)).start()
+        started = time.monotonic()
+        batch = collect(redis, model_id=model_id, max_batch=8, window=5)
+        waited = time.monotonic() - started
+    assert len(batch) == 2 and 0.2 < waited < 4, waited  # waited for the second, and no longer
+    assert int(redis.get(channel.announced_key(model_id))) == 0
+
+    with channel.Announcement(model_id):  # refused before it was queued: it takes itself off
+        assert int(redis.get(channel.announced_key(model_id))) == 1
+    assert int(redis.get(channel.announced_key(model_id))) == 0

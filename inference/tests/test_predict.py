@@ -87,14 +87,25 @@ def test_json_base64_images_are_accepted_and_answered_in_order(alice, api, dynam
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_requests_run_in_one_batch(alice, api, dynamic_model, test_image, inference_pool):
+def test_two_concurrent_requests_run_in_one_batch(alice, api, dynamic_model, test_image, inference_pool,
+                                                  monkeypatch):
+    from inference import apis
+
     data = test_image.read_bytes()
     barrier, answers = threading.Barrier(2), []
+    read = apis.predict_request_read
+
+    def read_once_both_are_in_flight(request):
+        # Both requests are inside the view (announced to the pool) before either is queued: truly concurrent.
+        # Without this the GIL may run one thread's whole request before the other starts, and a lone request
+        # rightly goes at once (the pool waits its window only for announced requests).
+        barrier.wait(timeout=30)
+        return read(request)
+
+    monkeypatch.setattr(apis, "predict_request_read", read_once_both_are_in_flight)
 
     def call():
-        client = api(alice)
-        barrier.wait()
-        answers.append(_predict(client, dynamic_model.pk, data))
+        answers.append(_predict(api(alice), dynamic_model.pk, data))
 
     threads = [threading.Thread(target=call) for _ in range(2)]
     for thread in threads:
@@ -103,6 +114,17 @@ def test_two_concurrent_requests_run_in_one_batch(alice, api, dynamic_model, tes
         thread.join(timeout=60)
     assert [a.status_code for a in answers] == [200, 200], [a.json() for a in answers]
     assert [a.json()["results"][0]["batch_size"] for a in answers] == [2, 2]
+
+
+@pytest.mark.django_db(transaction=True)  # the pool process reads the model rows
+def test_a_raw_image_body_gives_the_same_detections_as_multipart(alice, api, onnx_model, test_image, inference_pool):
+    client, data = api(alice), test_image.read_bytes()
+    raw = client.generic("POST", f"/api/inference/{onnx_model.pk}/predict/?conf={CONF}&max_det=5", data,
+                         content_type="image/jpeg")
+    assert raw.status_code == 200, raw.json()
+    detections = raw.json()["results"][0]["detections"]
+    assert 0 < len(detections) <= 5
+    assert detections == _predict(client, onnx_model.pk, data, conf=CONF, max_det=5).json()["results"][0]["detections"]
 
 
 @pytest.mark.django_db(transaction=True)  # the pool process reads the model rows

@@ -31,3 +31,21 @@ def test_postprocess_matches_ultralytics_nms_and_scaling():
     theirs[:, :4] = ops.scale_boxes((320, 320), theirs[:, :4], (240, 320))
     assert ours.shape == tuple(theirs.shape)
     assert np.allclose(ours, theirs.numpy(), atol=1e-3)
+
+
+def test_a_tensor_of_8_bit_levels_travels_as_bytes_and_comes_back_the_same_floats():
+    from inference.processing import tensor_image
+    from inference.v2_services import tensor_packed
+
+    rng = np.random.default_rng(0)
+    levels = rng.integers(0, 256, (3, 32, 32)).astype(np.uint8)
+    floats = np.divide(levels, np.float32(255.0), dtype=np.float32)
+    packed, dtype = tensor_packed([floats.tobytes()])
+    assert dtype == "u1" and len(packed[0]) == levels.size
+    np.testing.assert_array_equal(tensor_image(packed[0], [3, 32, 32], dtype), floats)
+    other = floats + np.float32(1e-4)  # not levels: sent as they are
+    assert tensor_packed([other.tobytes()]) == ([other.tobytes()], "f4")
+    for outside in (np.float32(-1 / 255), np.float32(256 / 255), np.float32("nan")):  # never wrapped into a level
+        bad = floats.copy()
+        bad[0, 0, 0] = outside
+        assert tensor_packed([bad.tobytes()])[1] == "f4"
