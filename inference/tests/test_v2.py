@@ -165,3 +165,18 @@ def test_a_bad_body_names_the_field(alice, onnx_model, web_url, inference_pool):
     for body, headers, says in cases:
         answer = requests.post(url, data=body, headers={**_auth(alice), **headers}, timeout=10)
         assert answer.status_code == 400 and says in answer.json()["error"], (body, answer.text)
+
+
+def test_a_personal_api_token_is_accepted_and_a_revoked_one_is_401(alice, onnx_model, triton, test_image,
+                                                                   inference_pool):
+    from tritonclient.utils import InferenceServerException
+
+    from accounts.services import api_token_create, api_token_revoke
+
+    token, raw = api_token_create(user=alice, name="ci")
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert triton.get_model_metadata(onnx_model.name, headers=headers)["name"] == onnx_model.name
+    api_token_revoke(token=token)
+    with pytest.raises(InferenceServerException) as raised:
+        triton.get_model_metadata(onnx_model.name, headers=headers)
+    assert raised.value.status() == "401"
