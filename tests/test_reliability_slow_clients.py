@@ -1,7 +1,6 @@
 """Slow request bodies against a real gunicorn (make run's settings): 100 connections that send headers with a 2 GB
 Content-Length and then trickle bytes do not freeze the server, and every one of them gets an answer."""
 import socket
-import sys
 import threading
 import time
 
@@ -9,31 +8,12 @@ import pytest
 import requests
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from config.embedded_redis import free_port
 from tests.waiting import wait_for
-from tests.workers import CommandProcess
+from tests.web_server import gunicorn_server  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
 
 SLOW = 100
-
-
-@pytest.fixture
-def web_server():
-    port = free_port()
-    server = CommandProcess("gunicorn", [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c",
-                                         "platform/gunicorn.conf.py"],
-                            env={"PLATFORM_WEB_PORT": str(port), "WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": ""})
-
-    def answers():
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/api/health/live/", timeout=1).ok
-        except requests.RequestException:
-            return False
-
-    server.start(ready=answers, timeout=60)
-    yield f"http://127.0.0.1:{port}", port
-    server.stop()
 
 
 def _slow_upload(port: int, token: str | None) -> socket.socket:
@@ -44,8 +24,8 @@ def _slow_upload(port: int, token: str | None) -> socket.socket:
     return sock
 
 
-def test_a_hundred_slow_uploads_neither_freeze_the_server_nor_go_unanswered(alice, web_server):
-    url, port = web_server
+def test_a_hundred_slow_uploads_neither_freeze_the_server_nor_go_unanswered(alice, gunicorn_server):
+    url, port = gunicorn_server.url, gunicorn_server.port
     token = str(RefreshToken.for_user(alice).access_token)
     # Half anonymous (answered 401 before the body is read), half logged in (the body is read, then cut).
     sockets = [_slow_upload(port, token if i % 2 else None) for i in range(SLOW)]

@@ -20,19 +20,25 @@ class WebServer:
         return self.process.log_path.read_text(errors="replace")
 
 
-@pytest.fixture
-def gunicorn_server():
+def gunicorn_start(name: str = "gunicorn", ready_path: str = "/api/health/live/") -> WebServer:
+    """Start gunicorn on a free port with make run's settings and wait until `ready_path` answers."""
     port = free_port()
-    server = CommandProcess("gunicorn", [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c",
-                                         "platform/gunicorn.conf.py"],
+    server = CommandProcess(name, [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c",
+                                   "platform/gunicorn.conf.py"],
                             env={"PLATFORM_WEB_PORT": str(port), "WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": ""})
 
     def answers():
         try:
-            return requests.get(f"http://127.0.0.1:{port}/api/health/live/", timeout=1).ok
+            return requests.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1).ok
         except requests.RequestException:
             return False
 
     server.start(ready=answers, timeout=60)
-    yield WebServer(f"http://127.0.0.1:{port}", port, server)
-    server.stop()
+    return WebServer(f"http://127.0.0.1:{port}", port, server)
+
+
+@pytest.fixture
+def gunicorn_server():
+    server = gunicorn_start()
+    yield server
+    server.process.stop()

@@ -1,16 +1,13 @@
 """The Open Inference Protocol (KServe v2) through the real `tritonclient[http]` client, against a real gunicorn and a
 real inference pool: metadata, JSON and binary infer (a preprocessed tensor and encoded image bytes), a batch of 4,
 the raw head output, and the errors (a wrong shape or dtype: 400 with a v2 body; an unknown model: 404)."""
-import sys
-
 import numpy as np
 import pytest
 import requests
 
-from config.embedded_redis import free_port
 from inference.processing import image_decode, preprocess
 from tests.ml_fixtures import TINY_IMGSZ
-from tests.workers import CommandProcess
+from tests.web_server import gunicorn_start
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]  # the pool reads the model rows
 
@@ -19,21 +16,9 @@ CONF = 0.001
 
 @pytest.fixture(scope="session")
 def web_url(_database_sessions_closed):
-    port = free_port()
-    server = CommandProcess("gunicorn-v2", [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c",
-                                            "platform/gunicorn.conf.py"],
-                            env={"PLATFORM_WEB_PORT": str(port), "WEB_CONCURRENCY": "2",
-                                 "PROMETHEUS_MULTIPROC_DIR": ""})
-
-    def answers():
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/v2/health/live", timeout=1).ok
-        except requests.RequestException:
-            return False
-
-    server.start(ready=answers, timeout=60)
-    yield f"127.0.0.1:{port}"
-    server.stop()
+    server = gunicorn_start("gunicorn-v2", ready_path="/v2/health/live")
+    yield f"127.0.0.1:{server.port}"
+    server.process.stop()
 
 
 @pytest.fixture
