@@ -43,6 +43,15 @@ def job_end(job_id: int, timeout: float) -> Job:
                       what=f"job {job_id} to end")
 
 
+@pytest.fixture(autouse=True)
+def _no_session_workers(_workers):
+    """The session's own workers share this test's database (not its Redis): their beat would reap host B's stale
+    job and send it to the session's Redis, where the session's gpu worker ran it instead of host C (seen in CI).
+    So the hosts run alone; later tests start the session's workers again when they need them."""
+    _workers.stop_all()
+    yield
+
+
 @pytest.fixture
 def platform(request, tmp_path):
     platforms = []
