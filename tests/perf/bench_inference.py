@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.perf.harness import percentiles, print_table, yolov8n_onnx
+from tests.perf.harness import percentiles, print_table, processes_stop, yolov8n_onnx
 
 ROOT = Path(__file__).resolve().parents[2]
 IMGSZ = 640
@@ -243,14 +243,7 @@ def main() -> dict:
         after = raw.throughput(sorted({1, max_batch}))
         raw_throughput = {b: (before[b] + after[b]) / 2 for b in before}
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        redis_process.terminate()
+        processes_stop(processes, redis_process)
         shutil.rmtree(work, ignore_errors=True)
 
     raw = {"latency": raw_latency, "throughput": raw_throughput, "best_throughput": max(raw_throughput.values()),

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.perf.bench_inference import SETUP, Client, Raw, _free_port, _jpeg, _multipart
-from tests.perf.harness import percentiles, print_table, yolov8n_onnx
+from tests.perf.harness import percentiles, print_table, processes_stop, yolov8n_onnx
 
 ROOT = Path(__file__).resolve().parents[2]
 IMGSZ = 640
@@ -232,14 +232,7 @@ def main() -> dict:
         v2_load = _load(lambda: Triton(web_port, ids["token"], jpeg=jpeg), CLIENTS, LOAD_SECONDS)
         after = raw.throughput(sorted({1, 8}))
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        redis_process.terminate()
+        processes_stop(processes, redis_process)
         shutil.rmtree(work, ignore_errors=True)
     saturated = max((before[b] + after[b]) / 2 for b in before)
     p50 = {k: c1[k]["p50"] for k in ("local_jpeg", "rest", "rest_raw", "v2_jpeg", "local_tensor", "v2", "raw_ort")}

@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 from tests.perf.bench_inference import Client, _free_port, _jpeg, _multipart
-from tests.perf.harness import percentiles, print_table, yolov8n_onnx
+from tests.perf.harness import percentiles, print_table, processes_stop, yolov8n_onnx
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = int(os.environ.get("SOAK_CLIENTS", "100"))
@@ -131,14 +131,7 @@ def main() -> dict:
             thread.join(timeout=120)
         wall = time.monotonic() - started
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        redis_process.terminate()
+        processes_stop(processes, redis_process)
         log_text = (work / "processes.log").read_text(errors="replace") if (work / "processes.log").exists() else ""
         shutil.rmtree(work, ignore_errors=True)
     # a body parsed as a request on a kept-alive connection (issue 21): gunicorn logs it as an invalid request

@@ -1,5 +1,6 @@
 """Helpers for the benchmark scripts: a throwaway platform (test database, Redis, workers) and tables."""
 import statistics
+import subprocess
 
 
 def percentiles(samples_ms: list[float]) -> dict:
@@ -43,3 +44,15 @@ def yolov8n_onnx(work, imgsz: int):
     target = work / "yolov8n.onnx"
     shutil.move(exported if os.path.isabs(exported) else str(work / exported), target)
     return target
+
+
+def processes_stop(processes: list, redis_process) -> None:
+    """Stop a bench platform's processes (SIGTERM, then SIGKILL after 15 s) and its embedded Redis."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    redis_process.terminate()
