@@ -13,7 +13,7 @@ PASSWORD = "correct-horse-battery-42"
 @pytest.fixture(autouse=True)
 def _reset_throttles():
     """Forget login throttle counters between tests (only those: the same Redis holds the broker's queues)."""
-    from config.redis import redis_client
+    from core.redis import redis_client
 
     client = redis_client()
     keys = list(client.scan_iter(match="*throttle_*", count=1000))

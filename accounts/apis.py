@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from config.pagination import paginated_response
+from core.pagination import paginated_response
 
 from . import selectors, services
 from .models import Role

@@ -3,7 +3,7 @@
 The counters live in the default cache (Redis). When Redis is down or slow the throttle does not fail the login
 (the login itself needs only the database): it counts in this process's memory instead until Redis answers again,
 so a brute force is still slowed down, per web process. After a failure it skips Redis for a moment through the
-platform's one Redis back-off (config/redis.py `redis_mark_down` / `redis_recently_down`), not a back-off of its own.
+platform's one Redis back-off (core/redis.py `redis_mark_down` / `redis_recently_down`), not a back-off of its own.
 """
 import logging
 
@@ -12,7 +12,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle
 
-from config.redis import DOWN_BACKOFF_SECONDS, redis_mark_down, redis_recently_down
+from core.redis import DOWN_BACKOFF_SECONDS, redis_mark_down, redis_recently_down
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
-from config.pagination import paginated_response
+from core.pagination import paginated_response
 from registry.dataset_selectors import dataset_get
 from registry.model_selectors import model_get_visible
 

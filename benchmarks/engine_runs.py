@@ -9,7 +9,7 @@ import psutil
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from config.hardware import gpu_present
+from core.hardware import gpu_present
 from inference.engines import ENGINES
 from registry.model_selectors import model_file_local
 

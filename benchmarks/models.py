@@ -6,7 +6,7 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 
-from config.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class BenchmarkRun(TimeStampedModel):

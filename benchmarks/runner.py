@@ -14,7 +14,7 @@ import numpy as np
 import psutil
 from django.conf import settings
 
-from config.hardware import host_info, library_versions
+from core.hardware import host_info, library_versions
 from inference.engines import engines_available
 from jobs.models import Job, JobState
 from registry.dataset_archive import dataset_local

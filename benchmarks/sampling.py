@@ -1,6 +1,6 @@
 """Resource sampling during a timed loop: a thread reading NVML (GPU memory and utilisation) and the process's RSS.
 
-The GPU side uses nvidia-ml-py (`pynvml`) only when config/hardware.py's NVML probe sees a device, so a CPU host
+The GPU side uses nvidia-ml-py (`pynvml`) only when core/hardware.py's NVML probe sees a device, so a CPU host
 never pays for it; tests swap in a fake `pynvml` module. CPU utilisation is the process's CPU time over wall time
 (100 % = one core busy), measured around the loop, not sampled.
 """
@@ -9,7 +9,7 @@ import time
 
 import psutil
 
-from config.hardware import gpu_devices
+from core.hardware import gpu_devices
 
 DEFAULT_INTERVAL_S = 0.02
 

@@ -3,7 +3,7 @@ constraints that make sense (no accuracy constraint without a dataset to measure
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.serializers import StrictSerializer, imgsz_multiple_of_32
+from core.serializers import StrictSerializer, imgsz_multiple_of_32
 from hosts.serializers import TargetSerializer
 
 from .models import BenchmarkResult, BenchmarkRun

@@ -4,7 +4,7 @@ from django.db import transaction
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.visibility import can_modify
-from config.deletion import job_subject_delete
+from jobs.deletion import job_subject_delete
 from hosts.facts import this_host
 from hosts.routing import host_queue, target_host
 from jobs.models import JobKind

@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-log = logging.getLogger("config.env")
+log = logging.getLogger("core.env")
 
 PREFIXES = ("JOB_", "JOBS_", "TRAINING_", "INFERENCE_", "REDIS_", "CELERY_", "DATABASE_", "DB_", "WEB_", "REPORT_",
             "REPORTS_", "SEARCH_", "BENCHMARK_", "BENCH_", "UPLOAD_", "QUOTA_", "DATASET_", "MODEL_", "CONVERSION_",

@@ -16,7 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .queues import POOL_QUEUE, QUEUES
+from core.queues import POOL_QUEUE, QUEUES
 
 
 def check_database() -> str:
@@ -29,7 +29,7 @@ def check_database() -> str:
 
 
 def check_redis() -> str:
-    from config.redis import redis_client
+    from core.redis import redis_client
 
     try:
         redis_client().ping()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_list, env_str
+from core.env import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PLATFORM_VAR_DIR", str(BASE_DIR / "var")))
@@ -70,8 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.security.ContentSecurityPolicyMiddleware",
-    "config.security.ApiErrorMiddleware",  # JSON 500 under /api/, never a debug page (docs/reliability.md)
+    "core.security.ContentSecurityPolicyMiddleware",
+    "core.security.ApiErrorMiddleware",  # JSON 500 under /api/, never a debug page (docs/reliability.md)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -120,7 +120,7 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
     }
 }
-# config/redis.py: every Redis call of the web process gives up within these (then a JSON 503).
+# core/redis.py: every Redis call of the web process gives up within these (then a JSON 503).
 REDIS_CONNECT_TIMEOUT_SECONDS = env_float("REDIS_CONNECT_TIMEOUT_SECONDS", 0.5, minimum=0.05)
 REDIS_READ_TIMEOUT_SECONDS = env_float("REDIS_READ_TIMEOUT_SECONDS", 1.0, minimum=0.05)
 REDIS_BLOCKING_READ_TIMEOUT_SECONDS = env_float("REDIS_BLOCKING_READ_TIMEOUT_SECONDS", 130.0, minimum=1.0)
@@ -179,7 +179,7 @@ UPLOAD_SCRATCH_MAX_AGE_HOURS = env_int("UPLOAD_SCRATCH_MAX_AGE_HOURS", 48, minim
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_MB", 32, minimum=1) * 1024 * 1024
 MAX_DATASET_UPLOAD_MB = env_int("MAX_DATASET_UPLOAD_MB", 2048, minimum=1)
 MAX_MODEL_UPLOAD_MB = env_int("MAX_MODEL_UPLOAD_MB", 1024, minimum=1)
-# Slow request bodies (config/slow_clients.py, docs/reliability.md): a body is cut when no byte came for
+# Slow request bodies (core/slow_clients.py, docs/reliability.md): a body is cut when no byte came for
 # WEB_BODY_READ_TIMEOUT_SECONDS, or when it averages under WEB_BODY_MIN_RATE_KB after WEB_BODY_GRACE_SECONDS; one
 # address holds at most WEB_SLOW_BODIES_PER_CLIENT bodies still arriving after WEB_SLOW_BODY_SECONDS (per process).
 WEB_BODY_READ_TIMEOUT_SECONDS = env_float("WEB_BODY_READ_TIMEOUT_SECONDS", 10.0, minimum=0.1)
@@ -212,7 +212,7 @@ CELERY_TASK_SEND_SENT_EVENT = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_WORKER_POOL = "config.worker_pool:TaskPool"  # prefork that never hands a job to a child about to exit
+CELERY_WORKER_POOL = "core.worker_pool:TaskPool"  # prefork that never hands a job to a child about to exit
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 6 * 3600, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 6 * 3600 + 300, minimum=1)
 if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
@@ -290,7 +290,7 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 if env_bool("SECURE_PROXY_SSL_HEADER", False):  # behind a TLS-terminating proxy that sets X-Forwarded-Proto
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CONTENT_SECURITY_POLICY = env_str(  # on HTML pages (admin, API docs, reports): config/security.py
+CONTENT_SECURITY_POLICY = env_str(  # on HTML pages (admin, API docs, reports): core/security.py
     "CONTENT_SECURITY_POLICY",
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")

@@ -2,7 +2,7 @@
 imported by config/settings.py (split out to keep each settings module under 300 lines)."""
 from datetime import timedelta
 
-from .env import env_int, env_str
+from core.env import env_int, env_str
 
 # --- REST framework, JWT, schema ---------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -13,15 +13,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PlatformPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PlatformPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_PARSER_CLASSES": [  # JSON bodies: one object, bounded depth (config/parsers.py)
-        "config.parsers.JSONObjectParser",
+    "DEFAULT_PARSER_CLASSES": [  # JSON bodies: one object, bounded depth (core/parsers.py)
+        "core.parsers.JSONObjectParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
-    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
 }
 LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/min")
 # --- input limits and quotas (docs/security.md) ---
@@ -30,7 +30,7 @@ MAX_PAGE_OFFSET = env_int("MAX_PAGE_OFFSET", 10_000_000, minimum=0)
 MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32, minimum=2)  # nesting of arrays/objects in a JSON body
 QUOTA_ACTIVE_JOBS = env_int("QUOTA_ACTIVE_JOBS", 20, minimum=0)  # queued + running jobs per user; 0: no limit
 QUOTA_UPLOAD_MB = env_int("QUOTA_UPLOAD_MB", 20_480, minimum=0)  # stored dataset + model bytes per user; 0: none
-CSRF_FAILURE_VIEW = "config.exceptions.csrf_failure"  # JSON under /api/
+CSRF_FAILURE_VIEW = "core.exceptions.csrf_failure"  # JSON under /api/
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),

@@ -1,7 +1,7 @@
 """The apps' own settings (registry limits, model inspection and conversion, training, searches, reports), read
-through config/env.py like every setting; config/settings.py imports them (split out to keep each under 300 lines).
+through core/env.py like every setting; config/settings.py imports them (split out to keep each under 300 lines).
 """
-from .env import env_bool, env_float, env_int, env_str
+from core.env import env_bool, env_float, env_int, env_str
 
 # --- dataset upload limits (registry/validation/zipsafe.py, registry/validation/yolo.py) -------------
 DATASET_MAX_MEMBERS = env_int("DATASET_MAX_MEMBERS", 100_000, minimum=1)

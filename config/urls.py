@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from inference.metrics import metrics_view
 from inference.v2_apis import ServerMetadataApi
 
-from .exceptions import api_not_found
+from core.exceptions import api_not_found
 from .health import HealthApi, LiveApi
 
 admin.site.site_header = "Vision model platform"

@@ -4,7 +4,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.pagination import PlatformPagination
+from core.pagination import PlatformPagination
 
 from . import selectors
 from .serializers import HostSerializer

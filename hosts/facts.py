@@ -5,7 +5,7 @@ from functools import lru_cache
 import psutil
 from django.conf import settings
 
-from config.hardware import cpu_features, cpu_model, gpu_devices, hardware_class_of
+from core.hardware import cpu_features, cpu_model, gpu_devices, hardware_class_of
 
 
 @lru_cache(maxsize=1)

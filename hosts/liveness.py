@@ -6,7 +6,7 @@ import time
 
 from django.conf import settings
 
-from config.redis import redis_client
+from core.redis import redis_client
 
 PROCESSES = "hosts:procs"
 

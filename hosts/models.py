@@ -1,7 +1,7 @@
 """The machines the platform's workers and inference pools run on, as they registered themselves."""
 from django.db import models
 
-from config.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class Host(TimeStampedModel):

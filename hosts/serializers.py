@@ -1,7 +1,7 @@
 """Host shapes: the registered machine with its live state, and the explicit schema of a routing target."""
 from rest_framework import serializers
 
-from config.serializers import StrictSerializer
+from core.serializers import StrictSerializer
 
 from .models import Host
 

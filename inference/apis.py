@@ -4,7 +4,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.parsers import JSONObjectParser
+from core.parsers import JSONObjectParser
 
 from . import channel
 from .requests import ImageBodyParser, predict_request_read

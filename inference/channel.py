@@ -16,7 +16,7 @@ import uuid
 import redis
 from django.conf import settings
 
-from config.redis import redis_blocking_client, redis_client
+from core.redis import redis_blocking_client, redis_client
 
 PREFIX = "inference:"
 READY = PREFIX + "ready"
@@ -40,7 +40,7 @@ def announced_key(model_id: int) -> str:
 
 
 def channel_redis() -> redis.Redis:
-    """The channel's client (config/redis.py): blocking pops wait up to a request's deadline, so its read timeout
+    """The channel's client (core/redis.py): blocking pops wait up to a request's deadline, so its read timeout
     is longer than any deadline; every other command uses the short-timeout client."""
     return redis_blocking_client()
 

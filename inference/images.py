@@ -10,7 +10,7 @@ import warnings
 from django.conf import settings
 from PIL import Image
 
-from config.filekind import not_an_image
+from core.filekind import not_an_image
 
 FORMATS = {"JPEG", "PNG", "BMP", "WEBP"}
 

@@ -7,7 +7,7 @@ import binascii
 from django.conf import settings
 from rest_framework import exceptions, parsers
 
-from config.exceptions import PayloadTooLarge
+from core.exceptions import PayloadTooLarge
 
 from .images import BadImage, image_check
 from .serializers import PredictJsonSerializer, PredictParamsSerializer

@@ -38,7 +38,7 @@ class Resolutions:
         return target
 
     def _lookup(self, model_id: int) -> dict:
-        from config.exceptions import Conflict
+        from core.exceptions import Conflict
         from registry.models import ModelVersion
         from serving.selectors import ModelUnservable, serving_resolve
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 
-from config.exceptions import ServiceUnavailable, without_paths
+from core.exceptions import ServiceUnavailable, without_paths
 from registry.models import ModelVersion
 from serving.selectors import ModelUnservable, serving_check_servable
 

@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import api_exception_handler
+from core.exceptions import api_exception_handler
 
 from . import channel
 from .requests import body_within_limit

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import redis
 
-from config.exceptions import Conflict, ServiceUnavailable
+from core.exceptions import Conflict, ServiceUnavailable
 from registry.models import ModelVersion
 from serving.selectors import DEFAULT_IMGSZ, serving_check_servable
 

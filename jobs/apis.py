@@ -5,8 +5,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
-from config.pagination import paginated_response
-from config.parsers import JSONObjectParser
+from core.pagination import paginated_response
+from core.parsers import JSONObjectParser
 
 from . import selectors, services
 from .models import JobKind

@@ -13,7 +13,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from accounts.authentication import ApiTokenAuthentication
-from config.redis import redis_client
+from core.redis import redis_client
 
 from . import lifecycle, selectors
 from .serializers import JobSerializer

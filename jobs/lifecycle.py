@@ -158,7 +158,7 @@ def job_fail_worker_lost(*, task_id: str, detail: str) -> int | None:
 
 
 def _revoke(task_id: str) -> None:
-    from config.redis import redis_available
+    from core.redis import redis_available
 
     if not task_id or not redis_available():  # Celery's broadcast would retry for minutes against a dead Redis
         return
@@ -175,7 +175,7 @@ def channel(job_id: int) -> str:
 
 
 def publish(job_id: int, payload: dict) -> None:
-    from config.redis import redis_client, redis_mark_down, redis_recently_down
+    from core.redis import redis_client, redis_mark_down, redis_recently_down
 
     if redis_recently_down():
         return

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.queues import celery_consumes
+from core.queues import celery_consumes
 
 from .lifecycle import job_fail
 from .models import Job, JobState, JobTransition
@@ -32,7 +32,7 @@ _UNACKED = "unacked"
 
 def jobs_reap_lost_messages(*, now=None) -> dict[str, list[int]]:
     """Re-send or fail the QUEUED jobs whose message is lost; {"resent": [job ids], "failed": [job ids]}."""
-    from config.redis import redis_client
+    from core.redis import redis_client
 
     now = now or timezone.now()
     grace = settings.JOB_LOST_MESSAGE_SECONDS
@@ -46,7 +46,7 @@ def jobs_reap_lost_messages(*, now=None) -> dict[str, list[int]]:
     present = _task_ids_in_redis(client, {job["queue"] for job in queued})
     for job in queued:
         job_id, queue = job["pk"], job["queue"]
-        if not celery_consumes(queue):  # older versions accepted probes to "inference" (config/queues.py)
+        if not celery_consumes(queue):  # older versions accepted probes to "inference" (core/queues.py)
             message = (f"never runs: no Celery worker consumes the {queue!r} queue (the inference pool serves "
                        "predictions over its own Redis protocol, not Celery tasks)")
             if job_fail(job_id=job_id, error=message):

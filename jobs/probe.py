@@ -6,7 +6,7 @@ import sys
 
 import psutil
 
-from config.hardware import gpu_devices, library_version as _version
+from core.hardware import gpu_devices, library_version as _version
 
 
 def available_engines() -> dict:

@@ -1,7 +1,7 @@
 """Job shapes for the API."""
 from rest_framework import serializers
 
-from config.queues import CELERY_QUEUES
+from core.queues import CELERY_QUEUES
 
 from .models import Job, JobKind, JobState
 
@@ -23,7 +23,7 @@ class JobFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=JobKind.choices, required=False, allow_blank=True)
 
 
-PROBE_QUEUES = CELERY_QUEUES  # a probe needs a Celery worker (config/queues.py)
+PROBE_QUEUES = CELERY_QUEUES  # a probe needs a Celery worker (core/queues.py)
 
 
 class ProbeRequestSerializer(serializers.Serializer):

@@ -4,9 +4,9 @@ import uuid
 
 from django.db import transaction
 
-from accounts.quotas import job_quota_applies, job_quota_check
-from config.exceptions import ServiceUnavailable
-from config.queues import CELERY_QUEUES
+from .quota import job_quota_applies, job_quota_check
+from core.exceptions import ServiceUnavailable
+from core.queues import CELERY_QUEUES
 
 from . import lifecycle
 from .models import Job
@@ -21,11 +21,11 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
     """Create a QUEUED job and send `task_name(job_id)` to `queue` after commit (never before the row exists).
 
     If the broker cannot be reached the job is FAILED at once and the caller gets a 503. Over the owner's job
-    quota (accounts.quotas) nothing is created and the caller gets a 429.
+    quota (jobs/quota.py) nothing is created and the caller gets a 429.
     `soft_time_limit`/`time_limit` (seconds) override the Celery defaults for this one task.
     """
     if queue not in CELERY_QUEUES and not queue.startswith(HOST_QUEUE_PREFIX):
-        raise ValueError(f"{queue!r} is not a queue Celery workers consume (config/queues.py, hosts/routing.py)")
+        raise ValueError(f"{queue!r} is not a queue Celery workers consume (core/queues.py, hosts/routing.py)")
     task_id = str(uuid.uuid4())
     with transaction.atomic():
         if job_quota_applies(user=owner):
@@ -45,7 +45,7 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
 def _send(job_id: int, task_name: str, queue: str, task_id: str, **limits) -> None:
     from config.celery import app
 
-    from config.redis import redis_client
+    from core.redis import redis_client
 
     try:
         redis_client().ping()  # fail fast: kombu and the result backend would otherwise retry for many seconds

@@ -35,16 +35,16 @@ def child_exit(server, worker):
 
 
 def pre_request(worker, req):
-    # gunicorn ignores an application's `Connection: close`: config/slow_clients.py closes a connection whose body it
+    # gunicorn ignores an application's `Connection: close`: core/slow_clients.py closes a connection whose body it
     # left unread through this request object instead (else the rest of the body is parsed as the next request)
-    from config.slow_clients import server_request_bind
+    from core.slow_clients import server_request_bind
 
     server_request_bind(req)
     worker.log.debug("%s %s", req.method, req.path)
 
 
 def post_request(worker, req, environ, resp):
-    from config.slow_clients import server_request_bind
+    from core.slow_clients import server_request_bind
 
     server_request_bind(None)
 

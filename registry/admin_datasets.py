@@ -4,7 +4,7 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from config.exceptions import Conflict
+from core.exceptions import Conflict
 
 from .dataset_services import dataset_delete
 from .models import Dataset

@@ -11,7 +11,7 @@ from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from accounts.visibility import check_can_modify
-from config.deletion import job_subject_delete
+from jobs.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
 from jobs.services import job_enqueue
 

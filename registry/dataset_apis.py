@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
-from config.pagination import paginated_response
+from core.pagination import paginated_response
 from core.storage import artifact_download_response, artifact_exists
 
 from . import dataset_selectors as selectors

@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
-from accounts.quotas import upload_quota_check, upload_quota_check_locked
+from .uploads import upload_quota_check, upload_quota_check_locked
 from accounts.visibility import check_can_modify
-from config.deletion import delete_or_conflict
-from config.exceptions import Conflict
+from core.deletion import delete_or_conflict
+from core.exceptions import Conflict
 
 from core.storage import artifact_delete, artifact_store_file, sha256_of
 

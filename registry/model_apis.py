@@ -9,8 +9,8 @@ from rest_framework.settings import DEFAULTS, IMPORT_STRINGS, APISettings
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
-from config.pagination import paginated_response
-from config.parsers import JSONObjectParser
+from core.pagination import paginated_response
+from core.parsers import JSONObjectParser
 from core.storage import artifact_download_response, artifact_exists
 
 from . import conversion_services, model_selectors, model_services

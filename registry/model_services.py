@@ -10,9 +10,11 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
-from accounts.quotas import QuotaExceeded, upload_quota_check, upload_quota_check_locked
+from core.exceptions import QuotaExceeded
+
+from .uploads import upload_quota_check, upload_quota_check_locked
 from accounts.visibility import check_can_modify
-from config.deletion import delete_or_conflict
+from core.deletion import delete_or_conflict
 from core.storage import artifact_delete, artifact_store_file, sha256_of
 from serving.invalidation import serving_changed
 

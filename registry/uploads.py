@@ -20,10 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Sum
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from rest_framework import status
 from rest_framework.exceptions import APIException
+
+from core.exceptions import QuotaExceeded
+from jobs.quota import quota_exempt
+
+from .models import Dataset, ModelVersion
 
 log = logging.getLogger(__name__)
 
@@ -195,3 +201,34 @@ def scratch_sweep(*, root: Path | None = None, now: float | None = None) -> list
         log.warning("removed %d upload scratch entries left by stopped processes: %s", len(removed),
                     ", ".join(removed[:10]))
     return removed
+
+
+# --- the upload quota (QUOTA_UPLOAD_MB): checked by the dataset and model upload services ---
+
+def stored_bytes(*, user) -> int:
+    """Bytes the user's datasets (archives) and model versions occupy in storage."""
+    datasets = Dataset.objects.filter(owner=user).aggregate(total=Sum("size_bytes"))["total"] or 0
+    models = ModelVersion.objects.filter(owner=user).aggregate(total=Sum("file_size"))["total"] or 0
+    return datasets + models
+
+
+def upload_quota_check_locked(*, user, incoming_bytes: int) -> None:
+    """upload_quota_check with the user's row locked: call inside the transaction that creates the upload's row,
+    so two uploads at the quota's edge cannot both pass (the second waits for the first's row, then counts it).
+    SQLite has no row locks, but its IMMEDIATE transactions (config/settings.py) serialise the same way."""
+    if not settings.QUOTA_UPLOAD_MB or quota_exempt(user):
+        return
+    list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+    upload_quota_check(user=user, incoming_bytes=incoming_bytes)
+
+
+def upload_quota_check(*, user, incoming_bytes: int) -> None:
+    """429 when storing `incoming_bytes` more would take `user` past QUOTA_UPLOAD_MB."""
+    limit_mb = settings.QUOTA_UPLOAD_MB
+    if not limit_mb or quota_exempt(user):
+        return
+    used = stored_bytes(user=user)
+    if used + incoming_bytes > limit_mb * 1024 * 1024:
+        raise QuotaExceeded(f"Storage quota reached: you store {used / 2**20:.1f} MB and this upload adds "
+                            f"{incoming_bytes / 2**20:.1f} MB, over the limit of {limit_mb} MB per user "
+                            "(QUOTA_UPLOAD_MB). Delete datasets or models you no longer need.")

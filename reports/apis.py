@@ -7,9 +7,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from accounts.visibility import check_can_modify
-from config.exceptions import Conflict
-from config.pagination import paginated_response
-from config.parsers import JSONObjectParser
+from core.exceptions import Conflict
+from core.pagination import paginated_response
+from core.parsers import JSONObjectParser
 
 from . import selectors, services
 from .serializers import ReportCreateSerializer, ReportDetailSerializer, ReportListSerializer, ReportUpdateSerializer

@@ -8,7 +8,7 @@ it on request, so rendering again gives the same numbers whatever happened to th
 from django.conf import settings
 from django.db import models
 
-from config.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class SubjectKind(models.TextChoices):

@@ -1,7 +1,7 @@
 """Report request and response shapes. The request is explicit: a known subject kind, an id, an optional baseline."""
 from rest_framework import serializers
 
-from config.serializers import StrictSerializer
+from core.serializers import StrictSerializer
 
 from .collectors import KINDS
 from .models import Report

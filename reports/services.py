@@ -18,7 +18,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from config.hardware import LIBRARIES, host_info
+from core.hardware import LIBRARIES, host_info
 from jobs.models import JobKind
 from jobs.runner import PermanentJobError
 from jobs.services import job_enqueue
@@ -151,13 +151,13 @@ def _environment(measured_on: dict) -> dict:
     return {"platform_version": platform_version(), "measured_by": measured, "renderer": renderer}
 
 
-# Distributions that provide a module of config.hardware.LIBRARIES under another name.
+# Distributions that provide a module of core.hardware.LIBRARIES under another name.
 _DISTRIBUTIONS = {"onnxruntime": ("onnxruntime", "onnxruntime-gpu"), "tensorrt": ("tensorrt", "tensorrt-cu12")}
 
 
 @functools.cache
 def _library_versions() -> dict:
-    """The report worker's installed versions of the libraries config.hardware lists, read from package metadata:
+    """The report worker's installed versions of the libraries core.hardware lists, read from package metadata:
     importing torch, ultralytics and openvino only to read `__version__` would cost a control worker seconds and
     hundreds of MB. The measuring worker's own `library_versions()` is what a benchmark keeps."""
     found = {}

@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from accounts.visibility import check_can_modify
-from config.exceptions import Conflict
-from config.pagination import paginated_response
+from core.exceptions import Conflict
+from core.pagination import paginated_response
 from registry.dataset_selectors import dataset_get
 from registry.model_selectors import model_get_visible
 

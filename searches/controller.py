@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from optuna.trial import TrialState
 
-from accounts.quotas import QuotaExceeded, jobs_not_counted
+from core.exceptions import QuotaExceeded
+from jobs.quota import jobs_not_counted
 from jobs import lifecycle
 from jobs.models import Job, JobState
 from training.models import TrainingEpoch

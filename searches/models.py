@@ -7,7 +7,7 @@ what fitness, latency and fate (elite carried over, pruned at an epoch, failed w
 from django.conf import settings
 from django.db import models
 
-from config.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 
 class Objective(models.TextChoices):
@@ -84,7 +84,7 @@ class Individual(TimeStampedModel):
     number = models.PositiveIntegerField(help_text="The Optuna trial number.")
     trial_id = models.PositiveIntegerField(help_text="The Optuna trial id (storage key).")
     hyperparameters = models.JSONField(default=dict, help_text="The genome: every gene of the space.")
-    # PROTECT (config/deletion.py): a run deleted under a search would take the best model's lineage with it.
+    # PROTECT (core/deletion.py): a run deleted under a search would take the best model's lineage with it.
     training_run = models.ForeignKey("training.TrainingRun", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="individuals")
     state = models.CharField(max_length=16, choices=IndividualState.choices, default=IndividualState.TRAINING)

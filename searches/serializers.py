@@ -3,7 +3,7 @@ by gene against the training schema (a bad gene is a 400 naming it), the trial b
 from django.conf import settings
 from rest_framework import serializers
 
-from config.serializers import StrictSerializer, imgsz_multiple_of_32
+from core.serializers import StrictSerializer, imgsz_multiple_of_32
 from training import schemas
 from training.models import TrainingPreset
 

@@ -8,8 +8,8 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from config.deletion import job_subject_delete
-from config.exceptions import Conflict
+from jobs.deletion import job_subject_delete
+from core.exceptions import Conflict
 from jobs import lifecycle
 from jobs.models import JobKind, JobState
 from jobs.services import job_enqueue

@@ -8,7 +8,7 @@ import logging
 import threading
 from contextlib import contextmanager
 
-from config.redis import redis_client
+from core.redis import redis_client
 
 log = logging.getLogger(__name__)
 

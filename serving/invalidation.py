@@ -6,7 +6,7 @@ import logging
 import redis
 from django.db import transaction
 
-from config.redis import redis_client
+from core.redis import redis_client
 
 GENERATION = "serving:generation"
 

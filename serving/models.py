@@ -1,7 +1,7 @@
 """Serving's one home: which engine, on which version, serves a model on a hardware class."""
 from django.db import models
 
-from config.models import TimeStampedModel
+from core.models import TimeStampedModel
 
 EVERY_CLASS = ""  # a choice for every hardware class that has none of its own (what the API sets without a class)
 

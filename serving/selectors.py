@@ -2,7 +2,7 @@
 it (the resolution), whether any live pool can serve it, and the choices as the model's API shows them."""
 from rest_framework import exceptions, status
 
-from config.exceptions import Conflict, ServiceUnavailable
+from core.exceptions import Conflict, ServiceUnavailable
 from inference.engines import DEFAULT_ORDER, ENGINES
 from registry.models import ModelVersion
 

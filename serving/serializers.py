@@ -3,7 +3,7 @@ import re
 
 from rest_framework import serializers
 
-from config.serializers import StrictSerializer
+from core.serializers import StrictSerializer
 
 HARDWARE_CLASS = re.compile(r"^(cpu:(amx|avx512|avx2|baseline)|gpu:[A-Za-z0-9][\w .()/+-]{0,145})$")
 

@@ -14,7 +14,7 @@ import time
 import uuid
 from pathlib import Path
 
-from config.embedded_redis import free_port
+from core.embedded_redis import free_port
 
 ACCESS_KEY, SECRET_KEY = "vp-test", "vp-test-secret"  # a fresh `weed mini` without IAM accepts any signed request
 

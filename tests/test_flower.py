@@ -8,7 +8,7 @@ import time
 import pytest
 import requests
 
-from config.embedded_redis import free_port
+from core.embedded_redis import free_port
 from tests.environment import ROOT, RUN_DIR
 
 

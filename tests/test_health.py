@@ -21,7 +21,7 @@ def test_health_counts_workers_per_queue(gpu_worker, default_worker):
 
 
 def test_health_is_503_naming_redis_when_redis_is_unreachable(settings):
-    from config.embedded_redis import free_port
+    from core.embedded_redis import free_port
 
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     response = APIClient().get("/api/health/")
@@ -32,7 +32,7 @@ def test_health_is_503_naming_redis_when_redis_is_unreachable(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_starting_a_job_with_redis_down_is_503_and_the_job_is_failed(alice, api, settings):
-    from config.embedded_redis import free_port
+    from core.embedded_redis import free_port
     from jobs.models import Job
 
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"

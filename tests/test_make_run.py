@@ -14,7 +14,7 @@ import requests
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 
-from config.embedded_redis import free_port, port_answers
+from core.embedded_redis import free_port, port_answers
 from tests.environment import ROOT
 from tests.waiting import wait_for
 

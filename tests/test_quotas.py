@@ -16,7 +16,7 @@ def _enqueue(user):
 
 
 def test_a_user_at_the_job_quota_gets_a_429_naming_the_limit_and_nothing_is_created(alice, settings):
-    from accounts.quotas import QuotaExceeded
+    from core.exceptions import QuotaExceeded
     from jobs.models import Job
 
     settings.QUOTA_ACTIVE_JOBS = 2
@@ -86,7 +86,7 @@ def test_a_model_upload_over_the_storage_quota_is_a_429(alice, api, settings):
 
 
 def test_admins_are_exempt_from_the_storage_quota(root, settings):
-    from accounts.quotas import upload_quota_check
+    from registry.uploads import upload_quota_check
 
     settings.QUOTA_UPLOAD_MB = 1
     model_row(root, file_size=10 * MB)
@@ -94,7 +94,7 @@ def test_admins_are_exempt_from_the_storage_quota(root, settings):
 
 
 def test_stored_bytes_count_datasets_and_models_of_the_user_only(alice, carol):
-    from accounts.quotas import stored_bytes
+    from registry.uploads import stored_bytes
 
     dataset_row(alice, size_bytes=300)
     model_row(alice, file_size=200)

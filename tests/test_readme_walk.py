@@ -16,7 +16,7 @@ import time
 import pytest
 import requests
 
-from config.embedded_redis import free_port
+from core.embedded_redis import free_port
 from tests.environment import ROOT
 from tests.waiting import wait_for
 

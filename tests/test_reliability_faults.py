@@ -9,7 +9,7 @@ import psutil
 import pytest
 from django.utils import timezone
 
-from config.embedded_redis import free_port, start
+from core.embedded_redis import free_port, start
 from jobs.lost_messages import jobs_reap_lost_messages
 from jobs.models import Job, JobState
 from jobs.services import job_enqueue
@@ -36,7 +36,7 @@ def _queue_message(task_id: str) -> str:
 
 
 def test_a_queued_job_whose_message_redis_lost_is_failed_with_the_reason(alice, settings):
-    from config.redis import redis_client
+    from core.redis import redis_client
 
     settings.JOB_LOST_MESSAGE_SECONDS = 0
     old = timezone.now() - timedelta(seconds=30)

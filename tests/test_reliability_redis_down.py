@@ -8,7 +8,7 @@ import pytest
 import redis
 from rest_framework.test import APIClient
 
-from config.embedded_redis import free_port, start
+from core.embedded_redis import free_port, start
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

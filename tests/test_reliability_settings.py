@@ -73,7 +73,7 @@ def test_an_unexpected_error_in_an_api_view_is_a_json_500_with_an_error_id_even_
 
 
 def test_an_error_outside_drf_under_api_is_json_too():
-    from config.security import ApiErrorMiddleware
+    from core.security import ApiErrorMiddleware
 
     middleware = ApiErrorMiddleware(lambda request: None)
     response = middleware.process_exception(RequestFactory().get("/api/jobs/1/events/"), RuntimeError("secret"))
@@ -84,7 +84,7 @@ def test_an_error_outside_drf_under_api_is_json_too():
 def test_a_plain_views_http404_under_api_is_a_json_404_not_a_500():
     from django.http import Http404
 
-    from config.security import ApiErrorMiddleware
+    from core.security import ApiErrorMiddleware
 
     middleware = ApiErrorMiddleware(lambda request: None)
     response = middleware.process_exception(RequestFactory().get("/api/jobs/1/events/"), Http404("No such job."))

@@ -1,9 +1,9 @@
-"""The gpu worker's pool (config/worker_pool.py): a child that has run its last task never gets the next job."""
+"""The gpu worker's pool (core/worker_pool.py): a child that has run its last task never gets the next job."""
 from types import SimpleNamespace
 
 import pytest
 
-from config.worker_pool import RecyclingAwareAsynPool
+from core.worker_pool import RecyclingAwareAsynPool
 
 
 def pool_with_one_busy_child(budget: int):
@@ -42,5 +42,5 @@ def test_the_gpu_worker_runs_on_this_pool(gpu_worker):
     from config.celery import app
 
     stats = app.control.inspect(destination=[gpu_worker.hostname], timeout=5).stats()
-    assert stats[gpu_worker.hostname]["pool"]["implementation"] == "config.worker_pool:TaskPool"
+    assert stats[gpu_worker.hostname]["pool"]["implementation"] == "core.worker_pool:TaskPool"
     assert stats[gpu_worker.hostname]["pool"]["max-tasks-per-child"] == 1

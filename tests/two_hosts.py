@@ -2,7 +2,7 @@
 only a Redis, the database and an S3 server, each host with its own var, scratch, artifact and cache folders.
 
 A host's processes run on this machine but see nothing of each other's disk: what one host stores, another can only
-get through the store. The Redis is the test's own (config/embedded_redis.py), so the session's workers and pools,
+get through the store. The Redis is the test's own (core/embedded_redis.py), so the session's workers and pools,
 on the session's Redis, never take these hosts' jobs.
 """
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from config.embedded_redis import free_port, start as redis_start
+from core.embedded_redis import free_port, start as redis_start
 from tests.workers import CommandProcess
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from config.embedded_redis import free_port
+from core.embedded_redis import free_port
 from tests.workers import CommandProcess
 
 

@@ -1,7 +1,7 @@
 """Training request and response shapes. The request schema is explicit: bounds, known names, one start point."""
 from rest_framework import serializers
 
-from config.serializers import StrictSerializer, imgsz_multiple_of_32
+from core.serializers import StrictSerializer, imgsz_multiple_of_32
 from jobs.models import Job
 
 from . import schemas

@@ -3,7 +3,7 @@ one, save its curves."""
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
-from config.deletion import job_subject_delete
+from jobs.deletion import job_subject_delete
 from core.storage import artifact_delete, artifact_put_bytes
 from jobs.models import JobKind
 from jobs.services import job_enqueue

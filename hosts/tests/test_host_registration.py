@@ -18,7 +18,7 @@ def _state(client, name):
 
 def test_a_gpu_worker_registers_its_host_heartbeats_and_is_gone_once_killed(alice, api, transactional_db,
                                                                            _database_sessions_closed):
-    from config.hardware import cpu_features, cpu_model
+    from core.hardware import cpu_features, cpu_model
     from hosts.facts import this_host
 
     name = f"reg-{uuid.uuid4().hex[:6]}"

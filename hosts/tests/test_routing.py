@@ -24,7 +24,7 @@ def _host_worker(name: str, **env) -> WorkerProcess:
 
 def test_a_benchmark_aimed_at_a_host_or_a_class_runs_there_and_records_it(alice, api, tiny_model, transactional_db,
                                                                          _database_sessions_closed):
-    from config.hardware import cpu_features
+    from core.hardware import cpu_features
     from hosts.facts import this_host
     from hosts.models import Host
 

@@ -1,6 +1,6 @@
 """Which hosts a target matches, on Host rows alone: a GPU by part of its model name (any case), a CPU feature by
 its name ignoring case, dashes and underscores, a host by its exact name; and the hardware class a machine gets."""
-from config.hardware import hardware_class_of
+from core.hardware import hardware_class_of
 from hosts.models import Host
 from hosts.routing import host_matches
 

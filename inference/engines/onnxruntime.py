@@ -4,7 +4,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from config.hardware import gpu_present as _gpu_present
+from core.hardware import gpu_present as _gpu_present
 
 from .base import Engine, EngineUnavailable
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from config.filekind import not_an_image
+from core.filekind import not_an_image
 
 from .problems import Problems
 from .yolo_yaml import (YAML_NAMES, check_names, check_split_paths, find_dataset_root, load_yaml, relative,

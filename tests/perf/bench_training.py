@@ -7,7 +7,7 @@
    against the first call in a process (what a one-off training script pays). The platform time runs from the API call to the job's finished_at, so it
    includes the queue, the fresh worker child, per-epoch DB rows and progress, and registering the model version.
 2. Dispatch: API call -> the job's started_at (the worker's claim) on an idle queue, p50/p95 over
-   BENCH_DISPATCH_RUNS one-epoch runs, 1 s apart (config/worker_pool.py explains why back-to-back jobs no longer
+   BENCH_DISPATCH_RUNS one-epoch runs, 1 s apart (core/worker_pool.py explains why back-to-back jobs no longer
    wait for the previous job's child to exit).
 
 The measurement runs in a child process with its own embedded Redis, SQLite database and ARTIFACT_ROOT

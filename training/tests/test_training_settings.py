@@ -1,4 +1,4 @@
-"""The training settings (TRAINING_DEVICE, TRAINING_DATALOADER_WORKERS, TRAINING_PRELOAD) come from config/env.py
+"""The training settings (TRAINING_DEVICE, TRAINING_DATALOADER_WORKERS, TRAINING_PRELOAD) come from core/env.py
 like every setting: the code reads `settings`, a bad value fails at start naming the variable."""
 import pytest
 

@@ -16,7 +16,7 @@ from rest_framework.views import exception_handler
 
 log = logging.getLogger(__name__)
 
-# A dependency that is down or too slow: a JSON 503 within the client timeouts (config/redis.py), never a
+# A dependency that is down or too slow: a JSON 503 within the client timeouts (core/redis.py), never a
 # 500 and never a hang.
 UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                kombu.exceptions.OperationalError)
@@ -29,7 +29,7 @@ class Conflict(exceptions.APIException):
 
 
 class InUse(Conflict):
-    """409 for a delete that other rows block (config/deletion.py); the answer lists them under `dependents`."""
+    """409 for a delete that other rows block (core/deletion.py); the answer lists them under `dependents`."""
 
     def __init__(self, detail: str, *, dependents: list[dict]):
         super().__init__(detail)
@@ -42,6 +42,12 @@ class ServiceUnavailable(exceptions.APIException):
     default_code = "service_unavailable"
 
 
+class QuotaExceeded(exceptions.APIException):
+    """429: a per-user quota (QUOTA_ACTIVE_JOBS in jobs/quota.py, QUOTA_UPLOAD_MB in registry/uploads.py)."""
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "quota_exceeded"
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload_too_large"
@@ -51,13 +57,13 @@ def api_exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge(f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB "
                               "this endpoint accepts (MAX_REQUEST_BODY_MB).")
-    if isinstance(exc, (ProtectedError, RestrictedError)):  # a delete outside config.deletion: still a JSON 409
+    if isinstance(exc, (ProtectedError, RestrictedError)):  # a delete outside core.deletion: still a JSON 409
         from .deletion import in_use
 
         exc = in_use(None, exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-    if isinstance(exc, UnreadablePostError):  # the client stopped sending, or config/slow_clients.py cut it
+    if isinstance(exc, UnreadablePostError):  # the client stopped sending, or core/slow_clients.py cut it
         exc = exceptions.ParseError(f"The request body could not be read: {exc}")
     if isinstance(exc, UNAVAILABLE):
         log.warning("a dependency is unavailable: %s: %s", exc.__class__.__name__, exc)
