@@ -10,13 +10,18 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from core.pagination import paginated_response
-from registry.dataset_selectors import dataset_get
-from registry.model_selectors import model_get_visible
+from registry.datasets.selectors import dataset_get
+from registry.model_versions.selectors import model_get_visible
 
 from . import selectors, services
 from .charts import latency_png
-from .serializers import (CSV_COLUMNS, BenchmarkResultSerializer, BenchmarkRunDetailSerializer,
-                          BenchmarkRunListSerializer, BenchmarkStartSerializer)
+from .serializers import (
+    CSV_COLUMNS,
+    BenchmarkResultSerializer,
+    BenchmarkRunDetailSerializer,
+    BenchmarkRunListSerializer,
+    BenchmarkStartSerializer,
+)
 
 
 class BenchmarkListStartApi(APIView):

@@ -11,7 +11,7 @@ from django.conf import settings
 
 from core.hardware import gpu_present
 from inference.engines import ENGINES
-from registry.model_selectors import model_file_local
+from registry.model_versions.selectors import model_file_local
 
 from .accuracy import engine_map
 from .measure import Loop, interleaved_loops, timing_stats, timings_sample

@@ -17,7 +17,7 @@ from django.conf import settings
 from core.hardware import host_info, library_versions
 from inference.engines import engines_available
 from jobs.models import Job, JobState
-from registry.dataset_archive import dataset_local
+from registry.datasets.archive import dataset_local
 
 from . import selection
 from .accuracy import validation_samples

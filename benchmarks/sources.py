@@ -17,10 +17,10 @@ from django.db.models import Q
 from jobs import lifecycle
 from jobs.models import Job, JobKind, JobState
 from jobs.runner import JobCancelled, heartbeat_start
-from registry.conversion_runner import conversion_execute
-from registry.conversion_services import conversion_options_key
-from registry.dataset_archive import dataset_local
-from registry.model_selectors import model_file_local
+from registry.conversions.runner import conversion_execute
+from registry.conversions.services import conversion_options_key
+from registry.datasets.archive import dataset_local
+from registry.model_versions.selectors import model_file_local
 from registry.models import Conversion, Dataset, ModelFormat, ModelSource, ModelVersion
 
 
@@ -104,7 +104,7 @@ def convert_inline(*, source: ModelVersion, target: str, imgsz: int, ctx, progre
 def int8_version(*, onnx: ModelVersion, dataset: Dataset, imgsz: int, job: Job, progress) -> ModelVersion:
     """The INT8 QDQ child of `onnx` calibrated on `dataset`: an earlier one the benchmarking user may see, else
     quantized now and registered as theirs (not the owner's, when they benchmark another user's shared model)."""
-    from registry.model_services import model_version_register
+    from registry.model_versions.services import model_version_register
 
     from .quantize import CalibrationRefused, quantize_int8
 

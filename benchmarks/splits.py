@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from registry.validation.problems import Problems
-from registry.validation.yolo import IMAGE_SUFFIXES
-from registry.validation.yolo_yaml import check_split_paths
+from registry.datasets.validation.problems import Problems
+from registry.datasets.validation.yolo import IMAGE_SUFFIXES
+from registry.datasets.validation.yolo_yaml import check_split_paths
 
 
 def dataset_split_dirs(root: Path) -> dict[str, list[Path]]:

@@ -3,14 +3,14 @@ through core/env.py like every setting; config/settings.py imports them (split o
 """
 from core.env import env_bool, env_float, env_int, env_str
 
-# --- dataset upload limits (registry/validation/zipsafe.py, registry/validation/yolo.py) -------------
+# --- dataset upload limits (registry/datasets/validation/zipsafe.py, registry/datasets/validation/yolo.py) -------------
 DATASET_MAX_MEMBERS = env_int("DATASET_MAX_MEMBERS", 100_000, minimum=1)
 DATASET_MAX_UNCOMPRESSED_MB = env_int("DATASET_MAX_UNCOMPRESSED_MB", 8192, minimum=1)
 DATASET_MAX_RATIO = env_float("DATASET_MAX_RATIO", 100.0, minimum=1.0)  # per-member uncompressed/compressed
 DATASET_MAX_IMAGE_PIXELS = env_int("DATASET_MAX_IMAGE_PIXELS", 64_000_000, minimum=1)
 DATASET_REPORT_MAX_PROBLEMS = env_int("DATASET_REPORT_MAX_PROBLEMS", 50, minimum=1)
 
-# --- model registry (registry/inspection/sandbox.py, registry/conversion/parity.py) ---------------------
+# --- model registry (registry/model_versions/inspection/sandbox.py, registry/conversions/parity.py) ---------------------
 MODEL_INSPECT_TIMEOUT_SECONDS = env_int("MODEL_INSPECT_TIMEOUT_SECONDS", 120, minimum=5)  # wall and CPU seconds
 MODEL_INSPECT_MEMORY_MB = env_int("MODEL_INSPECT_MEMORY_MB", 6144, minimum=1024)  # address space, plus 4x the file
 # an uploaded .onnx is loaded and run once on zeros in the sandbox under this much address space (plus 4x the file)

@@ -3,10 +3,10 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.exceptions import api_not_found
 from inference.metrics import metrics_view
 from inference.v2_apis import ServerMetadataApi
 
-from core.exceptions import api_not_found
 from .health import HealthApi, LiveApi
 
 admin.site.site_header = "Vision model platform"
@@ -23,10 +23,10 @@ urlpatterns = [
     path("api/", include("hosts.urls")),
     path("api/", include("training.urls")),
     path("api/", include("searches.urls")),
-    path("api/", include("registry.dataset_urls")),
+    path("api/", include("registry.datasets.urls")),
     path("api/", include("benchmarks.urls")),
     path("api/", include("serving.urls")),  # before the registry: it adds /api/models/{id}/serving/
-    path("api/", include("registry.model_urls")),
+    path("api/", include("registry.model_versions.urls")),
     path("api/", include("inference.urls")),
     path("api/", include("reports.urls")),
     path("reports/", include("reports.html_urls")),

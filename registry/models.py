@@ -6,7 +6,7 @@ from core.models import TimeStampedModel
 
 
 class Dataset(TimeStampedModel):
-    """A validated YOLO detection dataset, stored as one archive (registry/dataset_archive.py), content-addressed."""
+    """A validated YOLO detection dataset, stored as one archive (registry/datasets/archive.py), content-addressed."""
 
     name = models.CharField(max_length=150, db_index=True)
     version = models.PositiveIntegerField()

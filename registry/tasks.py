@@ -5,6 +5,6 @@ from jobs.runner import job_task
 
 @job_task(app, "registry.convert")
 def convert_job(ctx):
-    from .conversion_runner import conversion_execute
+    from registry.conversions.runner import conversion_execute
 
     return conversion_execute(ctx=ctx)

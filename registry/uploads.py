@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Sum
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    TemporaryFileUploadHandler,
+)
+from django.db.models import Sum
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
@@ -178,7 +181,7 @@ def _alive(pid: int) -> bool:
 def scratch_sweep(*, root: Path | None = None, now: float | None = None) -> list[str]:
     """Remove the upload scratch a killed process left in SCRATCH_ROOT: entries whose owner process is gone, and any
     upload entry older than UPLOAD_SCRATCH_MAX_AGE_HOURS (a reused pid, Django's own temporary names). Returns the
-    names removed. Conversion scratch has its own sweep (registry/conversion_runner.py)."""
+    names removed. Conversion scratch has its own sweep (registry/conversions/runner.py)."""
     root = Path(root or settings.SCRATCH_ROOT)
     now = time.time() if now is None else now
     max_age = settings.UPLOAD_SCRATCH_MAX_AGE_HOURS * 3600

@@ -14,11 +14,16 @@ from accounts.permissions import CanWriteOrReadOnly
 from accounts.visibility import check_can_modify
 from core.exceptions import Conflict
 from core.pagination import paginated_response
-from registry.dataset_selectors import dataset_get
-from registry.model_selectors import model_get_visible
+from registry.datasets.selectors import dataset_get
+from registry.model_versions.selectors import model_get_visible
 
 from . import plots, selectors, services
-from .serializers import IndividualSerializer, SearchDetailSerializer, SearchListSerializer, SearchStartSerializer
+from .serializers import (
+    IndividualSerializer,
+    SearchDetailSerializer,
+    SearchListSerializer,
+    SearchStartSerializer,
+)
 from .space import RUN_GENES, genome_run_arguments
 
 CSV_COLUMNS = ["id", "generation", "number", "state", "fitness", "latency_ms", "elite", "pruned", "pruned_at_epoch",

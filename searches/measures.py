@@ -31,7 +31,7 @@ def onnxruntime_cpu_p50_ms(*, weights: Path, imgsz: int, scratch_root: Path | No
     import numpy as np
     import onnxruntime as ort
 
-    from registry.conversion.onnx import onnx_export
+    from registry.conversions.onnx import onnx_export
 
     workdir = Path(tempfile.mkdtemp(prefix="search-latency-", dir=scratch_root))
     try:

@@ -8,13 +8,13 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from jobs.deletion import job_subject_delete
 from core.exceptions import Conflict
 from jobs import lifecycle
+from jobs.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
 from jobs.services import job_enqueue
+from registry.model_versions.selectors import model_file_local
 from registry.models import Dataset, ModelVersion
-from registry.model_selectors import model_file_local
 
 from . import measures, study
 from .models import INDIVIDUAL_ACTIVE_STATES, Individual, IndividualState, Search

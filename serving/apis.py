@@ -4,8 +4,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
-from registry.model_selectors import model_get_visible
-from registry.model_serializers import ModelVersionDetailSerializer
+from registry.model_versions.selectors import model_get_visible
+from registry.model_versions.serializers import ModelVersionDetailSerializer
 
 from .models import EVERY_CLASS
 from .serializers import ServingSetSerializer

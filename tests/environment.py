@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from config import embedded_redis
+from core import embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = Path(tempfile.mkdtemp(prefix="vp-test-"))

@@ -17,7 +17,7 @@ TINY_IMGSZ = 64
 
 @pytest.fixture(scope="session")
 def demo_dataset_tree() -> Path:
-    from registry.demo_data import write_demo_dataset
+    from registry.datasets.demo_data import write_demo_dataset
 
     target = RUN_DIR / "demo-dataset"
     if not target.exists():
@@ -41,9 +41,9 @@ def tiny_weights(demo_dataset_tree) -> Path:
 @pytest.fixture
 def demo_dataset(alice, demo_dataset_tree):
     """A Dataset row owned by alice whose files are the demo tree, stored without going through upload."""
-    from registry.demo_data import CLASS_NAMES
+    from registry.datasets.archive import dataset_archive_store
+    from registry.datasets.demo_data import CLASS_NAMES
     from registry.models import Dataset
-    from registry.dataset_archive import dataset_archive_store
 
     key = uuid.uuid4().hex
     archive, archive_sha256, size = dataset_archive_store(root=demo_dataset_tree)
@@ -56,9 +56,9 @@ def demo_dataset(alice, demo_dataset_tree):
 @pytest.fixture
 def tiny_model(alice, tiny_weights):
     """A PyTorch ModelVersion owned by alice holding the tiny trained weights."""
-    from registry.demo_data import CLASS_NAMES
-    from registry.models import ModelVersion
     from core.storage import artifact_store_file
+    from registry.datasets.demo_data import CLASS_NAMES
+    from registry.models import ModelVersion
 
     name, sha256, size = artifact_store_file(path=tiny_weights, kind="models", suffix=".pt")
     return ModelVersion.objects.create(name="tiny", version=1, owner=alice, format="pytorch", source="upload",

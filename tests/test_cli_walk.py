@@ -8,11 +8,11 @@ import zipfile
 
 import pytest
 from typer.testing import CliRunner
+from vp.cli import app
 
 from conftest import PASSWORD
 from inference.tests.conftest import start_pool
 from jobs.models import Job
-from vp.cli import app
 
 pytestmark = pytest.mark.workers
 
@@ -46,7 +46,7 @@ def _json(answer) -> dict | list:
 
 
 def test_the_readme_walk_with_vp_commands(alice, gpu_worker, default_worker, pool, vp, tmp_path):
-    from registry.demo_data import demo_dataset_zip
+    from registry.datasets.demo_data import demo_dataset_zip
 
     code, stdout, _ = vp("login", "--username", "alice", "--password", PASSWORD)
     assert code == 0 and "alice" in stdout

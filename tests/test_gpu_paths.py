@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from jobs.models import JobState
-from registry.conversion.parity import ParityTolerance, parity_compare, parity_images
+from registry.conversions.parity import ParityTolerance, parity_compare, parity_images
 from tests.waiting import wait_for_job_end
 
 SUMMARY: list[tuple[str, str]] = []
@@ -135,8 +135,12 @@ def test_two_trainings_at_once_share_one_gpu(alice, api, gpu_worker, demo_datase
 
 def test_the_pytorch_cuda_variants_match_the_cpu_on_the_trained_model(tiny_weights, demo_dataset_tree):
     """Random weights score about 1e-4 everywhere: only a trained model's scores and detections test parity."""
-    from inference.engines.pytorch import (PytorchCpuEngine, PytorchCudaEngine, PytorchCudaFp16Engine,
-                                           PytorchCudaFp16GraphEngine)
+    from inference.engines.pytorch import (
+        PytorchCpuEngine,
+        PytorchCudaEngine,
+        PytorchCudaFp16Engine,
+        PytorchCudaFp16GraphEngine,
+    )
 
     images = parity_images(root=demo_dataset_tree / "images" / "val", imgsz=64, limit=8)
     expected = PytorchCpuEngine().load(tiny_weights).run(images)
@@ -154,8 +158,12 @@ def test_the_pytorch_cuda_variants_match_the_cpu_and_graph_replay_is_fast(tmp_pa
     import torch
     from ultralytics import YOLO
 
-    from inference.engines.pytorch import (PytorchCpuEngine, PytorchCudaEngine, PytorchCudaFp16Engine,
-                                           PytorchCudaFp16GraphEngine)
+    from inference.engines.pytorch import (
+        PytorchCpuEngine,
+        PytorchCudaEngine,
+        PytorchCudaFp16Engine,
+        PytorchCudaFp16GraphEngine,
+    )
 
     weights = tmp_path / "yolov8n.pt"
     YOLO("yolov8n.yaml").save(str(weights))  # built from its YAML: no download
@@ -239,8 +247,8 @@ def test_onnxruntime_on_cuda_when_onnxruntime_gpu_is_installed(tiny_weights, dem
 @pytest.mark.django_db(transaction=True)
 def test_a_tensorrt_fp16_engine_builds_and_serves_back_to_back_inputs(alice, api, gpu_worker, tiny_model):
     from inference.engines import TensorrtEngine
+    from registry.model_versions.selectors import model_file_local
     from registry.models import ModelVersion
-    from registry.model_selectors import model_file_local
 
     ok, reason = TensorrtEngine.available()
     if not ok:

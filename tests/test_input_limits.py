@@ -182,7 +182,7 @@ def test_a_model_named_blank_is_refused(alice, api, name):
 def test_a_zip_disguised_as_a_png_is_named_a_zip(tmp_path):
     import zipfile
 
-    from registry.validation.yolo import _inspect_image
+    from registry.datasets.validation.yolo import _inspect_image
 
     fake = tmp_path / "cat.png"
     with zipfile.ZipFile(fake, "w") as archive:

@@ -175,6 +175,6 @@ def test_a_sigkilled_gpu_child_mid_conversion_fails_it_registers_nothing_and_a_r
     assert done.state == JobState.SUCCEEDED, done.error
     assert ModelVersion.objects.get(parent=tiny_model, format="onnx").pk == done.result["model_id"]
     # the killed child's scratch directory was swept by the next conversion
-    from registry.conversion_runner import scratch_root
+    from registry.conversions.runner import scratch_root
 
     assert not list(scratch_root().glob(f"convert-job{started['job']}-*"))

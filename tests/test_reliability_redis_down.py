@@ -107,7 +107,7 @@ def test_the_health_check_answers_503_quickly_while_redis_is_stuck(redis_stuck):
 def test_the_login_throttle_backs_off_through_the_platforms_one_redis_back_off(fast_hashing, alice, monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
-    from config import redis as platform_redis
+    from core import redis as platform_redis
 
     calls = []
 

@@ -1,7 +1,7 @@
 """Settings read the environment with typed parsing that fails loudly, and accept *_FILE secrets."""
 import pytest
 
-from config import env
+from core import env
 
 
 def test_a_bad_boolean_names_the_variable(monkeypatch):
@@ -60,7 +60,7 @@ def test_debug_off_with_a_short_secret_key_refuses_to_start(tmp_path):
 
 
 def test_the_embedded_redis_starts_and_answers(tmp_path):
-    from config import embedded_redis
+    from core import embedded_redis
 
     port = embedded_redis.free_port()
     process = embedded_redis.start(port=port, data_dir=tmp_path, persist=False)

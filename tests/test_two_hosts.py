@@ -131,7 +131,7 @@ def test_the_walk_passes_across_two_hosts_and_a_training_survives_its_host(platf
 
 
 def test_the_same_two_hosts_on_filesystem_storage_fail_the_negative_control(platform):
-    from registry.demo_data import demo_dataset_zip
+    from registry.datasets.demo_data import demo_dataset_zip
 
     hosts = platform({"ARTIFACT_STORAGE": "filesystem"})
     a, b = hosts.host("host-a"), hosts.host("host-b")

@@ -7,11 +7,15 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from core.pagination import paginated_response
-from registry.dataset_selectors import dataset_get
-from registry.model_selectors import model_get_visible
+from registry.datasets.selectors import dataset_get
+from registry.model_versions.selectors import model_get_visible
 
 from . import selectors, services
-from .serializers import TrainingRunDetailSerializer, TrainingRunListSerializer, TrainingRunStartSerializer
+from .serializers import (
+    TrainingRunDetailSerializer,
+    TrainingRunListSerializer,
+    TrainingRunStartSerializer,
+)
 
 
 class TrainingRunListStartApi(APIView):

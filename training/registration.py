@@ -5,7 +5,7 @@ number is the next one for (owner, name), assigned by the registry's `model_vers
 """
 from pathlib import Path
 
-from registry.model_services import model_version_register
+from registry.model_versions.services import model_version_register
 from registry.models import ModelFormat, ModelSource, ModelVersion
 
 from .models import TrainingRun

@@ -29,7 +29,7 @@ def test_cancelling_the_benchmark_during_an_inline_conversion_cancels_both(alice
 
 
 def _trt_conversion(source, *, half: bool, index: int):
-    from registry.conversion_services import conversion_options_key
+    from registry.conversions.services import conversion_options_key
     from registry.models import ModelVersion
 
     options = {"imgsz": 64, "half": half, "workspace_gb": 4}

@@ -6,7 +6,7 @@ import pytest
 
 from benchmarks.accuracy import validation_samples
 from benchmarks.splits import calibration_set
-from registry.demo_data import CLASS_NAMES, write_demo_dataset
+from registry.datasets.demo_data import CLASS_NAMES, write_demo_dataset
 
 
 def _names() -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.accuracy import engine_map, validation_samples
 from benchmarks.val_letterbox import val_preprocess, val_shapes
-from registry.demo_data import CLASS_NAMES, write_demo_dataset
+from registry.datasets.demo_data import CLASS_NAMES, write_demo_dataset
 from tests.ml_fixtures import TINY_IMGSZ
 
 

@@ -23,7 +23,7 @@ def engine_precision(engine, trt) -> str:
     """The precision a built engine really computes in, read from the engine (not from how it was asked for).
 
     The engine inspector lists every layer's output format ("Half", "Float", "Int8"...) when the engine was built
-    with detailed profiling verbosity (registry/conversion/tensorrt.py builds so); the lowest precision any
+    with detailed profiling verbosity (registry/conversions/tensorrt.py builds so); the lowest precision any
     compute layer uses names the engine (an FP16 build keeps a few layers in FP32). Without layer details, the input
     tensor's type: HALF means fp16; otherwise "unknown" rather than a guess.
     """

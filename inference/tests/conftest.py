@@ -38,9 +38,9 @@ def tiny_onnx_dynamic(tiny_weights):
 
 
 def onnx_version(owner, path, *, name="tiny-onnx", shared=False, parent=None):
-    from registry.demo_data import CLASS_NAMES
-    from registry.models import ModelVersion
     from core.storage import artifact_store_file
+    from registry.datasets.demo_data import CLASS_NAMES
+    from registry.models import ModelVersion
 
     stored, sha256, size = artifact_store_file(path=path, kind="models", suffix=".onnx")
     return ModelVersion.objects.create(name=name, version=1, owner=owner, format="onnx", source="conversion",

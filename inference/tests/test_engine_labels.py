@@ -46,8 +46,8 @@ def test_an_onnxruntime_gpu_engine_whose_session_runs_on_the_cpu_refuses_to_load
 
 
 def test_the_pool_refuses_to_serve_a_fallen_back_session_as_the_cuda_engine(cuda_provider_falls_back, tmp_path):
-    from inference.model_cache import ModelCache
     from inference.batching import RequestError
+    from inference.model_cache import ModelCache
 
     cache = ModelCache(engines={"onnxruntime-cuda": {"available": True, "reason": ""}}, max_models=2)
     with pytest.raises(RequestError, match="CPUExecutionProvider"):
@@ -127,7 +127,7 @@ def test_the_tensorrt_variant_takes_its_precision_from_the_engine():
 
 @pytest.fixture(scope="module")
 def tiny_onnx(tiny_weights, tmp_path_factory):
-    from registry.conversion.onnx import onnx_export
+    from registry.conversions.onnx import onnx_export
 
     return onnx_export(weights=tiny_weights, workdir=tmp_path_factory.mktemp("ov"), imgsz=64, opset=None,
                        dynamic=False, simplify=False)[0]

@@ -4,7 +4,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from inference.services import _pool_error
-from registry.model_services import model_version_register
+from registry.model_versions.services import model_version_register
 from registry.models import ModelFormat, ModelSource, ModelVersion
 
 pytestmark = [pytest.mark.workers]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from registry.demo_data import write_demo_dataset
+from registry.datasets.demo_data import write_demo_dataset
 
 
 @lru_cache(maxsize=None)

@@ -13,7 +13,7 @@ from tests.environment import RUN_DIR
 @pytest.fixture(scope="session")
 def tiny_onnx(tiny_weights) -> Path:
     """The tiny trained model exported to ONNX at imgsz 64 (once per session)."""
-    from registry.conversion.onnx import onnx_export
+    from registry.conversions.onnx import onnx_export
 
     path, _, _ = onnx_export(weights=tiny_weights, workdir=RUN_DIR / "tiny-onnx", imgsz=64, opset=None,
                              dynamic=False, simplify=True)

@@ -2,7 +2,7 @@
 import pytest
 
 from jobs.models import Job, JobState
-from registry.conversion.parity import parity_compare
+from registry.conversions.parity import parity_compare
 from registry.models import Conversion
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_a_request_creates_a_queued_job_on_the_gpu_queue(api, alice, tiny_model,
 def test_parity_fails_when_the_difference_passes_the_tolerance():
     import numpy as np
 
-    from registry.conversion.parity import ParityTolerance
+    from registry.conversions.parity import ParityTolerance
 
     tol = ParityTolerance(box_rel=1e-3, score_abs=1e-3)
     reference = [np.array([[0.0, 10.0], [0.5, 0.25]])]  # not a detection head: one relative tolerance
@@ -83,8 +83,8 @@ def test_parity_fails_when_the_difference_passes_the_tolerance():
 
 
 def test_a_tensorrt_build_reuses_an_earlier_static_onnx_conversion_of_the_same_size(alice, tiny_model, tmp_path):
-    from registry.conversion_runner import _onnx_for_tensorrt
-    from registry.model_services import model_version_register
+    from registry.conversions.runner import _onnx_for_tensorrt
+    from registry.model_versions.services import model_version_register
 
     results = []
     for index, (state, dynamic) in enumerate(((JobState.SUCCEEDED, True), (JobState.FAILED, False),

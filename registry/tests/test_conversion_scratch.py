@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 
 from jobs.models import Job, JobKind, JobState
-from registry.conversion_runner import SCRATCH_PREFIX, scratch_root, scratch_sweep_abandoned
+from registry.conversions.runner import (
+    SCRATCH_PREFIX,
+    scratch_root,
+    scratch_sweep_abandoned,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,13 @@ import uuid
 import pytest
 from django.apps import apps
 
-from core.storage import artifact_exists, artifact_list, artifact_put, artifact_put_bytes
-from registry.dataset_archive import dataset_local
+from core.storage import (
+    artifact_exists,
+    artifact_list,
+    artifact_put,
+    artifact_put_bytes,
+)
+from registry.datasets.archive import dataset_local
 from registry.models import Dataset
 
 pack_stored_trees = importlib.import_module("registry.migrations.0004_dataset_archive").pack_stored_trees

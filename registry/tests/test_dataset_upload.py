@@ -2,7 +2,7 @@
 import pytest
 from django.core.management import call_command
 
-from registry.dataset_archive import dataset_local
+from registry.datasets.archive import dataset_local
 from registry.models import Dataset
 
 from .dataset_zips import demo_files, make_zip, nothing_kept, stored_files, upload  # noqa: F401

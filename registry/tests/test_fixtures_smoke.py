@@ -2,7 +2,7 @@
 import pytest
 
 from core.storage import artifact_size
-from registry.dataset_archive import dataset_local
+from registry.datasets.archive import dataset_local
 
 pytestmark = pytest.mark.django_db
 

@@ -2,11 +2,11 @@
 import pytest
 from django.http import Http404
 
-from jobs.models import JobState
-from registry.model_selectors import model_get_visible, model_list_visible
-from registry.model_services import model_version_register
-from registry.models import ModelVersion
 from core.storage import artifact_exists
+from jobs.models import JobState
+from registry.model_versions.selectors import model_get_visible, model_list_visible
+from registry.model_versions.services import model_version_register
+from registry.models import ModelVersion
 
 from .model_files import as_upload, bytes_upload, resaved_checkpoint, upload
 from .rows import conversion_row, dataset_row, job_row, model_row, run_row

@@ -80,7 +80,7 @@ def test_a_tile_to_gigabytes_at_run_time_is_refused(api, alice):
 
 
 def test_bytes_stored_before_the_checks_are_checked_again_when_uploaded_again(api, alice, carol, tmp_path):
-    from registry.model_services import model_version_register
+    from registry.model_versions.services import model_version_register
     from registry.models import ModelFormat, ModelSource
 
     data = _model([helper.make_node("Identity", ["images"], ["out"])],

@@ -1,10 +1,20 @@
 """Uploaded pickles are hostile: a .pt is inspected in a sandboxed subprocess with an allowlist, never unpickled here."""
 import pytest
 
-from registry.inspection.sandbox import PtInspectionError, pt_inspect_in_subprocess
-from registry.presets import PRESETS, preset_build
+from registry.model_versions.inspection.sandbox import (
+    PtInspectionError,
+    pt_inspect_in_subprocess,
+)
+from registry.model_versions.presets import PRESETS, preset_build
 
-from .model_files import CanaryCommand, CanaryOpen, bytes_upload, raw_pickle, torch_saved, upload
+from .model_files import (
+    CanaryCommand,
+    CanaryOpen,
+    bytes_upload,
+    raw_pickle,
+    torch_saved,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +60,7 @@ def test_a_plain_state_dict_is_refused_with_a_clear_message(api, alice):
 
 
 def test_the_inspector_child_gets_neither_the_web_environment_nor_its_secrets(monkeypatch, tmp_path):
-    from registry.inspection.sandbox import _child_env
+    from registry.model_versions.inspection.sandbox import _child_env
 
     monkeypatch.setenv("SECRET_KEY", "do-not-leak")
     env = _child_env(tmp_path)

@@ -1,9 +1,9 @@
 """Uploading .pt and .onnx models: metadata, versions per name, dedupe of identical content, bad files refused."""
 import pytest
 
-from registry.demo_data import CLASS_NAMES
-from registry.models import ModelVersion
 from core.storage import artifact_read_bytes, sha256_of
+from registry.datasets.demo_data import CLASS_NAMES
+from registry.models import ModelVersion
 
 from .model_files import as_upload, bytes_upload, resaved_checkpoint, tiny_onnx, upload  # noqa: F401
 
@@ -55,7 +55,7 @@ def test_bytes_inspected_before_are_described_without_running_the_sandbox_again(
     def no_second_inspection(**kwargs):
         raise AssertionError("the sandbox ran again for bytes it already inspected")
 
-    monkeypatch.setattr("registry.model_services.pt_inspect_in_subprocess", no_second_inspection)
+    monkeypatch.setattr("registry.model_versions.services.pt_inspect_in_subprocess", no_second_inspection)
     again = upload(api(carol), as_upload(tiny_weights, "mine.pt"), name="copy")
 
     assert again.status_code == 201, again.content

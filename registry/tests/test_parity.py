@@ -4,7 +4,12 @@ fails (the former single tolerance, scaled by the largest box coordinate, let 0.
 import numpy as np
 import pytest
 
-from registry.conversion.parity import ParityTolerance, parity_compare, parity_images, parity_inputs
+from registry.conversions.parity import (
+    ParityTolerance,
+    parity_compare,
+    parity_images,
+    parity_inputs,
+)
 from tests.ml_fixtures import TINY_IMGSZ
 
 FP32 = ParityTolerance(box_rel=1e-3, score_abs=1e-3)
@@ -47,14 +52,14 @@ def test_a_detection_that_disappears_fails_on_the_count_above_the_threshold():
 
 
 def _exported(weights, tmp_path):
-    from registry.conversion.onnx import onnx_export
+    from registry.conversions.onnx import onnx_export
 
     return onnx_export(weights=weights, workdir=tmp_path, imgsz=TINY_IMGSZ, opset=None, dynamic=False,
                        simplify=False)
 
 
 def _outputs(path, module, images):
-    from registry.conversion.onnx import onnx_run, torch_run
+    from registry.conversions.onnx import onnx_run, torch_run
 
     reference, candidate = [], []
     for image in images:  # a static export takes one image at a time

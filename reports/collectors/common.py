@@ -107,7 +107,7 @@ def model_facts(model, *, user) -> dict | None:
 def model_chain(model, *, user, limit: int = 10) -> list[dict]:
     """The model and its ancestors (model -> parent -> ...), each with its dataset and hyperparameters, up to the
     first one `user` may not see (a shared model can descend from its owner's private one)."""
-    from registry.model_selectors import model_list_visible
+    from registry.model_versions.selectors import model_list_visible
 
     visible = model_list_visible(user=user)
     chain, seen = [], set()

@@ -1,12 +1,23 @@
 """The model collector: the version and its lineage, its sibling versions, its conversions with parity, and its
 benchmarks (once the benchmarks app has runs)."""
 from accounts.visibility import visible_to
-from registry.model_selectors import model_get_visible, model_list_visible
+from registry.model_versions.selectors import model_get_visible, model_list_visible
 from registry.models import Conversion, ModelVersion
 from serving.selectors import serving_summary
 
-from .common import (HIGHER, LOWER, finding, iso, jobs_facts, metric, model_chain, model_facts, number, search_of,
-                     table)
+from .common import (
+    HIGHER,
+    LOWER,
+    finding,
+    iso,
+    jobs_facts,
+    metric,
+    model_chain,
+    model_facts,
+    number,
+    search_of,
+    table,
+)
 
 KIND = "model"
 LABEL = "model"

@@ -71,8 +71,8 @@ def _median(values):
 def _cache(s3, bucket: str, work: Path, repeats: int) -> dict:
     from core.artifact_cache import ArtifactCache
     from core.storage import artifact_fetch, artifact_store_file
-    from registry.dataset_archive import dataset_archive_store, dataset_archive_unpack
-    from registry.demo_data import write_demo_dataset
+    from registry.datasets.archive import dataset_archive_store, dataset_archive_unpack
+    from registry.datasets.demo_data import write_demo_dataset
 
     tree = write_demo_dataset(work / "demo", images=256, imgsz=128, seed=0)
     dataset, dataset_sha, dataset_size = dataset_archive_store(root=Path(tree))
@@ -143,7 +143,7 @@ def _finished(job_id: int, timeout: float = 900):
 
 def _trainings(s3, bucket: str, work: Path, password: str, epochs: int, repeats: int, resume_epochs: int,
                kill_at: int) -> tuple[dict, dict]:
-    from registry.demo_data import demo_dataset_zip
+    from registry.datasets.demo_data import demo_dataset_zip
     from tests.two_hosts import Platform, wait_until
     from training.models import TrainingEpoch, TrainingRun
 

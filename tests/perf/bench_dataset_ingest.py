@@ -70,8 +70,8 @@ def _run(scratch: Path, images: int, imgsz: int) -> dict:
     from django.test.utils import override_settings
     from rest_framework.test import APIClient
 
+    from registry.datasets.demo_data import write_demo_dataset
     from tests.perf.harness import print_table
-    from registry.demo_data import write_demo_dataset
 
     tree = write_demo_dataset(scratch / "tree", images=images, imgsz=imgsz, seed=0)
     archive = shutil.make_archive(str(scratch / "dataset"), "zip", root_dir=tree)

@@ -37,10 +37,10 @@ SETUP = """
 import json, uuid, hashlib
 from pathlib import Path
 from accounts.services import user_create
-from registry.demo_data import CLASS_NAMES, write_demo_dataset
-from registry.model_services import model_preset_create
+from registry.datasets.demo_data import CLASS_NAMES, write_demo_dataset
+from registry.model_versions.services import model_preset_create
 from registry.models import Dataset
-from registry.dataset_archive import dataset_archive_store
+from registry.datasets.archive import dataset_archive_store
 from rest_framework_simplejwt.tokens import RefreshToken
 user = user_create(username="bench", password="bench-password-123", role="engineer")
 tree = write_demo_dataset(Path({work!r}) / "demo", images=256, imgsz=128, seed=0)
@@ -123,7 +123,7 @@ def main() -> dict:
     import django
 
     django.setup()
-    from config import embedded_redis
+    from core import embedded_redis
 
     work = Path(tempfile.mkdtemp(prefix="bench-engines-"))
     redis_port = embedded_redis.free_port()

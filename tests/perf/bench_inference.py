@@ -170,7 +170,7 @@ def main() -> dict:
     import django
 
     django.setup()
-    from config import embedded_redis
+    from core import embedded_redis
 
     work = Path(tempfile.mkdtemp(prefix="bench-inference-"))
     processes = []

@@ -207,7 +207,7 @@ def main() -> dict:
     import django
 
     django.setup()
-    from config import embedded_redis
+    from core import embedded_redis
 
     work = Path(tempfile.mkdtemp(prefix="bench-serving-"))
     processes, engine = [], _engine_name()

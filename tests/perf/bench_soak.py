@@ -75,7 +75,7 @@ def _load(make_client, stop_at: float, tally: dict, lock: threading.Lock, latenc
 def main() -> dict:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    from config import embedded_redis
+    from core import embedded_redis
 
     work = Path(tempfile.mkdtemp(prefix="bench-soak-"))
     redis_port, web_port = embedded_redis.free_port(), _free_port()

@@ -81,9 +81,9 @@ def _dataset(run_dir: Path, owner, images: int, imgsz: int):
     import hashlib
     import uuid
 
-    from registry.demo_data import CLASS_NAMES, write_demo_dataset
+    from registry.datasets.archive import dataset_archive_store
+    from registry.datasets.demo_data import CLASS_NAMES, write_demo_dataset
     from registry.models import Dataset
-    from registry.dataset_archive import dataset_archive_store
 
     key = uuid.uuid4().hex
     tree = write_demo_dataset(run_dir / f"bench-{key}", images=images, imgsz=imgsz, seed=0)
@@ -112,7 +112,7 @@ def _owner_and_dataset(run_dir: Path, images: int, imgsz: int):
     from rest_framework.test import APIClient
 
     from accounts.services import user_create
-    from registry.dataset_archive import dataset_local
+    from registry.datasets.archive import dataset_local
     from training import devices
 
     devices.prepare_ultralytics_environment()

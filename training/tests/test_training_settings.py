@@ -2,7 +2,7 @@
 like every setting: the code reads `settings`, a bad value fails at start naming the variable."""
 import pytest
 
-from config import env
+from core import env
 from training.devices import choose_device, dataloader_workers
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.demo_data import demo_dataset_zip, write_demo_dataset
+from registry.datasets.demo_data import demo_dataset_zip, write_demo_dataset
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         self._register(images=images, imgsz=imgsz, seed=seed, owner=owner, name=name, if_missing=if_missing)
 
     def _register(self, *, images, imgsz, seed, owner, name, if_missing):
-        from registry.dataset_services import DatasetRejected, dataset_ingest
+        from registry.datasets.services import DatasetRejected, dataset_ingest
         from registry.models import Dataset
 
         user = get_user_model().objects.filter(username=owner).first()

@@ -2,7 +2,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.presets import PRESETS
+from registry.model_versions.presets import PRESETS
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
                             help="Do nothing when the owner already has a model of this name.")
 
     def handle(self, *args, preset, owner, name, if_missing, **options):
-        from registry.model_services import model_preset_create
+        from registry.model_versions.services import model_preset_create
         from registry.models import ModelVersion
 
         user = get_user_model().objects.filter(username=owner).first()

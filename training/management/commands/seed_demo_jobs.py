@@ -15,8 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int, default=15)
 
     def handle(self, *args, owner, epochs, **options):
-        from registry.conversion_services import conversion_request
-        from registry.model_serializers import ConversionRequestSerializer
+        from registry.conversions.services import conversion_request
+        from registry.model_versions.serializers import ConversionRequestSerializer
         from registry.models import Dataset, ModelVersion
         from training.models import TrainingRun
         from training.schemas import default_time_limit_seconds

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from .onnx_inspect import OnnxInspectionError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
 
 class PtInspectionError(Exception):
@@ -86,7 +86,7 @@ def pt_inspect_in_subprocess(*, path: Path) -> dict:
     memory = (settings.MODEL_INSPECT_MEMORY_MB * 1024 * 1024
               + 4 * path.stat().st_size)
     try:
-        answer, completed = _run_child(argv=["registry.inspection.pt_inspect", str(Path(path).resolve())],
+        answer, completed = _run_child(argv=["registry.model_versions.inspection.pt_inspect", str(Path(path).resolve())],
                                        memory=memory, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise PtInspectionError(f"inspecting the checkpoint took longer than {timeout} s", "timeout") from None
@@ -108,7 +108,7 @@ def onnx_load_in_subprocess(*, path: Path, imgsz: int) -> None:
     timeout = int(settings.MODEL_INSPECT_TIMEOUT_SECONDS)
     memory = settings.MODEL_ONNX_INSPECT_MEMORY_MB * 1024 * 1024 + 4 * path.stat().st_size
     try:
-        answer, completed = _run_child(argv=["registry.inspection.onnx_load", str(Path(path).resolve()),
+        answer, completed = _run_child(argv=["registry.model_versions.inspection.onnx_load", str(Path(path).resolve()),
                                              str(imgsz)], memory=memory, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise OnnxInspectionError(f"loading the model took longer than {timeout} s") from None

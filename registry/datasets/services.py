@@ -1,7 +1,7 @@
 """Dataset writes: ingest an uploaded zip (extract safely, validate, store, version) and delete.
 
 The pipeline works in a scratch directory under SCRATCH_ROOT; the validated tree is packed into one archive
-(registry/dataset_archive.py) and stored only after every check passed, and the scratch directory is removed whatever happens, so a rejected upload leaves nothing behind.
+(registry/datasets/archive.py) and stored only after every check passed, and the scratch directory is removed whatever happens, so a rejected upload leaves nothing behind.
 """
 import logging
 import shutil
@@ -13,19 +13,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
-from .uploads import upload_quota_check, upload_quota_check_locked
 from accounts.visibility import check_can_modify
 from core.deletion import delete_or_conflict
 from core.exceptions import Conflict
-
 from core.storage import artifact_delete, artifact_store_file, sha256_of
+from registry.datasets.validation.problems import Problems
+from registry.datasets.validation.yolo import validate_yolo_dataset
+from registry.datasets.validation.zipsafe import UnsafeArchive, ZipLimits, safe_extract
+from registry.models import Dataset
+from registry.uploads import scratch_dir, upload_quota_check, upload_quota_check_locked
 
-from .dataset_archive import ARCHIVE_KIND, dataset_archive_pack
-from .models import Dataset
-from .uploads import scratch_dir
-from .validation.problems import Problems
-from .validation.yolo import validate_yolo_dataset
-from .validation.zipsafe import UnsafeArchive, ZipLimits, safe_extract
+from .archive import ARCHIVE_KIND, dataset_archive_pack
 
 logger = logging.getLogger(__name__)
 

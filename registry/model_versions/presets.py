@@ -31,7 +31,7 @@ def preset_build(*, preset: str, directory: Path) -> tuple[Path, dict]:
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
     from ultralytics import YOLO
 
-    from registry.inspection.pt_inspect import describe_checkpoint
+    from registry.model_versions.inspection.pt_inspect import describe_checkpoint
 
     model = YOLO(PRESETS[preset])
     target = Path(directory) / f"{preset}.pt"
@@ -41,7 +41,7 @@ def preset_build(*, preset: str, directory: Path) -> tuple[Path, dict]:
     import torch
 
     # our own file, just built: loading it here is safe (and it goes through the same allowlist as uploads)
-    from registry.inspection.pt_inspect import resolve_safe_globals
+    from registry.model_versions.inspection.pt_inspect import resolve_safe_globals
 
     with torch.serialization.safe_globals(resolve_safe_globals()):
         ckpt = torch.load(target, map_location="cpu", weights_only=True)

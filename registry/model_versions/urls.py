@@ -1,7 +1,7 @@
 """URLs of the model registry under /api/."""
 from django.urls import path
 
-from . import model_apis
+from . import apis as model_apis
 
 urlpatterns = [
     path("models/", model_apis.ModelCollectionApi.as_view(), name="model-list"),

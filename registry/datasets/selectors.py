@@ -3,8 +3,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.visibility import visible_to
-
-from .models import Dataset
+from registry.models import Dataset
 
 
 def dataset_list(*, user, name: str | None = None) -> QuerySet[Dataset]:

@@ -9,12 +9,15 @@ from rest_framework.views import APIView
 from accounts.permissions import CanWriteOrReadOnly
 from core.pagination import paginated_response
 from core.storage import artifact_download_response, artifact_exists
+from registry.uploads import DATASET_CAP, UploadOnDisk, uploads_capped
 
-from . import dataset_selectors as selectors
-from . import dataset_services as services
-from .dataset_serializers import (DatasetFilterSerializer, DatasetListSerializer, DatasetSerializer,
-                                  DatasetUploadSerializer)
-from .uploads import DATASET_CAP, UploadOnDisk, uploads_capped
+from . import selectors, services
+from .serializers import (
+    DatasetFilterSerializer,
+    DatasetListSerializer,
+    DatasetSerializer,
+    DatasetUploadSerializer,
+)
 
 
 class DatasetListCreateApi(APIView):

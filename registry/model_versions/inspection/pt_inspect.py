@@ -1,6 +1,6 @@
 """Inspect an untrusted ultralytics `.pt` checkpoint; meant to run in a sandboxed subprocess (see sandbox.py).
 
-Usage: `python -m registry.inspection.pt_inspect <path>`. Prints one JSON object on stdout:
+Usage: `python -m registry.model_versions.inspection.pt_inspect <path>`. Prints one JSON object on stdout:
 `{"ok": true, "metadata": {...}}` or `{"ok": false, "error": "...", "kind": "..."}` (exit status 2).
 
 The checkpoint is loaded with `torch.load(weights_only=True)`: the restricted unpickler only builds tensors,

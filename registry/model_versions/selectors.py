@@ -7,8 +7,8 @@ from django.http import Http404
 
 from accounts.visibility import visible_to
 from core.artifact_cache import Lease, cached_file
+from registry.models import Conversion, ModelVersion
 
-from .models import Conversion, ModelVersion
 
 def model_list_visible(*, user) -> QuerySet[ModelVersion]:
     """Every model version `user` may see: their own and shared ones; admins see all."""

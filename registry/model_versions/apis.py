@@ -12,13 +12,21 @@ from accounts.permissions import CanWriteOrReadOnly
 from core.pagination import paginated_response
 from core.parsers import JSONObjectParser
 from core.storage import artifact_download_response, artifact_exists
+from registry.conversions import services as conversion_services
+from registry.uploads import MODEL_CAP, uploads_capped
 
-from . import conversion_services, model_selectors, model_services
-from .model_serializers import (ConversionRequestSerializer, ConversionSerializer, ModelFilterSerializer,
-                                ModelPresetSerializer, ModelUploadSerializer, ModelVersionDetailSerializer,
-                                ModelVersionSerializer)
-from .model_services import SUFFIXES
-from .uploads import MODEL_CAP, uploads_capped
+from . import selectors as model_selectors
+from . import services as model_services
+from .serializers import (
+    ConversionRequestSerializer,
+    ConversionSerializer,
+    ModelFilterSerializer,
+    ModelPresetSerializer,
+    ModelUploadSerializer,
+    ModelVersionDetailSerializer,
+    ModelVersionSerializer,
+)
+from .services import SUFFIXES
 
 
 class FormatIsAFilter(DefaultContentNegotiation):

@@ -2,9 +2,9 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from registry.models import Conversion, ModelFormat, ModelVersion
 from serving.selectors import serving_summary
 
-from .models import Conversion, ModelFormat, ModelVersion
 from .presets import PRESETS
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$"

@@ -1,7 +1,7 @@
 """Dataset endpoints under /api/datasets/."""
 from django.urls import path
 
-from . import dataset_apis as apis
+from . import apis
 
 urlpatterns = [
     path("datasets/", apis.DatasetListCreateApi.as_view(), name="dataset-list"),

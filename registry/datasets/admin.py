@@ -5,9 +5,9 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from core.exceptions import Conflict
+from registry.models import Dataset
 
-from .dataset_services import dataset_delete
-from .models import Dataset
+from .services import dataset_delete
 
 
 @admin.register(Dataset)

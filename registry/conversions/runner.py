@@ -11,15 +11,15 @@ from django.conf import settings
 
 from jobs.models import Job, JobState
 from jobs.runner import PermanentJobError
+from registry.model_versions.selectors import model_file_local
+from registry.model_versions.services import model_version_register
+from registry.models import Conversion, ModelFormat, ModelSource, ModelVersion
 
-from .conversion.onnx import ConversionError
-from .model_services import model_version_register
-from .models import Conversion, ModelFormat, ModelSource, ModelVersion
-from .model_selectors import model_file_local
+from .onnx import ConversionError
 
 
 def parity_tolerance(*, half: bool = False):
-    from .conversion.parity import ParityTolerance
+    from .parity import ParityTolerance
 
     if half:
         return ParityTolerance(box_rel=settings.CONVERSION_PARITY_ATOL_FP16,
@@ -34,8 +34,9 @@ def parity_batch(*, conversion: Conversion, imgsz: int, batch: int):
     rarely make a trained model detect anything, so only real ones exercise the detections' parity)."""
     import numpy as np
 
-    from .conversion.parity import parity_images, parity_inputs
-    from .dataset_archive import dataset_local
+    from registry.datasets.archive import dataset_local
+
+    from .parity import parity_images, parity_inputs
 
     images = parity_inputs(batch=batch, imgsz=imgsz, seed=0)
     dataset = conversion.source.dataset
@@ -120,7 +121,7 @@ def _parity_runs(*, conversion: Conversion, imgsz: int, batch: int, reference, c
     """Parity on random inputs and (when there are) real images, outputs concatenated along the batch."""
     import numpy as np
 
-    from .conversion.parity import parity_compare
+    from .parity import parity_compare
 
     batches = parity_batch(conversion=conversion, imgsz=imgsz, batch=batch)
     ref_runs = [reference(images) for images in batches]
@@ -133,8 +134,9 @@ def _parity_runs(*, conversion: Conversion, imgsz: int, batch: int, reference, c
 
 
 def _convert_to_onnx(*, ctx, conversion: Conversion, scratch: Path) -> dict:
-    from .conversion.onnx import onnx_check, onnx_export, onnx_run, torch_run
-    from .inspection.onnx_inspect import onnx_describe
+    from registry.model_versions.inspection.onnx_inspect import onnx_describe
+
+    from .onnx import onnx_check, onnx_export, onnx_run, torch_run
 
     options = conversion.options
     imgsz = options["imgsz"]
@@ -165,7 +167,7 @@ def _convert_to_onnx(*, ctx, conversion: Conversion, scratch: Path) -> dict:
 
 def _onnx_for_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> tuple[Path, dict]:
     """The ONNX to build from: the source itself, an earlier static ONNX conversion of it, or a fresh export."""
-    from .conversion.onnx import onnx_check, onnx_export
+    from .onnx import onnx_check, onnx_export
 
     source, imgsz = conversion.source, conversion.options["imgsz"]
     if source.format == ModelFormat.ONNX:
@@ -183,13 +185,13 @@ def _onnx_for_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> tuple[P
 
 
 def _convert_to_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> dict:
-    from .conversion.tensorrt import tensorrt_missing
+    from .tensorrt import tensorrt_missing
 
     missing = tensorrt_missing()
     if missing:  # before any work: this worker can never do it
         raise PermanentJobError(f"TensorRT conversion is unavailable: {' and '.join(missing)}.")
-    from .conversion.onnx import onnx_run
-    from .conversion.tensorrt import tensorrt_build, tensorrt_run
+    from .onnx import onnx_run
+    from .tensorrt import tensorrt_build, tensorrt_run
 
     options = conversion.options
     imgsz, half = options["imgsz"], options.get("half", True)

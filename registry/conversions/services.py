@@ -14,8 +14,7 @@ from accounts.visibility import check_can_modify
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
 from jobs.services import job_enqueue
-
-from .models import Conversion, ModelFormat, ModelVersion
+from registry.models import Conversion, ModelFormat, ModelVersion
 
 TASK_NAME = "registry.convert"
 DEFAULT_IMGSZ = 640

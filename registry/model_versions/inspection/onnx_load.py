@@ -1,6 +1,6 @@
 """Load an untrusted `.onnx` with ONNX Runtime and run it once on zeros; meant for the sandboxed child (sandbox.py).
 
-Usage: `python -m registry.inspection.onnx_load <path> <imgsz>`. Prints one JSON object on stdout: `{"ok": true}`
+Usage: `python -m registry.model_versions.inspection.onnx_load <path> <imgsz>`. Prints one JSON object on stdout: `{"ok": true}`
 or `{"ok": false, "error": "..."}`. The checks on the graph (dimensions, operator domains) run in the web process
 first; this is what only a real load shows: a node that allocates gigabytes (ConstantOfShape with a huge shape,
 folded at load or run on the first call), an operator the runtime cannot build. The memory rlimit of the child
