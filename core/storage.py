@@ -1,7 +1,7 @@
 """The artifact store: every stored artifact goes in and out through here, on the filesystem or in S3.
 
 Django's `default_storage` is FileSystemStorage (one machine, the default) or django-storages' S3Storage
-(`ARTIFACT_STORAGE=s3`, many machines); which one is a setting (config/settings.py). Stored names look like
+(`ARTIFACT_STORAGE=s3`, many machines); which one is a setting (config/settings/storage.py). Stored names look like
 `models/ab/abcdef...pt`: content-addressed, so the same bytes are stored once, whoever uploads them. Nothing
 outside this module asks for a local path of a stored artifact: code that needs a file on disk asks the host's
 artifact cache (core/artifact_cache.py), which copies it from here and verifies it.

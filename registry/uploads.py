@@ -218,7 +218,7 @@ def stored_bytes(*, user) -> int:
 def upload_quota_check_locked(*, user, incoming_bytes: int) -> None:
     """upload_quota_check with the user's row locked: call inside the transaction that creates the upload's row,
     so two uploads at the quota's edge cannot both pass (the second waits for the first's row, then counts it).
-    SQLite has no row locks, but its IMMEDIATE transactions (config/settings.py) serialise the same way."""
+    SQLite has no row locks, but its IMMEDIATE transactions (config/settings/database.py) serialise the same way."""
     if not settings.QUOTA_UPLOAD_MB or quota_exempt(user):
         return
     list(type(user).objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))

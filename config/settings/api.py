@@ -1,10 +1,9 @@
-"""The API's settings: Django REST framework, input limits and per-user quotas, JWT lifetimes, the OpenAPI schema;
-imported by config/settings.py (split out to keep each settings module under 300 lines)."""
+"""The API: Django REST framework, JWT lifetimes, the OpenAPI schema, and what a request may ask for (body sizes,
+slow bodies, page sizes, JSON depth, per-user quotas; docs/security.md)."""
 from datetime import timedelta
 
-from core.env import env_int, env_str
+from core.env import env_float, env_int, env_str
 
-# --- REST framework, JWT, schema ---------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",  # `Bearer vp_…` personal tokens; first: JWT refuses them
@@ -20,16 +19,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.openapi.PlatformAutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
 }
 LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/min")
-# --- input limits and quotas (docs/security.md) ---
-MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 500, minimum=1)  # the largest `limit` a list accepts; more is a 400
-MAX_PAGE_OFFSET = env_int("MAX_PAGE_OFFSET", 10_000_000, minimum=0)
-MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32, minimum=2)  # nesting of arrays/objects in a JSON body
-QUOTA_ACTIVE_JOBS = env_int("QUOTA_ACTIVE_JOBS", 20, minimum=0)  # queued + running jobs per user; 0: no limit
-QUOTA_UPLOAD_MB = env_int("QUOTA_UPLOAD_MB", 20_480, minimum=0)  # stored dataset + model bytes per user; 0: none
 CSRF_FAILURE_VIEW = "core.exceptions.csrf_failure"  # JSON under /api/
 
 SIMPLE_JWT = {
@@ -52,9 +45,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.error_responses_hook"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.openapi.error_responses_hook"],
     "ENUM_NAME_OVERRIDES": {
         "ModelFormatEnum": "registry.models.ModelFormat.choices",
         "ConversionTargetEnum": [("onnx", "onnx"), ("tensorrt", "tensorrt")],
     },
 }
+
+# --- input limits and quotas (docs/security.md) ----------------------------------------------------------
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_MB", 32, minimum=1) * 1024 * 1024
+MAX_PAGE_SIZE = env_int("MAX_PAGE_SIZE", 500, minimum=1)  # the largest `limit` a list accepts; more is a 400
+MAX_PAGE_OFFSET = env_int("MAX_PAGE_OFFSET", 10_000_000, minimum=0)
+MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32, minimum=2)  # nesting of arrays/objects in a JSON body
+QUOTA_ACTIVE_JOBS = env_int("QUOTA_ACTIVE_JOBS", 20, minimum=0)  # queued + running jobs per user; 0: no limit
+QUOTA_UPLOAD_MB = env_int("QUOTA_UPLOAD_MB", 20_480, minimum=0)  # stored dataset + model bytes per user; 0: none
+
+# Slow request bodies (core/slow_clients.py, docs/reliability.md): a body is cut when no byte came for
+# WEB_BODY_READ_TIMEOUT_SECONDS, or when it averages under WEB_BODY_MIN_RATE_KB after WEB_BODY_GRACE_SECONDS; one
+# address holds at most WEB_SLOW_BODIES_PER_CLIENT bodies still arriving after WEB_SLOW_BODY_SECONDS (per process).
+WEB_BODY_READ_TIMEOUT_SECONDS = env_float("WEB_BODY_READ_TIMEOUT_SECONDS", 10.0, minimum=0.1)
+WEB_BODY_MIN_RATE_KB = env_float("WEB_BODY_MIN_RATE_KB", 16.0, minimum=0.0)
+WEB_BODY_GRACE_SECONDS = env_float("WEB_BODY_GRACE_SECONDS", 5.0, minimum=0.0)
+WEB_SLOW_BODY_SECONDS = env_float("WEB_SLOW_BODY_SECONDS", 2.0, minimum=0.1)
+WEB_SLOW_BODIES_PER_CLIENT = env_int("WEB_SLOW_BODIES_PER_CLIENT", 4, minimum=1)
