@@ -61,7 +61,9 @@ def request_unpack(blob: bytes) -> tuple[dict, list[bytes]]:
     return header, images
 
 
-class QueueFull(Exception):
+class RequestQueueFull(Exception):
+    """The model's request queue on Redis already holds `depth` requests (its max_queue)."""
+
     def __init__(self, depth: int):
         super().__init__(f"{depth} requests queued")
         self.depth = depth
@@ -85,13 +87,13 @@ def _submit_script(url: str):
 def request_submit(*, model_id: int, header: dict, images: list[bytes], deadline: float, max_queue: int) -> str:
     """Queue one request for `model_id`; returns its id. `deadline` is a wall-clock time (time.time()).
 
-    QueueFull when `max_queue` requests for the model are already waiting (nothing is queued then).
+    RequestQueueFull when `max_queue` requests for the model are already waiting (nothing is queued then).
     """
     request_id = uuid.uuid4().hex
     blob = request_pack(dict(header, id=request_id, model_id=model_id, deadline=deadline, enqueued=time.time()), images)
     depth = _submit_script(settings.REDIS_URL)(keys=[queue_key(model_id), READY], args=[blob, max_queue, str(model_id)])
     if depth < 0:
-        raise QueueFull(-depth - 1)
+        raise RequestQueueFull(-depth - 1)
     return request_id
 
 

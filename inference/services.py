@@ -23,7 +23,9 @@ from .metrics import LATENCY, REQUESTS
 log = logging.getLogger(__name__)
 
 
-class QueueFull(ServiceUnavailable):
+class PredictionQueueFull(ServiceUnavailable):
+    """The 503 a prediction gets when its model's request queue is full."""
+
     wait = 1  # DRF turns `wait` into a Retry-After header
 
 
@@ -67,10 +69,10 @@ def pool_answer(*, model, header: dict, images: list[bytes], timeout_ms: int | N
                                                 deadline=deadline, max_queue=settings.INFERENCE_MAX_QUEUE)
             if announcement is not None:
                 announcement.queued = True  # the pool takes it off the announced count as it pops it
-        except channel.QueueFull as full:
-            raise QueueFull(f"Model {model.pk} has {full.depth} requests queued (INFERENCE_MAX_QUEUE="
-                            f"{settings.INFERENCE_MAX_QUEUE}); retry shortly or add inference pool processes."
-                            ) from None
+        except channel.RequestQueueFull as full:
+            raise PredictionQueueFull(f"Model {model.pk} has {full.depth} requests queued (INFERENCE_MAX_QUEUE="
+                                      f"{settings.INFERENCE_MAX_QUEUE}); retry shortly or add inference pool "
+                                      "processes.") from None
         reply = channel.reply_wait(request_id, deadline)
     except redis.RedisError as exc:
         raise ServiceUnavailable(f"Redis is unreachable, so the inference pool cannot be reached: {exc}") from exc

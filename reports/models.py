@@ -27,7 +27,7 @@ class Report(TimeStampedModel):
     baseline_id = models.PositiveBigIntegerField(null=True, blank=True)
     title = models.CharField(max_length=200, blank=True, default="")
     shared = models.BooleanField(default=False, help_text="Readable by every signed-in user, not only the owner.")
-    snapshot = models.JSONField(default=dict, blank=True, help_text="The whole report (reports/schema.py).")
+    snapshot = models.JSONField(default=dict, blank=True, help_text="The whole report (reports/snapshot_schema.py).")
     rendered_at = models.DateTimeField(null=True, blank=True)
     render_seconds = models.FloatField(null=True, blank=True)
 

@@ -2,7 +2,7 @@
 
 The build runs in the worker (`reports.render`): it resolves the subject and baseline as the report's owner would
 see them, asks each kind's collector for its tables, metrics, plots and findings, adds the deltas, the
-environment and the simple view's words, validates the whole against reports/schema.py, and stores it.
+environment and the simple view's words, validates the whole against reports/snapshot_schema.py, and stores it.
 """
 import functools
 import importlib.metadata
@@ -26,7 +26,7 @@ from jobs.services import job_enqueue
 from .collectors import SubjectUnavailable, collector_for
 from .deltas import deltas_compute, metrics_without_samples
 from .models import Report
-from .schema import SCHEMA_VERSION, snapshot_errors
+from .snapshot_schema import SCHEMA_VERSION, snapshot_errors
 from .summary import summary_build
 
 TASK_NAME = "reports.render"  # routed to the default queue by CELERY_TASK_ROUTES["reports.*"]

@@ -4,7 +4,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer, imgsz_multiple_of_32
-from training import schemas
+from training import parameters
 from training.models import TrainingPreset
 
 from .models import Crossover, Individual, Objective, Search
@@ -18,9 +18,9 @@ class SearchStartSerializer(StrictSerializer):
     dataset = serializers.IntegerField(min_value=1)
     model = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     preset = serializers.ChoiceField(choices=TrainingPreset.choices, required=False, allow_null=True, default=None)
-    epochs = serializers.IntegerField(min_value=schemas.EPOCHS[0], max_value=schemas.EPOCHS[1], default=10)
-    imgsz = serializers.IntegerField(min_value=schemas.IMGSZ[0], max_value=schemas.IMGSZ[1], default=128)
-    batch = serializers.IntegerField(min_value=schemas.BATCH[0], max_value=schemas.BATCH[1], default=16)
+    epochs = serializers.IntegerField(min_value=parameters.EPOCHS[0], max_value=parameters.EPOCHS[1], default=10)
+    imgsz = serializers.IntegerField(min_value=parameters.IMGSZ[0], max_value=parameters.IMGSZ[1], default=128)
+    batch = serializers.IntegerField(min_value=parameters.BATCH[0], max_value=parameters.BATCH[1], default=16)
     population = serializers.IntegerField(min_value=2, max_value=1000, default=8)
     generations = serializers.IntegerField(min_value=1, max_value=1000, default=5)
     space = serializers.DictField(required=False, allow_null=True, default=None,
@@ -37,8 +37,8 @@ class SearchStartSerializer(StrictSerializer):
     prune = serializers.BooleanField(default=True)
     seed_baseline = serializers.BooleanField(default=True, help_text="the first individual is ultralytics' default "
                                                                      "recipe, clipped into the space")
-    time_limit_seconds = serializers.IntegerField(min_value=schemas.TIME_LIMIT_SECONDS[0],
-                                                  max_value=schemas.TIME_LIMIT_SECONDS[1], required=False,
+    time_limit_seconds = serializers.IntegerField(min_value=parameters.TIME_LIMIT_SECONDS[0],
+                                                  max_value=parameters.TIME_LIMIT_SECONDS[1], required=False,
                                                   allow_null=True, default=None,
                                                   help_text="per individual's training run")
 
@@ -73,7 +73,7 @@ class SearchStartSerializer(StrictSerializer):
         if errors:
             raise serializers.ValidationError(errors)
         if attrs.get("time_limit_seconds") is None:
-            attrs["time_limit_seconds"] = schemas.default_time_limit_seconds()
+            attrs["time_limit_seconds"] = parameters.default_time_limit_seconds()
         return attrs
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
-from training import schemas
+from training import parameters
 from training.models import TrainingPreset
 
 # The recipe: the hyperparameters that move mAP most on small detection sets, in ranges that train.
@@ -73,17 +73,17 @@ def space_validate(space: dict, *, from_preset: bool) -> dict[str, str]:
     if len(space) > MAX_GENES:
         return {"space": f"at most {MAX_GENES} genes"}
     for name, spec in space.items():
-        if name in schemas.NUMERIC_HYPERPARAMETERS:
-            kind, low, high = schemas.NUMERIC_HYPERPARAMETERS[name]
+        if name in parameters.NUMERIC_HYPERPARAMETERS:
+            kind, low, high = parameters.NUMERIC_HYPERPARAMETERS[name]
             problem = _range_errors(name, spec, low, high)
             if problem is None and kind is int and any(int(v) != v for v in spec[:2]):
                 problem = "must be whole numbers"  # else IntDistribution truncates [1.5, 1.7] to [1, 1]
         elif name == "optimizer":
-            problem = _choice_errors(spec, list(schemas.OPTIMIZERS))
-        elif name in schemas.BOOLEAN_HYPERPARAMETERS:
+            problem = _choice_errors(spec, list(parameters.OPTIMIZERS))
+        elif name in parameters.BOOLEAN_HYPERPARAMETERS:
             problem = _choice_errors(spec, [False, True])
         elif name == "imgsz":
-            problem = _range_errors(name, spec, *schemas.IMGSZ)
+            problem = _range_errors(name, spec, *parameters.IMGSZ)
             if problem is None and (len(spec) == 3 or any(int(v) != v or int(v) % 32 for v in spec)):
                 problem = "must be [low, high], whole multiples of 32"
         elif name == "preset":
@@ -91,7 +91,7 @@ def space_validate(space: dict, *, from_preset: bool) -> dict[str, str]:
                        else "a preset gene needs a search that starts from a preset (no `model`)")
         else:
             problem = (f"unknown gene; known: the training hyperparameters "
-                       f"({', '.join(schemas.HYPERPARAMETER_NAMES)}), imgsz, preset")
+                       f"({', '.join(parameters.HYPERPARAMETER_NAMES)}), imgsz, preset")
         if problem:
             errors[name] = problem
     return errors
@@ -102,11 +102,11 @@ def space_distributions(space: dict) -> dict[str, BaseDistribution]:
     distributions: dict[str, BaseDistribution] = {}
     for name in sorted(space):
         spec = space[name]
-        if name in ("optimizer", "preset", *schemas.BOOLEAN_HYPERPARAMETERS):
+        if name in ("optimizer", "preset", *parameters.BOOLEAN_HYPERPARAMETERS):
             distributions[name] = CategoricalDistribution(list(spec))
         elif name == "imgsz":
             distributions[name] = IntDistribution(int(spec[0]), int(spec[1]), step=32)
-        elif schemas.NUMERIC_HYPERPARAMETERS[name][0] is int:
+        elif parameters.NUMERIC_HYPERPARAMETERS[name][0] is int:
             distributions[name] = IntDistribution(int(spec[0]), int(spec[1]), log=len(spec) == 3)
         else:
             distributions[name] = FloatDistribution(float(spec[0]), float(spec[1]), log=len(spec) == 3)
@@ -142,14 +142,14 @@ def baseline_genome(space: dict, *, imgsz: int, preset: str) -> dict:
     genome = {}
     for name, spec in space.items():
         value = defaults.get(name)
-        if name in ("optimizer", "preset", *schemas.BOOLEAN_HYPERPARAMETERS):
+        if name in ("optimizer", "preset", *parameters.BOOLEAN_HYPERPARAMETERS):
             genome[name] = value if value in spec else spec[0]
             continue
         low, high = spec[0], spec[1]
         value = low if value is None else min(max(value, low), high)
         if name == "imgsz":
             value = min(max(int(round(value / 32)) * 32, int(low)), int(high))
-        elif name in schemas.NUMERIC_HYPERPARAMETERS and schemas.NUMERIC_HYPERPARAMETERS[name][0] is int:
+        elif name in parameters.NUMERIC_HYPERPARAMETERS and parameters.NUMERIC_HYPERPARAMETERS[name][0] is int:
             value = int(round(value))
         else:
             value = float(value)
@@ -175,7 +175,7 @@ def baseline_mutants(space: dict, baseline: dict, *, count: int, seed: int) -> l
         scale = rng.random()
         for name in sorted(space):
             spec, value = space[name], baseline[name]
-            if name in ("optimizer", "preset", *schemas.BOOLEAN_HYPERPARAMETERS):
+            if name in ("optimizer", "preset", *parameters.BOOLEAN_HYPERPARAMETERS):
                 genome[name] = spec[int(rng.integers(len(spec)))] if rng.random() < 1 - MUTATION_PROB else value
                 continue
             factor = 1.0
@@ -184,7 +184,7 @@ def baseline_mutants(space: dict, baseline: dict, *, count: int, seed: int) -> l
             mutated = min(max(value * factor, spec[0]), spec[1])
             if name == "imgsz":
                 mutated = min(max(int(round(mutated / 32)) * 32, int(spec[0])), int(spec[1]))
-            elif name in schemas.NUMERIC_HYPERPARAMETERS and schemas.NUMERIC_HYPERPARAMETERS[name][0] is int:
+            elif name in parameters.NUMERIC_HYPERPARAMETERS and parameters.NUMERIC_HYPERPARAMETERS[name][0] is int:
                 mutated = int(round(mutated))
             else:
                 mutated = float(mutated)

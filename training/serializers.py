@@ -4,7 +4,7 @@ from rest_framework import serializers
 from core.serializers import StrictSerializer, imgsz_multiple_of_32
 from jobs.models import Job
 
-from . import schemas
+from . import parameters
 from .models import TrainingEpoch, TrainingPreset, TrainingRun
 
 
@@ -19,20 +19,20 @@ class TrainingRunStartSerializer(StrictSerializer):
                                   trim_whitespace=False, default="",
                                   error_messages={"invalid": "use letters, digits, '.', '_' or '-' "
                                                              "(at most 150, starting with a letter/digit)"})
-    epochs = serializers.IntegerField(min_value=schemas.EPOCHS[0], max_value=schemas.EPOCHS[1], default=50)
-    imgsz = serializers.IntegerField(min_value=schemas.IMGSZ[0], max_value=schemas.IMGSZ[1], default=640)
-    batch = serializers.IntegerField(min_value=schemas.BATCH[0], max_value=schemas.BATCH[1], default=16)
-    seed = serializers.IntegerField(min_value=schemas.SEED[0], max_value=schemas.SEED[1], default=0)
-    patience = serializers.IntegerField(min_value=schemas.PATIENCE[0], max_value=schemas.PATIENCE[1], default=50)
-    time_limit_seconds = serializers.IntegerField(min_value=schemas.TIME_LIMIT_SECONDS[0],
-                                                  max_value=schemas.TIME_LIMIT_SECONDS[1], required=False,
+    epochs = serializers.IntegerField(min_value=parameters.EPOCHS[0], max_value=parameters.EPOCHS[1], default=50)
+    imgsz = serializers.IntegerField(min_value=parameters.IMGSZ[0], max_value=parameters.IMGSZ[1], default=640)
+    batch = serializers.IntegerField(min_value=parameters.BATCH[0], max_value=parameters.BATCH[1], default=16)
+    seed = serializers.IntegerField(min_value=parameters.SEED[0], max_value=parameters.SEED[1], default=0)
+    patience = serializers.IntegerField(min_value=parameters.PATIENCE[0], max_value=parameters.PATIENCE[1], default=50)
+    time_limit_seconds = serializers.IntegerField(min_value=parameters.TIME_LIMIT_SECONDS[0],
+                                                  max_value=parameters.TIME_LIMIT_SECONDS[1], required=False,
                                                   allow_null=True, default=None)
     hyperparameters = serializers.DictField(required=False, default=dict)
 
     validate_imgsz = staticmethod(imgsz_multiple_of_32)
 
     def validate_hyperparameters(self, value):
-        clean, errors = schemas.validate_hyperparameters(value)
+        clean, errors = parameters.validate_hyperparameters(value)
         if errors:
             raise serializers.ValidationError(errors)
         return clean
@@ -43,7 +43,7 @@ class TrainingRunStartSerializer(StrictSerializer):
                 {"model": ["give exactly one of `model` (a PyTorch model id) or `preset` "
                            f"({', '.join(TrainingPreset.values)})"]})
         if attrs.get("time_limit_seconds") is None:
-            attrs["time_limit_seconds"] = schemas.default_time_limit_seconds()
+            attrs["time_limit_seconds"] = parameters.default_time_limit_seconds()
         return attrs
 
 

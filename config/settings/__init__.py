@@ -1,6 +1,6 @@
 """Django settings (DJANGO_SETTINGS_MODULE=config.settings), one module per concern; each reads the environment
 through core/env.py. A new setting goes in the module of its concern; a module that needs another's value imports it
-from there (training.py takes CELERY_TASK_SOFT_TIME_LIMIT from queues.py). Each module's UPPERCASE names are the settings.
+from there (training.py takes CELERY_TASK_SOFT_TIME_LIMIT from queues.py). Its UPPERCASE names are settings.
 """
 from .base import *  # paths, DEBUG, secret key, apps, middleware, templates, auth, logging
 from .database import *

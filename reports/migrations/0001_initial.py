@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('baseline_id', models.PositiveBigIntegerField(blank=True, null=True)),
                 ('title', models.CharField(blank=True, default='', max_length=200)),
                 ('shared', models.BooleanField(default=False, help_text='Readable by every signed-in user, not only the owner.')),
-                ('snapshot', models.JSONField(blank=True, default=dict, help_text='The whole report (reports/schema.py).')),
+                ('snapshot', models.JSONField(blank=True, default=dict, help_text='The whole report (reports/snapshot_schema.py).')),
                 ('rendered_at', models.DateTimeField(blank=True, null=True)),
                 ('render_seconds', models.FloatField(blank=True, null=True)),
                 ('job', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='report', to='jobs.job')),

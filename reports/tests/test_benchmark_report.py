@@ -6,7 +6,7 @@ import pytest
 
 from benchmarks.models import BenchmarkResult
 from reports.exports import report_pdf_bytes, tables_zip_bytes
-from reports.schema import snapshot_errors
+from reports.snapshot_schema import snapshot_errors
 from reports.views import _technical_context
 
 from .factories import ENGINES, benchmark_for, report_for

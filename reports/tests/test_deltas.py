@@ -56,7 +56,7 @@ def test_the_resolution_of_a_tiny_set_is_at_least_one_instance():
 
 
 def test_a_training_runs_map_change_the_validation_split_cannot_resolve_is_within_noise(alice, db):
-    from reports.schema import snapshot_errors
+    from reports.snapshot_schema import snapshot_errors
     from reports.tests.factories import dataset_for, report_for, training_run_for
 
     dataset = dataset_for(alice)

@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 from reports.models import Report
-from reports.schema import snapshot_errors
+from reports.snapshot_schema import snapshot_errors
 
 from .factories import model_for, report_for, training_run_for
 

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from jobs.models import JobState
-from reports.schema import snapshot_errors
+from reports.snapshot_schema import snapshot_errors
 from training.models import TrainingEpoch
 
 from .factories import EPOCHS, dataset_for, job_for, model_for, report_for, training_run_for

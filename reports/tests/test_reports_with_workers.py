@@ -3,7 +3,7 @@ default worker through the API, checked against what the training and benchmark 
 import pytest
 
 from jobs.models import JobState
-from reports.schema import snapshot_errors
+from reports.snapshot_schema import snapshot_errors
 from tests.waiting import wait_for_job_end
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]

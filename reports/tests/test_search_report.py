@@ -1,7 +1,7 @@
 """A search report from rows: individuals, generations, best, Pareto front; and the search a run came from."""
 import pytest
 
-from reports.schema import snapshot_errors
+from reports.snapshot_schema import snapshot_errors
 
 from .factories import report_for, search_for
 

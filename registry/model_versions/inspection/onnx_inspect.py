@@ -11,7 +11,7 @@ ONNX Runtime for 112 GiB), and an operator outside the standard domains the engi
 import ast
 from pathlib import Path
 
-MAX_DIMENSION = 2048  # training.schemas.IMGSZ's upper bound (kept Django-free here); also bounds batch and channels
+MAX_DIMENSION = 2048  # training.parameters.IMGSZ's upper bound (kept Django-free here); also bounds batch and channels
 # ONNX's own operator sets: every engine here (ONNX Runtime, OpenVINO, TensorRT's parser) implements them
 STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         from registry.model_versions.serializers import ConversionRequestSerializer
         from registry.models import Dataset, ModelVersion
         from training.models import TrainingRun
-        from training.schemas import default_time_limit_seconds
+        from training.parameters import default_time_limit_seconds
         from training.services import training_run_start
 
         user = get_user_model().objects.filter(username=owner).first()
