@@ -57,7 +57,7 @@ INSTALLED_APPS = [
     "searches",
     "hosts",
     "serving",
-    "config.apps.PlatformConfig",  # the project's own system checks (config/checks.py)
+    "config.apps.PlatformConfig",  # the project's own system checks (config/env_names.py: platform.W001)
 ]
 
 MIDDLEWARE = [
