@@ -6,14 +6,13 @@ import numpy as np
 from django.conf import settings
 from django.db import models
 
-from core.models import TimeStampedModel
+from jobs.models import JobSubject
 
 
-class BenchmarkRun(TimeStampedModel):
+class BenchmarkRun(JobSubject):
     """One benchmark of a model version on the gpu queue: what was asked, what was measured, what was selected."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="benchmark_runs")
-    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="benchmark_run")
     model = models.ForeignKey("registry.ModelVersion", on_delete=models.PROTECT, related_name="benchmark_runs")
     dataset = models.ForeignKey("registry.Dataset", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="benchmark_runs", help_text="Validation split for mAP; none: speed only.")
@@ -29,6 +28,7 @@ class BenchmarkRun(TimeStampedModel):
                                       help_text="That host's hardware class: an applied selection serves this class.")
 
     class Meta:
+        default_related_name = "benchmark_run"  # job.benchmark_run
         ordering = ["-created_at", "-id"]
 
     def __str__(self):

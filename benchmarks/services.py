@@ -1,6 +1,5 @@
 """Writes for benchmarks: start a run (a BenchmarkRun and its gpu-queue Job), record where it ran, apply a selection
 (through serving/, the one home of serving), delete a run."""
-from django.db import transaction
 from rest_framework.exceptions import PermissionDenied
 
 from accounts.visibility import can_modify
@@ -8,7 +7,7 @@ from jobs.deletion import job_subject_delete
 from hosts.facts import this_host
 from hosts.routing import host_queue, target_host
 from jobs.models import JobKind
-from jobs.services import job_enqueue
+from jobs.services import job_subject_start
 from registry.models import Dataset, ModelVersion
 from serving.services import serving_set
 
@@ -26,11 +25,9 @@ def benchmark_run_start(*, owner, model: ModelVersion, dataset: Dataset | None, 
     if params.get("target"):  # a 400 naming the target when no live host matches it
         params = {**params, "routed_to": target_host(target=params["target"]).name}
         queue = host_queue(params["routed_to"])
-    with transaction.atomic():
-        job = job_enqueue(kind=JobKind.BENCHMARK, owner=owner, task_name=TASK_NAME, queue=queue,
-                          params={"model": model.pk, "dataset": dataset.pk if dataset else None, **params})
-        run = BenchmarkRun.objects.create(owner=owner, job=job, model=model, dataset=dataset, params=params)
-    return run
+    return job_subject_start(BenchmarkRun, owner=owner, kind=JobKind.BENCHMARK, task_name=TASK_NAME, queue=queue,
+                             job_params={"model": model.pk, "dataset": dataset.pk if dataset else None, **params},
+                             model=model, dataset=dataset, params=params)
 
 
 def benchmark_run_placed(*, job_id: int) -> None:
@@ -56,4 +53,4 @@ def benchmark_run_delete(*, user, run: BenchmarkRun) -> None:
     """Delete a finished benchmark run, its job and result rows (the conversions it made stay, and a model's serving
     selection keeps its engine, without the link to this run). The owner or an admin; 409 while it is queued or
     running. Without this, a model or dataset once benchmarked could never be deleted (their PROTECT keys)."""
-    job_subject_delete(run, user=user, cancel_path=f"/api/jobs/{run.job_id}/cancel/")
+    job_subject_delete(run, user=user)

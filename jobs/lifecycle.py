@@ -1,6 +1,7 @@
 """Every Job state transition happens here, as a conditional update; illegal transitions are refused.
 
-QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED, and QUEUED -> CANCELLED | FAILED.
+QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED, and QUEUED -> CANCELLED | FAILED; RUNNING -> QUEUED sends a gpu
+job whose host was lost again (jobs/rerun.py decides, job_requeue_lost moves it).
 Progress is pushed best-effort over Redis pub/sub; the database row is the authoritative state.
 """
 import json
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 ALLOWED_TRANSITIONS = {
     JobState.QUEUED: {JobState.RUNNING, JobState.CANCELLED, JobState.FAILED},
-    JobState.RUNNING: {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED},
+    JobState.RUNNING: {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.QUEUED},
 }
 
 
@@ -31,8 +32,9 @@ def _sources_for(target: str) -> list[str]:
 
 
 def transition(*, job_id: int, to_state: str, from_states: list[str] | None = None, message: str = "",
-               **fields) -> bool:
-    """Move a job to `to_state` if it is in one of `from_states` (default: every legal source). True if it moved."""
+               where: dict | None = None, **fields) -> bool:
+    """Move a job to `to_state` if it is in one of `from_states` (default: every legal source) and matches the
+    lookups in `where`, setting `fields`. True if it moved."""
     legal = _sources_for(to_state)
     if not legal:
         raise IllegalTransition(f"no state may move to {to_state}")
@@ -41,8 +43,8 @@ def transition(*, job_id: int, to_state: str, from_states: list[str] | None = No
         raise IllegalTransition(f"{from_states} -> {to_state} is not a legal transition")
     with transaction.atomic():
         previous = Job.objects.filter(pk=job_id).values_list("state", flat=True).first()
-        moved = Job.objects.filter(pk=job_id, state__in=sources).update(state=to_state, updated_at=timezone.now(),
-                                                                       **fields)
+        moved = Job.objects.filter(pk=job_id, state__in=sources, **(where or {})).update(
+            state=to_state, updated_at=timezone.now(), **fields)
         if moved:
             JobTransition.objects.create(job_id=job_id, from_state=previous or "", to_state=to_state,
                                          message=message[:2000])
@@ -108,6 +110,15 @@ def job_mark_cancelled(*, job_id: int, result: dict | None = None, message: str 
     if result is not None:
         fields["result"] = result
     return transition(job_id=job_id, to_state=JobState.CANCELLED, message=message, **fields)
+
+
+def job_requeue_lost(*, job_id: int, stale_before, task_id: str, message: str) -> bool:
+    """RUNNING -> QUEUED for a job whose host was lost, if its heartbeat is still older than `stale_before` (a worker
+    that came back keeps its job). It is to be sent as the new task `task_id`: a late redelivery of the dead host's
+    message no longer claims it."""
+    return transition(job_id=job_id, to_state=JobState.QUEUED, from_states=[JobState.RUNNING], message=message,
+                      where={"heartbeat_at__lt": stale_before}, celery_task_id=task_id, worker="", heartbeat_at=None,
+                      progress_message=message[:500])
 
 
 def job_request_cancel(*, job: Job) -> Job:

@@ -1,4 +1,7 @@
-"""The one lifecycle every async job shares: a Job row and its history of transitions."""
+"""The one lifecycle every async job shares: a Job row and its history of transitions, and the abstract model of the
+rows whose work is a job (training runs, conversions, benchmark runs, searches, reports)."""
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 
@@ -76,3 +79,17 @@ class JobTransition(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class JobSubject(TimeStampedModel):
+    """A row whose work is one Job: its state, progress and errors are the job's. It is created with its job
+    (jobs.services.job_subject_start) and deleted through it (jobs.deletion.job_subject_delete: the row cascades).
+
+    Each subject names its accessor on Job (`job.training_run`) with `Meta.default_related_name`."""
+
+    job = models.OneToOneField(Job, on_delete=models.CASCADE)
+
+    owner_field: ClassVar[str] = "owner"  # who may change the row: its `owner`, or a path such as "job__owner"
+
+    class Meta:
+        abstract = True

@@ -13,10 +13,9 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from .lifecycle import publish
-from .models import Job, JobKind, JobState, JobTransition
+from .lifecycle import job_requeue_lost
+from .models import Job, JobKind
 
 log = logging.getLogger(__name__)
 
@@ -33,16 +32,9 @@ def job_rerun_if_host_lost(*, job_id: int, cutoff, reason: str) -> bool:
     task_id = str(uuid.uuid4())
     message = (f"{reason}; sent again to another worker (attempt {job['attempts'] + 1} of "
                f"{settings.JOB_MAX_ATTEMPTS}; it ran on {job['worker'] or '?'})")
-    with transaction.atomic():
-        moved = Job.objects.filter(pk=job_id, state=JobState.RUNNING, heartbeat_at__lt=cutoff).update(
-            state=JobState.QUEUED, celery_task_id=task_id, worker="", heartbeat_at=None, progress_message=message[:500],
-            updated_at=timezone.now())
-        if not moved:
-            return False
-        JobTransition.objects.create(job_id=job_id, from_state=JobState.RUNNING, to_state=JobState.QUEUED,
-                                     message=message[:2000])
-        transaction.on_commit(lambda: _send(job, job_id, task_id))
-    publish(job_id, {"state": JobState.QUEUED})
+    if not job_requeue_lost(job_id=job_id, stale_before=cutoff, task_id=task_id, message=message):
+        return False
+    transaction.on_commit(lambda: _send(job, job_id, task_id))  # now, unless the caller holds a transaction open
     log.warning("job %s: %s", job_id, message)
     return True
 

@@ -1,6 +1,7 @@
-"""Writes for jobs: create a job and send its Celery task once the row is committed."""
+"""Writes for jobs: create a job and send its Celery task once the row is committed; start a row that owns a job."""
 import logging
 import uuid
+from typing import TypeVar
 
 from django.db import transaction
 
@@ -9,9 +10,11 @@ from core.exceptions import ServiceUnavailable
 from core.queues import CELERY_QUEUES
 
 from . import lifecycle
-from .models import Job
+from .models import Job, JobSubject
 
 log = logging.getLogger(__name__)
+
+Subject = TypeVar("Subject", bound=JobSubject)
 
 HOST_QUEUE_PREFIX = "gpu.host."  # one per host, consumed by that host's gpu workers (hosts/routing.py)
 
@@ -40,6 +43,21 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
         transaction.on_commit(lambda: _send(job.pk, task_name, queue, task_id, **limits))
     job.refresh_from_db()
     return job
+
+
+def job_subject_start(subject_model: type[Subject], /, *, owner, kind: str, task_name: str, queue: str,
+                      job_params: dict, soft_time_limit: float | None = None, time_limit: float | None = None,
+                      **fields) -> Subject:
+    """Create a QUEUED job with `job_params` (job_enqueue: 429 over quota, 503 without a broker) and the
+    `subject_model` row that owns it, with `fields` (a field may be named `model`: the first argument is positional),
+    in one transaction: the task is sent once both rows are committed. The row's owner is `owner` too (a conversion
+    has no owner of its own: it is its job's)."""
+    if subject_model.owner_field == "owner":
+        fields["owner"] = owner
+    with transaction.atomic():
+        job = job_enqueue(kind=kind, owner=owner, task_name=task_name, queue=queue, params=job_params,
+                          soft_time_limit=soft_time_limit, time_limit=time_limit)
+        return subject_model.objects.create(job=job, **fields)
 
 
 def _send(job_id: int, task_name: str, queue: str, task_id: str, **limits) -> None:

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import models
 
 from core.models import TimeStampedModel
+from jobs.models import JobSubject
 
 
 class Dataset(TimeStampedModel):
@@ -85,16 +86,18 @@ class ModelVersion(TimeStampedModel):
         return f"{self.name} v{self.version} ({self.format})"
 
 
-class Conversion(TimeStampedModel):
+class Conversion(JobSubject):
     """A request to convert a model version to another format; its job produces the new version."""
+
+    owner_field = "job__owner"  # no owner of its own: the requester is its job's owner
 
     source = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="conversions")
     target = models.CharField(max_length=16, choices=ModelFormat.choices)
     options = models.JSONField(default=dict)
     options_key = models.CharField(max_length=64, db_index=True, help_text="SHA-256 of target + canonical options.")
-    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="conversion")
     result = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="produced_by_conversions")
 
     class Meta:
+        default_related_name = "conversion"  # job.conversion
         ordering = ["-created_at"]

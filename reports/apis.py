@@ -62,10 +62,8 @@ class ReportDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, report_id: int):
-        report = _owned_report(request, report_id, action="delete")
-        if not report.job.is_terminal:
-            raise Conflict(f"The report is still being rendered (job {report.job_id} is {report.job.state}).")
-        services.report_delete(report=report)
+        report = selectors.report_get(user=request.user, report_id=report_id)
+        services.report_delete(user=request.user, report=report)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,7 +8,7 @@ it on request, so rendering again gives the same numbers whatever happened to th
 from django.conf import settings
 from django.db import models
 
-from core.models import TimeStampedModel
+from jobs.models import JobSubject
 
 
 class SubjectKind(models.TextChoices):
@@ -18,9 +18,8 @@ class SubjectKind(models.TextChoices):
     MODEL = "model", "Model version"
 
 
-class Report(TimeStampedModel):
+class Report(JobSubject):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
-    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="report")
     subject_kind = models.CharField(max_length=16, choices=SubjectKind.choices)
     subject_id = models.PositiveBigIntegerField()
     baseline_kind = models.CharField(max_length=16, choices=SubjectKind.choices, blank=True, default="")
@@ -32,6 +31,7 @@ class Report(TimeStampedModel):
     render_seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
+        default_related_name = "report"  # job.report
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["subject_kind", "subject_id"], name="report_subject_idx")]
         constraints = [

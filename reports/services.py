@@ -1,4 +1,5 @@
-"""Writes for reports: queue one (a Report and its default-queue Job, in one transaction), and build its snapshot.
+"""Writes for reports: queue one (a Report and its default-queue Job, in one transaction), build its snapshot, and
+delete one (through its job, like every row that owns a job).
 
 The build runs in the worker (`reports.render`): it resolves the subject and baseline as the report's owner would
 see them, asks each kind's collector for its tables, metrics, plots and findings, adds the deltas, the
@@ -14,14 +15,14 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
 from core.hardware import LIBRARIES, host_info
+from jobs.deletion import job_subject_delete
 from jobs.models import JobKind
 from jobs.runner import PermanentJobError
-from jobs.services import job_enqueue
+from jobs.services import job_subject_start
 
 from .collectors import SubjectUnavailable, collector_for
 from .deltas import deltas_compute, metrics_without_samples
@@ -38,12 +39,10 @@ def report_create(*, owner, subject_kind: str, subject_id: int, baseline_kind: s
     """Queue the rendering of a report; the caller has checked that `owner` may see the subject and baseline."""
     params = {"subject": subject_kind, "id": subject_id,
               "baseline": {"subject": baseline_kind, "id": baseline_id} if baseline_kind else None}
-    with transaction.atomic():
-        job = job_enqueue(kind=JobKind.REPORT, owner=owner, task_name=TASK_NAME, queue="default", params=params,
-                          soft_time_limit=TIME_LIMIT_SECONDS, time_limit=TIME_LIMIT_SECONDS + 30)
-        return Report.objects.create(owner=owner, job=job, subject_kind=subject_kind, subject_id=subject_id,
-                                     baseline_kind=baseline_kind or "", baseline_id=baseline_id, title=title,
-                                     shared=shared)
+    return job_subject_start(Report, owner=owner, kind=JobKind.REPORT, task_name=TASK_NAME, queue="default",
+                             job_params=params, soft_time_limit=TIME_LIMIT_SECONDS,
+                             time_limit=TIME_LIMIT_SECONDS + 30, subject_kind=subject_kind, subject_id=subject_id,
+                             baseline_kind=baseline_kind or "", baseline_id=baseline_id, title=title, shared=shared)
 
 
 def report_build(*, report: Report) -> dict:
@@ -119,11 +118,9 @@ def report_update(*, report: Report, title: str | None = None, shared: bool | No
     return report
 
 
-def report_delete(*, report: Report) -> None:
-    with transaction.atomic():
-        job = report.job
-        report.delete()
-        job.delete()
+def report_delete(*, user, report: Report) -> None:
+    """Delete a report and its job. The owner or an admin; 409 while it is queued or rendering."""
+    job_subject_delete(report, user=user)
 
 
 def _collect(*, kind: str, object_id: int, user, what: str) -> dict:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from core.models import TimeStampedModel
+from jobs.models import JobSubject
 
 
 class Objective(models.TextChoices):
@@ -21,11 +22,10 @@ class Crossover(models.TextChoices):
     UNIFORM = "uniform", "Uniform"
 
 
-class Search(TimeStampedModel):
+class Search(JobSubject):
     """One search. State, progress and errors are its Job's (kind `search`, default queue)."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="searches")
-    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="search")
     dataset = models.ForeignKey("registry.Dataset", on_delete=models.PROTECT, related_name="searches")
     model = models.ForeignKey("registry.ModelVersion", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="searches", help_text="Start weights; empty when a preset is the start.")
@@ -41,6 +41,7 @@ class Search(TimeStampedModel):
     pareto = models.JSONField(default=list, blank=True, help_text="Individual ids on the Pareto front.")
 
     class Meta:
+        default_related_name = "search"  # job.search
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "searches"
 

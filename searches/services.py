@@ -12,7 +12,7 @@ from core.exceptions import Conflict
 from jobs import lifecycle
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
-from jobs.services import job_enqueue
+from jobs.services import job_subject_start
 from registry.model_versions.selectors import model_file_local
 from registry.models import Dataset, ModelVersion
 
@@ -28,12 +28,11 @@ LATENCY_TASK_NAME = "searches.measure_latency"  # gpu queue (settings: CELERY_TA
 
 def search_start(*, owner, dataset: Dataset, model: ModelVersion | None, preset: str | None, params: dict) -> Search:
     """Create the search and its job; the first controller step is sent once both rows are committed."""
+    job_params = {**params, "dataset": dataset.pk, "model": model.pk if model else None, "preset": preset or ""}
     with transaction.atomic():
-        job = job_enqueue(kind=JobKind.SEARCH, owner=owner, task_name=STEP_TASK_NAME, queue="default",
-                          params={**params, "dataset": dataset.pk, "model": model.pk if model else None,
-                                  "preset": preset or ""})
-        search = Search.objects.create(owner=owner, job=job, dataset=dataset, model=model, preset=preset or "",
-                                       params=params)
+        search = job_subject_start(Search, owner=owner, kind=JobKind.SEARCH, task_name=STEP_TASK_NAME,
+                                   queue="default", job_params=job_params, dataset=dataset, model=model,
+                                   preset=preset or "", params=params)
         # The id alone could name a study twice (a flushed database reuses ids); the suffix keeps names unique.
         search.study_name = f"search-{search.pk}-{uuid.uuid4().hex[:8]}"
         search.save(update_fields=["study_name", "updated_at"])

@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.db import models
 
-from core.models import TimeStampedModel
+from jobs.models import JobSubject
 
 
 class TrainingPreset(models.TextChoices):
@@ -11,11 +11,10 @@ class TrainingPreset(models.TextChoices):
     YOLOV8M = "yolov8m", "YOLOv8m (from its YAML, random init)"
 
 
-class TrainingRun(TimeStampedModel):
+class TrainingRun(JobSubject):
     """One ultralytics training run on the gpu queue. Its Job carries state, progress and errors."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_runs")
-    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, related_name="training_run")
     dataset = models.ForeignKey("registry.Dataset", on_delete=models.PROTECT, related_name="training_runs")
     parent_model = models.ForeignKey("registry.ModelVersion", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="training_runs",
@@ -41,6 +40,7 @@ class TrainingRun(TimeStampedModel):
                                                      help_text="The epoch the last attempt resumed from, if it did.")
 
     class Meta:
+        default_related_name = "training_run"  # job.training_run
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(

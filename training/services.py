@@ -1,12 +1,11 @@
 """Writes for training: start a run (a TrainingRun and its gpu-queue Job, in one transaction), delete a finished
 one, save its curves."""
-from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from jobs.deletion import job_subject_delete
 from core.storage import artifact_delete, artifact_put_bytes
 from jobs.models import JobKind
-from jobs.services import job_enqueue
+from jobs.services import job_subject_start
 from registry.models import Dataset, ModelFormat, ModelVersion
 
 from .curves import CURVES_FILE, curves_png, curves_title
@@ -27,15 +26,12 @@ def training_run_start(*, owner, dataset: Dataset, parent_model: ModelVersion | 
         raise ValidationError({"model": ["give exactly one of `model` or `preset`"]})
     params = {"epochs": epochs, "imgsz": imgsz, "batch": batch, "seed": seed, "patience": patience,
               "time_limit_seconds": time_limit_seconds, "hyperparameters": dict(hyperparameters)}
-    with transaction.atomic():
-        job = job_enqueue(kind=JobKind.TRAINING, owner=owner, task_name=TASK_NAME, queue="gpu",
-                          params={**params, "dataset": dataset.pk,
-                                  "model": parent_model.pk if parent_model else None, "preset": preset or ""},
-                          soft_time_limit=time_limit_seconds,
-                          time_limit=time_limit_seconds + HARD_LIMIT_GRACE_SECONDS)
-        run = TrainingRun.objects.create(owner=owner, job=job, dataset=dataset, parent_model=parent_model,
-                                         preset=preset or "", name=name, params=params)
-    return run
+    return job_subject_start(
+        TrainingRun, owner=owner, kind=JobKind.TRAINING, task_name=TASK_NAME, queue="gpu",
+        job_params={**params, "dataset": dataset.pk, "model": parent_model.pk if parent_model else None,
+                    "preset": preset or ""},
+        soft_time_limit=time_limit_seconds, time_limit=time_limit_seconds + HARD_LIMIT_GRACE_SECONDS,
+        dataset=dataset, parent_model=parent_model, preset=preset or "", name=name, params=params)
 
 
 def training_run_delete(*, user, run: TrainingRun) -> None:
@@ -43,8 +39,7 @@ def training_run_delete(*, user, run: TrainingRun) -> None:
     the dataset and parent). The owner or an admin; 409 while it is queued or running, or naming the rows that
     use it (their PROTECT foreign keys)."""
     artifacts = run.artifacts  # the run and its epochs go with its job (one-to-one, CASCADE)
-    job_subject_delete(run, user=user, cancel_path=f"/api/jobs/{run.job_id}/cancel/",
-                       after_commit=lambda: artifact_delete(artifacts))
+    job_subject_delete(run, user=user, after_commit=lambda: artifact_delete(artifacts))
 
 
 def training_curves_save(*, run: TrainingRun) -> str | None:

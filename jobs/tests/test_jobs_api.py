@@ -59,8 +59,9 @@ def test_illegal_transitions_are_refused(alice):
 
     job = make_job(alice, state=JobState.SUCCEEDED)
     assert lifecycle.job_succeed(job_id=job.id, result={}) is False
+    assert lifecycle.transition(job_id=job.id, to_state=JobState.QUEUED) is False  # only RUNNING may go back
     with pytest.raises(lifecycle.IllegalTransition):
-        lifecycle.transition(job_id=job.id, to_state=JobState.QUEUED)
+        lifecycle.transition(job_id=job.id, to_state=JobState.QUEUED, from_states=[JobState.SUCCEEDED])
 
 
 def test_the_reaper_fails_a_job_whose_heartbeat_stopped(alice):

@@ -50,3 +50,12 @@ def test_a_job_being_cancelled_or_not_a_gpu_job_is_failed_not_run_again(alice):
     diagnostic = stale_job(alice, kind="diagnostic", task_name="tests.sleep")
     lifecycle.jobs_reap_lost()
     assert {j.state for j in Job.objects.filter(pk__in=[cancelling.pk, diagnostic.pk])} == {JobState.FAILED}
+
+
+@pytest.mark.django_db
+def test_a_job_whose_heartbeat_came_back_is_not_queued_again(alice):
+    job = stale_job(alice, heartbeat_at=timezone.now())
+    assert lifecycle.job_requeue_lost(job_id=job.id, stale_before=STALE + timedelta(minutes=1), task_id="second",
+                                      message="lost") is False
+    job.refresh_from_db()
+    assert job.state == JobState.RUNNING and job.celery_task_id == "first" and not job.transitions.exists()

@@ -13,7 +13,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.visibility import check_can_modify
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
-from jobs.services import job_enqueue
+from jobs.services import job_subject_start
 from registry.models import Conversion, ModelFormat, ModelVersion
 
 TASK_NAME = "registry.convert"
@@ -62,10 +62,9 @@ def conversion_request(*, user, source: ModelVersion, target: str, options: dict
                     .order_by("-created_at").first())
         if existing is not None:
             return existing, False
-        job = job_enqueue(kind=JobKind.CONVERSION, owner=user, task_name=TASK_NAME, queue="gpu",
-                          params={"source": source.pk, "target": target, **options})
-        conversion = Conversion.objects.create(source=source, target=target, options=options, options_key=key,
-                                               job=job)
+        conversion = job_subject_start(Conversion, owner=user, kind=JobKind.CONVERSION, task_name=TASK_NAME,
+                                       queue="gpu", job_params={"source": source.pk, "target": target, **options},
+                                       source=source, target=target, options=options, options_key=key)
     conversion.refresh_from_db()
     return conversion, True
 
@@ -73,5 +72,4 @@ def conversion_request(*, user, source: ModelVersion, target: str, options: dict
 def conversion_delete(*, user, conversion: Conversion) -> None:
     """Delete a finished conversion and its job (the version it produced stays). The requester or an admin; 409
     while its job is queued or running, or naming the rows that use it."""
-    job_subject_delete(conversion, user=user, cancel_path=f"/api/jobs/{conversion.job_id}/cancel/",
-                       owner_field="job__owner")  # the conversion goes with its job (one-to-one, CASCADE)
+    job_subject_delete(conversion, user=user)  # the conversion goes with its job (one-to-one, CASCADE)

@@ -8,6 +8,7 @@ import zlib
 
 import pytest
 
+from jobs.models import Job
 from reports.models import Report
 from reports.snapshot_schema import snapshot_errors
 
@@ -134,7 +135,17 @@ def test_exports_of_a_report_that_is_not_rendered_yet_answer_409(alice, api):
 def test_the_owner_deletes_a_report_and_its_job(alice, api):
     report = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk)
     assert api(alice).delete(f"{URL}{report.pk}/").status_code == 204
-    assert not Report.objects.filter(pk=report.pk).exists()
+    assert not Report.objects.filter(pk=report.pk).exists() and not Job.objects.filter(pk=report.job_id).exists()
+
+
+@pytest.mark.parametrize("state", ["QUEUED", "RUNNING"])
+def test_a_report_still_queued_or_rendering_is_not_deleted_and_answers_409(alice, api, state):
+    report = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk, build=False)
+    Job.objects.filter(pk=report.job_id).update(state=state, finished_at=None)
+    response = api(alice).delete(f"{URL}{report.pk}/")
+    assert response.status_code == 409, response.content
+    assert f"POST /api/jobs/{report.job_id}/cancel/" in response.json()["detail"]
+    assert Report.objects.filter(pk=report.pk).exists() and Job.objects.filter(pk=report.job_id).exists()
 
 
 def test_the_owner_shares_a_report_and_a_viewer_then_reads_it_but_may_not_change_it(alice, bob, api):
