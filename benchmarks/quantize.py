@@ -64,8 +64,9 @@ def _head_nodes(model) -> list[str]:
 def quantize_int8(*, source: Path, target: Path, dataset_root: Path, imgsz: int,
                   limit: int = CALIBRATION_IMAGES) -> dict:
     """Write the INT8 QDQ model of `source` to `target`; returns what was done (for the version's metadata)."""
-    import onnx  # deferred: onnx and onnxruntime, the gpu worker's libraries, only when quantizing
-    import onnxruntime
+    import onnx  # deferred: onnx, loaded with onnxruntime only when quantizing
+    import onnxruntime  # deferred: onnxruntime
+    # deferred: onnxruntime
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     calibration = calibration_set(dataset_root, limit=limit)
