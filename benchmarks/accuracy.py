@@ -78,7 +78,7 @@ def engine_map(*, engine, samples: list[tuple[Path, np.ndarray]], imgsz: int, pr
     """{"map50", "map50_95", "images", "instances", "protocol"} of `engine` on `samples` (one image per run).
     protocol "square": every image letterboxed to imgsz x imgsz like the pool serves it (the same for every engine);
     "val": ultralytics val's rectangular canvases (val_letterbox.py), for engines that take any input size."""
-    from ultralytics.utils.metrics import ap_per_class
+    from ultralytics.utils.metrics import ap_per_class  # deferred: ultralytics
 
     images = [(cv2.imread(str(path)), labels) for path, labels in samples]
     images = [(image, labels) for image, labels in images if image is not None]

@@ -5,7 +5,7 @@ import io
 def latency_png(*, series: list[tuple[str, list[float]]], title: str) -> bytes:
     # A bare Figure, not pyplot: pyplot keeps global figure state, which threads of one web process would share.
     # Imported here: matplotlib takes a quarter of a second to import, which web start-up need not pay.
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # deferred: matplotlib
 
     height = 1.6 + 0.45 * max(1, len(series))
     figure = Figure(figsize=(9, height), dpi=100)

@@ -11,7 +11,12 @@ scores in 0-1 with one scale costs most of the accuracy and little of the time.
 import re
 from pathlib import Path
 
+import cv2
 import numpy as np
+
+from inference.processing import preprocess
+
+from .splits import calibration_set
 
 CALIBRATION_IMAGES = 32
 
@@ -28,10 +33,6 @@ class _Reader:
         self.index = 0
 
     def get_next(self):
-        import cv2
-
-        from inference.processing import preprocess
-
         while self.index < len(self.images):
             image = cv2.imread(str(self.images[self.index]))
             self.index += 1
@@ -63,11 +64,10 @@ def _head_nodes(model) -> list[str]:
 def quantize_int8(*, source: Path, target: Path, dataset_root: Path, imgsz: int,
                   limit: int = CALIBRATION_IMAGES) -> dict:
     """Write the INT8 QDQ model of `source` to `target`; returns what was done (for the version's metadata)."""
-    import onnx
-    import onnxruntime
+    import onnx  # deferred: onnx, loaded with onnxruntime only when quantizing
+    import onnxruntime  # deferred: onnxruntime
+    # deferred: onnxruntime
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
-
-    from .splits import calibration_set
 
     calibration = calibration_set(dataset_root, limit=limit)
     images = calibration["images"]

@@ -37,6 +37,7 @@ class Sampler(threading.Thread):
             if not gpu_devices()["devices"]:
                 self.gpu_error = "no CUDA GPU seen by NVML"
                 return
+            # deferred: pynvml, a GPU host's optional library (core/hardware.py): a CPU host never loads it
             import pynvml as nvml
         try:
             nvml.nvmlInit()

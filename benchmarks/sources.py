@@ -1,10 +1,11 @@
 """The model version each engine variant runs, reusing conversions that exist and making those that do not.
 
 Inside a benchmark job the conversions run inline (a gpu job waiting for another gpu job to get the other slot
-could wait forever): each is still a registry Conversion with its own Job and history, run by the registry's own
-`conversion_execute`, so it is found and reused by later conversion requests and benchmarks, and carries the
-registry's parity check. The INT8 variant is a child version of the FP32 ONNX (source "conversion", metadata
-`quantization: int8` and the calibration dataset), reused on the next benchmark with the same dataset.
+could wait forever): each is still a registry Conversion with its own Job and history, run by the job runner
+(jobs/inline.py) on the registry's own `conversion_execute`, so it is found and reused by later conversion requests
+and benchmarks, and carries the registry's parity check. The INT8 variant is a child version of the FP32 ONNX
+(source "conversion", metadata `quantization: int8` and the calibration dataset), reused on the next benchmark with
+the same dataset.
 """
 import shutil
 import tempfile
@@ -14,14 +15,17 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import Q
 
-from jobs import lifecycle
+from jobs.inline import job_run_inline
 from jobs.models import Job, JobKind, JobState
-from jobs.runner import JobCancelled, heartbeat_start
+from jobs.runner import JobCancelled
 from registry.conversions.runner import conversion_execute
 from registry.conversions.services import conversion_options_key
 from registry.datasets.archive import dataset_local
 from registry.model_versions.selectors import model_file_local
+from registry.model_versions.services import model_version_register
 from registry.models import Conversion, Dataset, ModelFormat, ModelSource, ModelVersion
+
+from .quantize import CalibrationRefused, quantize_int8
 
 
 class SourceFailed(Exception):
@@ -30,23 +34,6 @@ class SourceFailed(Exception):
 
 class SourceUnavailable(SourceFailed):
     """The request lacks what the version needs (INT8 without a dataset to calibrate on): the row is unavailable."""
-
-
-class _InlineContext:
-    """What `conversion_execute` needs of a job context, for a conversion run inside the benchmark's job."""
-
-    def __init__(self, *, job: Job, parent_ctx, progress):
-        self.job, self.job_id, self.params = job, job.pk, job.params
-        self.partial_result: dict = {}
-        self._parent, self._progress = parent_ctx, progress
-
-    def checkpoint(self) -> None:
-        lifecycle.job_heartbeat(job_id=self.job_id)
-        self._parent.checkpoint()
-
-    def progress(self, fraction: float, message: str = "", eta_seconds=None) -> None:
-        lifecycle.job_set_progress(job_id=self.job_id, fraction=fraction, message=message)
-        self._progress(f"converting: {message}")
 
 
 def _existing_conversion(*, source: ModelVersion, target: str, imgsz: int, user=None) -> ModelVersion | None:
@@ -79,35 +66,23 @@ def convert_inline(*, source: ModelVersion, target: str, imgsz: int, ctx, progre
                                  params={"source": source.pk, "target": target, **options, "inline_in_job": ctx.job_id})
         Conversion.objects.create(source=source, target=target, options=options,
                                   options_key=conversion_options_key(target, options), job=job)
-    lifecycle.job_claim(job_id=job.pk, worker=worker, task_id="")
-    inline = _InlineContext(job=job, parent_ctx=ctx, progress=progress)
-    heartbeat = heartbeat_start(job.pk)  # stamps it between checkpoints too: a long TensorRT build is not reaped
     try:
-        result = conversion_execute(ctx=inline)
-    except JobCancelled:  # the benchmark was cancelled at a checkpoint: stop it, not just this variant
-        lifecycle.job_mark_cancelled(job_id=job.pk, result=inline.partial_result or None,
-                                     message="cancelled with the benchmark that ran it")
-        raise
-    except SoftTimeLimitExceeded:  # the benchmark's time is up: let its runner fail it
-        lifecycle.job_fail(job_id=job.pk, error="timeout: the benchmark that ran it passed its time limit",
-                           result=inline.partial_result or None)
+        result = job_run_inline(job_id=job.pk, outer=ctx, worker=worker, body=_conversion_body,
+                                on_progress=lambda message: progress(f"converting: {message}"))
+    except (JobCancelled, SoftTimeLimitExceeded):  # the benchmark's cancel or time limit: its runner ends it
         raise
     except Exception as exc:
-        lifecycle.job_fail(job_id=job.pk, error=str(exc), result=inline.partial_result or None)
         raise SourceFailed(f"conversion to {target} failed: {exc}") from exc
-    finally:
-        heartbeat.stop()
-    lifecycle.job_succeed(job_id=job.pk, result=result)
     return ModelVersion.objects.get(pk=result["model_id"])
+
+
+def _conversion_body(ctx) -> dict:
+    return conversion_execute(ctx=ctx)  # the `registry.convert` task's body (registry/tasks.py)
 
 
 def int8_version(*, onnx: ModelVersion, dataset: Dataset, imgsz: int, job: Job, progress) -> ModelVersion:
     """The INT8 QDQ child of `onnx` calibrated on `dataset`: an earlier one the benchmarking user may see, else
     quantized now and registered as theirs (not the owner's, when they benchmark another user's shared model)."""
-    from registry.model_versions.services import model_version_register
-
-    from .quantize import CalibrationRefused, quantize_int8
-
     earlier = (ModelVersion.objects.filter(parent=onnx, format=ModelFormat.ONNX, metadata__quantization="int8",
                                            metadata__calibration_dataset=dataset.pk)
                .filter(Q(owner=job.owner) | Q(shared=True)).order_by("-created_at").first())

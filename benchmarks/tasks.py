@@ -6,11 +6,11 @@ being measured.
 from config.celery import app
 from jobs.runner import job_task
 
+from .runner import benchmark_run_execute
+from .services import benchmark_run_placed
+
 
 @job_task(app, "benchmarks.run")
 def benchmark_run(ctx):
-    from .runner import benchmark_run_execute
-    from .services import benchmark_run_placed
-
     benchmark_run_placed(job_id=ctx.job_id)
     return benchmark_run_execute(ctx)

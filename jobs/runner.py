@@ -2,7 +2,8 @@
 
 A task body is a function `fn(ctx) -> dict`. It calls `ctx.progress(...)` as it goes and `ctx.checkpoint()`
 where stopping is safe; raising `PermanentJobError` fails the job with that message, anything else fails it
-with the exception's text, `JobCancelled` (from a checkpoint) cancels it.
+with the exception's text, `JobCancelled` (from a checkpoint) cancels it. A job run inside another job's task
+(a benchmark's conversion) goes through the same `job_body_run`, with the context in inline.py.
 
 The soft time limit is sticky. billiard raises `SoftTimeLimitExceeded` from a signal handler wherever the job
 happens to be, and a broad `except Exception` on the way (a best-effort Redis publish, a library's own guard)
@@ -63,8 +64,7 @@ class _Heartbeat(threading.Thread):
 
 
 def heartbeat_start(job_id: int) -> _Heartbeat:
-    """A heartbeat for a job run inside another job (a benchmark's inline conversion): the outer job's heartbeat
-    does not stamp it, and a long step without checkpoints (a TensorRT build) would get it reaped. Call .stop()."""
+    """A thread that stamps the job's heartbeat (and notices a cancel request) until .stop()."""
     heartbeat = _Heartbeat(job_id, settings.JOB_HEARTBEAT_SECONDS)
     heartbeat.start()
     return heartbeat
@@ -78,6 +78,7 @@ class JobContext:
         self.task = task
         self._heartbeat = heartbeat
         self.partial_result: dict = {}
+        self.ended = False  # its end recorded (job_body_run)
         self._started = time.monotonic()
         limit = _soft_limit(task)
         self._deadline = self._started + limit if limit else None
@@ -111,6 +112,19 @@ class JobContext:
         except Exception:
             log.debug("could not update the Celery task state", exc_info=True)
 
+    # How its end is recorded (job_body_run); a job run inside another job's task words it its own way (inline.py).
+    nested = False  # the exception that ended it stays here: the task is done
+    cancelled_message = "cancelled at a checkpoint"
+
+    def cancelled_result(self, exc: JobCancelled) -> dict | None:
+        return exc.result
+
+    def timeout_message(self) -> str:
+        return f"timeout: the job ran past its time limit ({_soft_limit(self.task):g} s)"
+
+    def record(self, outcome, **kwargs) -> bool:
+        return _record(outcome, **kwargs)
+
 
 def run_job(task, job_id: int, body) -> dict | None:
     """Claim job `job_id`, run `body(ctx)`, finish the job whatever happens. Returns the result (or None)."""
@@ -122,32 +136,51 @@ def run_job(task, job_id: int, body) -> dict | None:
         log.info("job %s not claimed (state %s): skipping", job_id, state)
         return {"skipped": True, "state": state}
     job = Job.objects.get(pk=job_id)
-    heartbeat = _Heartbeat(job_id, settings.JOB_HEARTBEAT_SECONDS)
-    heartbeat.start()
+    heartbeat = heartbeat_start(job_id)
     ctx = JobContext(job, task, heartbeat)
-    finished = False
     try:
-        ctx.checkpoint()
-        result = body(ctx) or {}
-        finished = lifecycle.job_succeed(job_id=job_id, result=result)
-        return result
-    except JobCancelled as exc:
-        finished = _record(lifecycle.job_mark_cancelled, job_id=job_id, result=exc.result,
-                           message="cancelled at a checkpoint")
-    except SoftTimeLimitExceeded:
-        finished = _record(lifecycle.job_fail, job_id=job_id, result=ctx.partial_result or None,
-                           error=f"timeout: the job ran past its time limit ({_soft_limit(task):g} s)")
-    except PermanentJobError as exc:
-        finished = _record(lifecycle.job_fail, job_id=job_id, error=str(exc), result=ctx.partial_result or None)
-    except Exception as exc:
-        log.exception("job %s failed", job_id)
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        finished = _record(lifecycle.job_fail, job_id=job_id, error=detail, result=ctx.partial_result or None)
+        return job_body_run(ctx, _after_checkpoint(body))
     finally:
         heartbeat.stop()
-        if not finished:
+        if not ctx.ended:
             _record(_fail_if_still_running, job_id=job_id)
+
+
+def _after_checkpoint(body):
+    def checked(ctx):
+        ctx.checkpoint()  # a cancel asked for while the job was queued
+        return body(ctx)
+
+    return checked
+
+
+def job_body_run(ctx, body) -> dict | None:
+    """Run `body(ctx)` as the claimed job `ctx.job_id` and record how it ended: succeeded with its result, cancelled
+    (JobCancelled), failed (the time limit, a PermanentJobError's message, any other exception's). The exception
+    then ends here, or goes on to the job that ran this one inside its own task (`ctx.nested`, inline.py)."""
+    try:
+        result = body(ctx) or {}
+        ctx.ended = lifecycle.job_succeed(job_id=ctx.job_id, result=result)
+        return result
+    except Exception as exc:
+        outcome, recorded = _ending(ctx, exc)
+        ctx.ended = ctx.record(outcome, job_id=ctx.job_id, **recorded)
+        if ctx.nested:
+            raise
     return None
+
+
+def _ending(ctx, exc: Exception) -> tuple:
+    """The lifecycle call that records a job ended by `exc`, and what it records."""
+    if isinstance(exc, JobCancelled):
+        return lifecycle.job_mark_cancelled, {"result": ctx.cancelled_result(exc), "message": ctx.cancelled_message}
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return lifecycle.job_fail, {"error": ctx.timeout_message(), "result": ctx.partial_result or None}
+    if isinstance(exc, PermanentJobError):
+        return lifecycle.job_fail, {"error": str(exc), "result": ctx.partial_result or None}
+    log.exception("job %s failed", ctx.job_id)
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return lifecycle.job_fail, {"error": detail, "result": ctx.partial_result or None}
 
 
 def _fail_if_still_running(*, job_id: int) -> bool:

@@ -4,17 +4,21 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from benchmarks.engine_runs import _Loaded, measure
+from benchmarks.steps.load import Loaded, engine_load
+from benchmarks.steps.timing import engines_time
 from inference.tests.test_graph_buckets import _CpuGraphEngine
 
 
 class _State:
-    """The slice of a running benchmark that `measure` uses; rows are kept instead of written."""
+    """The slice of a running benchmark that the timing step uses; rows are kept instead of written."""
 
-    def __init__(self, batch_sizes):
+    def __init__(self, batch_sizes, loaded):
         self.params = {"imgsz": 64, "batch_sizes": batch_sizes, "warmup": 2, "iterations": 5, "min_seconds": 0.0}
         self.ctx = SimpleNamespace(checkpoint=lambda: None)
-        self.samples, self.fraction, self.rows = None, 0.0, []
+        self.samples, self.fraction, self.rows, self.loaded, self.base_rss_mb = None, 0.0, [], loaded, 0.0
+
+    def advance(self, done, total):
+        pass
 
     def progress(self, message):
         pass
@@ -32,9 +36,9 @@ class _State:
 def test_each_graph_row_records_its_replays_and_a_batch_8_row_replays(tiny_weights):
     engine = _CpuGraphEngine().load(tiny_weights, device="cpu")
     variant = SimpleNamespace(name="pytorch-cuda-fp16-graph", engine="pytorch-cuda-fp16-graph")
-    state = _State([1, 8])
+    state = _State([1, 8], [Loaded(variant, engine, None, "fp16", 0.1, 0.0, engine.describe())])
 
-    measure(state, [_Loaded(variant, engine, None, "fp16", 0.1, 0.0, engine.describe())], base_rss_mb=0.0)
+    engines_time(state)
 
     by_batch = {row["batch_size"]: row for row in state.rows}
     for batch in (1, 8):  # cold run + 1 warm-up + 5 timed, every one a replay of that batch size's own graph
@@ -45,16 +49,14 @@ def test_each_graph_row_records_its_replays_and_a_batch_8_row_replays(tiny_weigh
 
 
 def test_loading_the_graph_variant_captures_the_benchmarks_batch_sizes_up_front(tiny_weights, monkeypatch, tmp_path):
-    from benchmarks import engine_runs
+    from benchmarks.steps import load
     from benchmarks.variants import VARIANTS
     from inference.engines import ENGINES
 
     monkeypatch.setitem(ENGINES, "pytorch-cuda-fp16-graph", _CpuGraphEngine)
-    monkeypatch.setattr(engine_runs, "model_file_local", lambda version: SimpleNamespace(held=lambda: tiny_weights))
+    monkeypatch.setattr(load, "model_file_local", lambda version: SimpleNamespace(held=lambda: tiny_weights))
     version = SimpleNamespace(file="tiny.pt", format="pytorch")
-    state = SimpleNamespace(params={"batch_sizes": [1, 4], "imgsz": 64}, run=SimpleNamespace(model=version),
-                            source_for=lambda variant: version, progress=lambda message: None,
+    state = SimpleNamespace(params={"batch_sizes": [1, 4], "imgsz": 64}, progress=lambda message: None,
                             row=lambda *args, **kwargs: None)
-    loaded = engine_runs.load_variant(state, VARIANTS["pytorch-cuda-fp16-graph"],
-                                      {"pytorch-cuda-fp16-graph": {"available": True, "reason": ""}})
+    loaded = engine_load(state, VARIANTS["pytorch-cuda-fp16-graph"], version)
     assert loaded.described["graph_buckets"] == ["b1x64", "b4x64"]

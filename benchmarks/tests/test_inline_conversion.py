@@ -72,6 +72,8 @@ def test_an_inline_conversion_heartbeats_while_it_runs_without_checkpoints(alice
         convert_inline(source=tiny_model, target="tensorrt", imgsz=64, ctx=_CancelledBenchmark(benchmark_job),
                        progress=lambda message: None, worker="test-worker")
     assert len(set(stamps)) >= 3, stamps  # before: the claim's stamp only, and the reaper took it for lost
+    failed = Conversion.objects.select_related("job").get(source=tiny_model, target="tensorrt").job
+    assert (failed.state, failed.error) == (JobState.FAILED, "RuntimeError: stop here")  # as a conversion job's
 
 
 class _RunningBenchmark:
@@ -99,6 +101,7 @@ def test_benchmarking_another_users_shared_model_keeps_its_conversions_with_the_
     assert onnx.owner == carol and not onnx.shared and onnx.parent == tiny_model  # before: alice's, in her quota
     assert int8.owner == carol and not int8.shared and int8.parent == onnx
     assert Conversion.objects.get(result=onnx).job.owner == carol
+    assert Conversion.objects.get(result=onnx).job.state == JobState.SUCCEEDED
     assert set(ModelVersion.objects.filter(owner=alice).values_list("pk", flat=True)) == alices_before
     # a later benchmark by alice does not reuse carol's private conversion
     from benchmarks.sources import _existing_conversion

@@ -1,7 +1,8 @@
 """A long timed loop keeps every timing for its statistics but stores a bounded uniform sample of them."""
 import numpy as np
 
-from benchmarks.engine_runs import _Loaded, measure
+from benchmarks.steps.load import Loaded
+from benchmarks.steps.timing import engines_time
 from benchmarks.measure import timings_sample
 from benchmarks.models import timings_unpack
 from benchmarks.tests.test_graph_rows import _State
@@ -22,10 +23,10 @@ def test_a_row_stores_at_most_the_bound_of_raw_timings_and_its_stats_use_all(set
     from types import SimpleNamespace
 
     settings.BENCHMARK_MAX_STORED_TIMINGS = 100
-    state = _State([1])
-    state.params["iterations"] = 3000
     variant = SimpleNamespace(name="instant", engine="instant")
-    measure(state, [_Loaded(variant, _InstantEngine(), None, "fp32", 0.0, 0.0, {})], base_rss_mb=0.0)
+    state = _State([1], [Loaded(variant, _InstantEngine(), None, "fp32", 0.0, 0.0, {})])
+    state.params["iterations"] = 3000
+    engines_time(state)
     row = state.rows[0]
     assert row["iterations"] == 3000  # before: all 3000 timings were stored in the row as well
     assert timings_unpack(row["timings"]).size == 100 and row["details"]["timings_stored"] == 100

@@ -57,17 +57,15 @@ def test_the_pool_refuses_to_serve_a_fallen_back_session_as_the_cuda_engine(cuda
 
 
 def test_a_benchmark_row_of_a_fallen_back_session_is_failed(cuda_provider_falls_back, monkeypatch, tmp_path):
-    from benchmarks import engine_runs
+    from benchmarks.steps import load
     from benchmarks.variants import VARIANTS
 
     rows = []
     version = SimpleNamespace(file="model.onnx", format="onnx")
-    state = SimpleNamespace(params={"batch_sizes": [1], "imgsz": 64}, run=SimpleNamespace(model=version),
-                            source_for=lambda variant: version, progress=lambda message: None,
+    state = SimpleNamespace(params={"batch_sizes": [1], "imgsz": 64}, progress=lambda message: None,
                             row=lambda variant, batch, status, reason="", **fields: rows.append((status, reason)))
-    monkeypatch.setattr(engine_runs, "model_file_local", lambda version: SimpleNamespace(held=lambda: tmp_path / version.file))
-    loaded = engine_runs.load_variant(state, VARIANTS["onnxruntime-cuda"],
-                                      {"onnxruntime-cuda": {"available": True, "reason": ""}})
+    monkeypatch.setattr(load, "model_file_local", lambda version: SimpleNamespace(held=lambda: tmp_path / version.file))
+    loaded = load.engine_load(state, VARIANTS["onnxruntime-cuda"], version)
     assert loaded is None
     assert rows[0][0] == "failed" and "instead of CUDAExecutionProvider" in rows[0][1]
 

@@ -1,26 +1,31 @@
 """Conversions inside their job on the gpu worker: export (ONNX) or build (TensorRT), check parity against the
 reference, register the result as a new model version with lineage. The web side (request, delete) is in
-conversion_services.py, like training/services.py and training/runner.py.
+services.py, like training/services.py and training/runner.py. A benchmark runs `conversion_execute` inside its own
+job (benchmarks/sources.py through jobs/inline.py). The libraries that weigh (torch, ultralytics, onnx, onnxruntime,
+tensorrt) are imported inside onnx.py's and tensorrt.py's functions, so importing this module costs little.
 """
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 
 from jobs.models import Job, JobState
 from jobs.runner import PermanentJobError
+from registry.datasets.archive import dataset_local
+from registry.model_versions.inspection.onnx_inspect import onnx_describe
 from registry.model_versions.selectors import model_file_local
 from registry.model_versions.services import model_version_register
 from registry.models import Conversion, ModelFormat, ModelSource, ModelVersion
 
-from .onnx import ConversionError
+from .onnx import ConversionError, onnx_check, onnx_export, onnx_run, torch_run
+from .parity import ParityTolerance, parity_compare, parity_images, parity_inputs
+from .tensorrt import tensorrt_build, tensorrt_missing, tensorrt_run
 
 
-def parity_tolerance(*, half: bool = False):
-    from .parity import ParityTolerance
-
+def parity_tolerance(*, half: bool = False) -> ParityTolerance:
     if half:
         return ParityTolerance(box_rel=settings.CONVERSION_PARITY_ATOL_FP16,
                                score_abs=settings.CONVERSION_PARITY_SCORE_ATOL_FP16,
@@ -32,12 +37,6 @@ def parity_tolerance(*, half: bool = False):
 def parity_batch(*, conversion: Conversion, imgsz: int, batch: int):
     """Seeded random inputs plus, when the source names its dataset, a few of its real images (random inputs
     rarely make a trained model detect anything, so only real ones exercise the detections' parity)."""
-    import numpy as np
-
-    from registry.datasets.archive import dataset_local
-
-    from .parity import parity_images, parity_inputs
-
     images = parity_inputs(batch=batch, imgsz=imgsz, seed=0)
     dataset = conversion.source.dataset
     if dataset is None or not dataset.archive:
@@ -119,10 +118,6 @@ def _parity_or_fail(ctx, parity: dict, what: str) -> None:
 
 def _parity_runs(*, conversion: Conversion, imgsz: int, batch: int, reference, candidate, half: bool) -> dict:
     """Parity on random inputs and (when there are) real images, outputs concatenated along the batch."""
-    import numpy as np
-
-    from .parity import parity_compare
-
     batches = parity_batch(conversion=conversion, imgsz=imgsz, batch=batch)
     ref_runs = [reference(images) for images in batches]
     got_runs = [candidate(images) for images in batches]
@@ -134,10 +129,6 @@ def _parity_runs(*, conversion: Conversion, imgsz: int, batch: int, reference, c
 
 
 def _convert_to_onnx(*, ctx, conversion: Conversion, scratch: Path) -> dict:
-    from registry.model_versions.inspection.onnx_inspect import onnx_describe
-
-    from .onnx import onnx_check, onnx_export, onnx_run, torch_run
-
     options = conversion.options
     imgsz = options["imgsz"]
     ctx.progress(0.05, "exporting to ONNX")
@@ -167,8 +158,6 @@ def _convert_to_onnx(*, ctx, conversion: Conversion, scratch: Path) -> dict:
 
 def _onnx_for_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> tuple[Path, dict]:
     """The ONNX to build from: the source itself, an earlier static ONNX conversion of it, or a fresh export."""
-    from .onnx import onnx_check, onnx_export
-
     source, imgsz = conversion.source, conversion.options["imgsz"]
     if source.format == ModelFormat.ONNX:
         return model_file_local(source).held(), {"onnx_from": "source", "onnx_model_id": source.pk}
@@ -185,14 +174,9 @@ def _onnx_for_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> tuple[P
 
 
 def _convert_to_tensorrt(*, ctx, conversion: Conversion, scratch: Path) -> dict:
-    from .tensorrt import tensorrt_missing
-
     missing = tensorrt_missing()
     if missing:  # before any work: this worker can never do it
         raise PermanentJobError(f"TensorRT conversion is unavailable: {' and '.join(missing)}.")
-    from .onnx import onnx_run
-    from .tensorrt import tensorrt_build, tensorrt_run
-
     options = conversion.options
     imgsz, half = options["imgsz"], options.get("half", True)
     onnx_path, origin = _onnx_for_tensorrt(ctx=ctx, conversion=conversion, scratch=scratch)
