@@ -21,7 +21,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "config.schema.PlatformAutoSchema",
-    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.http_errors.api_exception_handler",
 }
 LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/min")
 # --- input limits and quotas (docs/security.md) ---
@@ -30,7 +30,7 @@ MAX_PAGE_OFFSET = env_int("MAX_PAGE_OFFSET", 10_000_000, minimum=0)
 MAX_JSON_DEPTH = env_int("MAX_JSON_DEPTH", 32, minimum=2)  # nesting of arrays/objects in a JSON body
 QUOTA_ACTIVE_JOBS = env_int("QUOTA_ACTIVE_JOBS", 20, minimum=0)  # queued + running jobs per user; 0: no limit
 QUOTA_UPLOAD_MB = env_int("QUOTA_UPLOAD_MB", 20_480, minimum=0)  # stored dataset + model bytes per user; 0: none
-CSRF_FAILURE_VIEW = "core.exceptions.csrf_failure"  # JSON under /api/
+CSRF_FAILURE_VIEW = "core.http_errors.csrf_failure"  # JSON under /api/
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),

@@ -10,7 +10,8 @@ from . import channel
 from .requests import ImageBodyParser, predict_request_read
 from .selectors import inference_model_get
 from .serializers import PredictJsonSerializer
-from .services import inference_pools_health, inference_predict, prediction_recorded
+from .metrics import prediction_recorded
+from .services import inference_pools_health, inference_predict
 
 
 class PredictApi(APIView):

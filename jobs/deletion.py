@@ -4,7 +4,7 @@ from django.db.models import Model
 
 from accounts.visibility import check_can_modify
 from core.deletion import delete_or_conflict, describe
-from core.exceptions import Conflict
+from core.errors import Conflict
 
 
 def job_subject_delete(subject: Model, *, user, cancel_path: str, owner_field: str = "owner",
