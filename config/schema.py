@@ -47,7 +47,7 @@ V2_ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"erro
 class PlatformAutoSchema(AutoSchema):
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
-        from .serializers import StrictSerializer
+        from core.serializers import StrictSerializer
 
         if direction == "request" and isinstance(serializer, StrictSerializer):
             schema["additionalProperties"] = False  # unknown fields are a 400 (StrictSerializer)
