@@ -9,7 +9,6 @@ from .liveness import processes_live
 from .models import Host
 
 
-
 def host_queue(name: str) -> str:
     return f"{HOST_QUEUE_PREFIX}{name}"
 

@@ -28,6 +28,7 @@ LATENCY = Histogram("inference_request_seconds", "End-to-end prediction latency 
                     ["model", "engine"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
 
+
 @dataclass
 class Outcome:
     engine: str = ""

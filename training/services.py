@@ -3,8 +3,8 @@ one, save its curves."""
 from django.db import transaction
 
 from core.errors import Invalid
-from jobs.deletion import job_subject_delete
 from core.storage import artifact_delete, artifact_put_bytes
+from jobs.deletion import job_subject_delete
 from jobs.models import JobKind
 from jobs.services import job_enqueue
 from registry.models import Dataset, ModelFormat, ModelVersion
