@@ -1,6 +1,7 @@
 """Reads for users (admin user management): the list, filtered by role, and one user by id; one's API tokens."""
 from django.db.models import QuerySet
-from django.http import Http404
+
+from core.errors import NotFound
 
 from .models import ApiToken, User
 
@@ -15,7 +16,7 @@ def user_list(*, role: str | None = None) -> QuerySet[User]:
 def user_get(*, user_id: int) -> User:
     user = User.objects.filter(pk=user_id).first()
     if user is None:
-        raise Http404("No user with this id.")
+        raise NotFound("No user with this id.")
     return user
 
 
@@ -27,5 +28,5 @@ def api_token_list(*, user: User) -> QuerySet[ApiToken]:
 def api_token_get(*, user: User, token_id: int) -> ApiToken:
     token = api_token_list(user=user).filter(pk=token_id).first()
     if token is None:
-        raise Http404("No API token of yours with this id.")
+        raise NotFound("No API token of yours with this id.")
     return token

@@ -13,6 +13,8 @@ from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from core.errors import Invalid
+
 from .authentication import TOKEN_PREFIX, digest
 from .models import ApiToken, Role, User
 
@@ -57,14 +59,12 @@ def user_update(*, user: User, role: str | None = None, email: str | None = None
 
 
 def user_change_password(*, user: User, old_password: str, new_password: str) -> None:
-    from rest_framework.exceptions import ValidationError
-
     if not user.check_password(old_password):
-        raise ValidationError({"old_password": ["The current password is wrong."]})
+        raise Invalid(errors={"old_password": ["The current password is wrong."]})
     try:
         validate_password(new_password, user)
     except Exception as exc:  # django ValidationError: report under the field
-        raise ValidationError({"new_password": list(getattr(exc, "messages", [str(exc)]))}) from None
+        raise Invalid(errors={"new_password": list(getattr(exc, "messages", [str(exc)]))}) from None
     user.set_password(new_password)
     with transaction.atomic():
         user.save(update_fields=["password"])
@@ -85,12 +85,10 @@ def user_tokens_revoke(*, user: User) -> int:
 
 
 def refresh_token_blacklist(*, token: str) -> None:
-    from rest_framework.exceptions import ValidationError
-
     try:
         RefreshToken(token).blacklist()
     except TokenError as exc:
-        raise ValidationError({"refresh": [str(exc)]}) from None
+        raise Invalid(errors={"refresh": [str(exc)]}) from None
 
 
 def api_token_create(*, user: User, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:

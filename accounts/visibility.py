@@ -6,7 +6,8 @@ Selectors answer 404 for rows a user may not see (so others' ids are not confirm
 403 for rows a user sees but may not change.
 """
 from django.db.models import Model, Q, QuerySet
-from rest_framework.exceptions import PermissionDenied
+
+from core.errors import Forbidden
 
 
 def _has_field(model, name: str) -> bool:
@@ -42,4 +43,4 @@ def check_can_modify(obj: Model, user, *, action: str = "change", owner_field: s
     """403 unless `user` may change `obj` (owner or admin); `action` words the refusal ("delete", "convert")."""
     if not can_modify(obj, user, owner_field=owner_field):
         what = obj._meta.verbose_name
-        raise PermissionDenied(f"Only the owner or an admin may {action} this {what}.")
+        raise Forbidden(f"Only the owner or an admin may {action} this {what}.")

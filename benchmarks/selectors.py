@@ -1,7 +1,7 @@
 """Reads for benchmarks: the runs a user may see (their own; admins all), their rows, the latency distributions."""
-from django.http import Http404
 
 from accounts.visibility import visible_to
+from core.errors import NotFound
 
 from .models import BenchmarkRun, ResultStatus, timings_unpack
 
@@ -14,7 +14,7 @@ def benchmark_run_get(*, user, run_id: int) -> BenchmarkRun:
     """The run if `user` may see it (owner or admin); 404 otherwise."""
     run = benchmark_run_list(user=user).prefetch_related("result_rows").filter(pk=run_id).first()
     if run is None:
-        raise Http404("No benchmark with this id is visible to you.")
+        raise NotFound("No benchmark with this id is visible to you.")
     return run
 
 

@@ -1,11 +1,11 @@
 """Writes for benchmarks: start a run (a BenchmarkRun and its gpu-queue Job), record where it ran, apply a selection
 (through serving/, the one home of serving), delete a run."""
-from rest_framework.exceptions import PermissionDenied
 
 from accounts.visibility import can_modify
-from jobs.deletion import job_subject_delete
+from core.errors import Forbidden
 from hosts.facts import this_host
 from hosts.routing import host_queue, target_host
+from jobs.deletion import job_subject_delete
 from jobs.models import JobKind
 from jobs.services import job_subject_start
 from registry.models import Dataset, ModelVersion
@@ -19,8 +19,8 @@ TASK_NAME = "benchmarks.run"  # routed to the gpu queue by CELERY_TASK_ROUTES["b
 def benchmark_run_start(*, owner, model: ModelVersion, dataset: Dataset | None, params: dict) -> BenchmarkRun:
     """Create the run and queue its job; the task is sent once both rows are committed."""
     if params["apply"] and not can_modify(model, owner):
-        raise PermissionDenied("Only the model's owner or an admin may apply a selection to its serving engine; "
-                               'benchmark it with "apply": false.')
+        raise Forbidden("Only the model's owner or an admin may apply a selection to its serving engine; "
+                        'benchmark it with "apply": false.')
     queue = "gpu"
     if params.get("target"):  # a 400 naming the target when no live host matches it
         params = {**params, "routed_to": target_host(target=params["target"]).name}

@@ -3,7 +3,7 @@
 The API's views are plain APIViews that paginate through core.pagination.paginated_response, so drf-spectacular
 cannot see the pagination and documented lists as bare arrays. PlatformAutoSchema gives every GET that answers a
 list the platform paginator, which documents `{count, next, previous, results}` and the `limit`/`offset`
-parameters. error_responses_hook then adds the error answers (the `Error` body of core.exceptions) that any
+parameters. error_responses_hook then adds the error answers (the `Error` body of core.http_errors) that any
 operation may give, so a generated client knows their shape and a schema-conformance check accepts them.
 """
 from drf_spectacular.openapi import AutoSchema

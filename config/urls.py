@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.exceptions import api_not_found
+from core.http_errors import api_not_found
 from inference.metrics import metrics_view
 from inference.v2_apis import ServerMetadataApi
 

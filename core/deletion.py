@@ -5,7 +5,7 @@ naming what uses it. Usage is explicit: every domain row that uses a dataset, a 
 from django.db import transaction
 from django.db.models import Model, ProtectedError, RestrictedError
 
-from .exceptions import InUse
+from .errors import InUse
 
 MAX_NAMED = 10  # dependents named in the message; the answer's `dependents` list holds the same ones
 

@@ -3,7 +3,7 @@
 Two flavours, one connection pool each per URL and process:
 - `redis_client()`: short connect and read timeouts (REDIS_CONNECT_TIMEOUT_SECONDS, REDIS_READ_TIMEOUT_SECONDS),
   for every ordinary command. A web thread never waits on Redis longer than that: a Redis that is down or stuck
-  becomes a RedisError at once, which the API answers as a JSON 503 (core/exceptions.py).
+  becomes a RedisError at once, which the API answers as a JSON 503 (core/http_errors.py).
 - `redis_blocking_client()`: the same connect timeout, a read timeout long enough for blocking pops
   (REDIS_BLOCKING_READ_TIMEOUT_SECONDS), for the inference channel's BLPOPs, which wait up to a request's deadline.
 """

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 
-from .exceptions import internal_error_body
+from .errors import DomainError
+from .http_errors import domain_error_response, internal_error_body
 
 
 class ContentSecurityPolicyMiddleware:
@@ -35,7 +36,9 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith("/api/"):
             return None  # Django's own 500 handling (a plain page when DEBUG is off)
-        # a plain view's "not found" and "forbidden" are answers, not faults (the job events stream raises Http404)
+        # a plain view's domain errors, "not found" and "forbidden" are answers, not faults (core/http_errors.py)
+        if isinstance(exception, DomainError):
+            return domain_error_response(exception)
         if isinstance(exception, Http404):
             return JsonResponse({"detail": str(exception) or "Not found."}, status=404)
         if isinstance(exception, PermissionDenied):

@@ -1,14 +1,12 @@
 """Aiming gpu work at a host or a hardware class: each gpu worker also consumes `gpu.host.<its HOST_NAME>`, and a
 target (`{"host": "gpu-2"}`, `{"gpu": "NVIDIA H100"}`, `{"cpu": "AMX"}`) picks a live host that matches and has a
 gpu worker; the job is sent to that host's queue."""
-from rest_framework.exceptions import ValidationError
-
+from core.errors import Invalid
 from core.hardware import feature_key
 from jobs.services import HOST_QUEUE_PREFIX
 
 from .liveness import processes_live
 from .models import Host
-
 
 
 def host_queue(name: str) -> str:
@@ -41,6 +39,6 @@ def target_host(*, target: dict) -> Host:
         known = Host.objects.filter(name=target["host"]).first() if "host" in target else None
         why = ("it is gone (no gpu worker heartbeat)" if known else "no such host has registered") if "host" in target \
             else f"no live host with a gpu worker has it (live: {', '.join(sorted(live)) or 'none'})"
-        raise ValidationError({"target": [f"no live host matches {_describe(target)}: {why}; see GET /api/hosts/"]})
+        raise Invalid(errors={"target": [f"no live host matches {_describe(target)}: {why}; see GET /api/hosts/"]})
     client = redis_client()
     return min(matching, key=lambda host: (client.llen(host_queue(host.name)), host.name))

@@ -1,6 +1,7 @@
 """Reads for hosts: the registered machines with their state (live while a process heartbeats, else gone)."""
 import redis
-from django.http import Http404
+
+from core.errors import NotFound
 
 from .liveness import processes_live
 from .models import Host
@@ -33,5 +34,5 @@ def host_list():
 def host_get(*, name: str) -> Host:
     host = Host.objects.filter(name=name).first()
     if host is None:
-        raise Http404(f"No host named {name!r} has registered.")
+        raise NotFound(f"No host named {name!r} has registered.")
     return host

@@ -7,10 +7,11 @@ from rest_framework.views import APIView
 from core.parsers import JSONObjectParser
 
 from . import channel
+from .metrics import prediction_recorded
 from .requests import ImageBodyParser, predict_request_read
 from .selectors import inference_model_get
 from .serializers import PredictJsonSerializer
-from .services import inference_pools_health, inference_predict, prediction_recorded
+from .services import inference_pools_health, inference_predict
 
 
 class PredictApi(APIView):

@@ -8,12 +8,16 @@ label at scrape time, together with the queue depth per model. No database row i
 """
 import ipaddress
 import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
+from core.http_errors import http_status_of
 from core.redis import redis_client
 
 from . import channel
@@ -23,6 +27,29 @@ REQUESTS = Counter("inference_requests_total", "Prediction requests answered by 
 LATENCY = Histogram("inference_request_seconds", "End-to-end prediction latency in the web process",
                     ["model", "engine"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+
+
+@dataclass
+class Outcome:
+    engine: str = ""
+
+
+@contextmanager
+def prediction_recorded(*, model_id: int):
+    """Count one prediction request by model, engine and status, and observe its latency when it succeeded. The
+    block sets `outcome.engine` once it knows which engine answered."""
+    started = time.perf_counter()
+    outcome, code = Outcome(), 200
+    try:
+        yield outcome
+    except BaseException as exc:
+        code = http_status_of(exc)
+        raise
+    finally:
+        REQUESTS.labels(str(model_id), outcome.engine, str(code)).inc()
+        if code == 200:
+            LATENCY.labels(str(model_id), outcome.engine).observe(time.perf_counter() - started)
+
 
 HISTOGRAM_HELP = {"batch_size": "Images per engine batch in the pool",
                   "inference_seconds": "Engine run time per batch in the pool",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from core.exceptions import without_paths
+from core.errors import without_paths
 
 from .batching import RequestError
 from .engines import ENGINES, engine_choose

@@ -22,7 +22,7 @@ from hosts.facts import this_host
 from hosts.registration import HostHeartbeat
 
 from . import channel
-from core.exceptions import without_paths
+from core.errors import without_paths
 
 from .batching import Pending, RequestError, collect, group, run_chunk, split_expired
 from .engines import engines_available

@@ -7,7 +7,7 @@ import binascii
 from django.conf import settings
 from rest_framework import exceptions, parsers
 
-from core.exceptions import PayloadTooLarge
+from core.errors import TooLarge
 
 from .images import BadImage, image_check
 from .serializers import PredictJsonSerializer, PredictParamsSerializer
@@ -21,8 +21,8 @@ def body_within_limit(request) -> None:
     except ValueError:
         length = 0
     if length > limit:
-        raise PayloadTooLarge(f"The request body is {length / 2**20:.1f} MB; the limit is "
-                              f"{settings.INFERENCE_MAX_BODY_MB} MB (INFERENCE_MAX_BODY_MB).")
+        raise TooLarge(f"The request body is {length / 2**20:.1f} MB; the limit is "
+                       f"{settings.INFERENCE_MAX_BODY_MB} MB (INFERENCE_MAX_BODY_MB).")
 
 
 def _multipart(request) -> tuple[list[bytes], dict]:

@@ -38,7 +38,7 @@ class Resolutions:
         return target
 
     def _lookup(self, model_id: int) -> dict:
-        from core.exceptions import Conflict
+        from core.errors import Conflict
         from registry.models import ModelVersion
         from serving.selectors import ModelUnservable, serving_resolve
 
@@ -50,6 +50,6 @@ class Resolutions:
         try:
             return serving_resolve(model=model, hardware_class=self.hardware_class, available=self.available)
         except Conflict as exc:
-            raise RequestError(409, str(exc.detail)) from None
+            raise RequestError(409, exc.message) from None
         except ModelUnservable as exc:
-            raise RequestError(422, str(exc.detail), unservable=True) from None
+            raise RequestError(422, exc.message, unservable=True) from None

@@ -1,43 +1,38 @@
-"""Predictions from the web process: queue on Redis for the pool, wait for the reply until the deadline, and count
-every answer (status and latency) in the web-side metrics."""
+"""Predictions from the web process: queue on Redis for the pool and wait for the reply until the deadline; each
+failure is a domain error (core/errors.py). The APIs count every answer in the web-side metrics (metrics.py)."""
 import logging
 import time
 import uuid
-from contextlib import contextmanager
-from dataclasses import dataclass
 
 import redis
 from django.conf import settings
 from django.db import transaction
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from rest_framework import exceptions, status
 
-from core.exceptions import ServiceUnavailable, without_paths
+from core.errors import DomainError, TimedOut, Unavailable, without_paths
 from registry.models import ModelVersion
 from serving.selectors import ModelUnservable, serving_check_servable
 
 from . import channel
-from .metrics import LATENCY, REQUESTS
 
 log = logging.getLogger(__name__)
 
 
-class PredictionQueueFull(ServiceUnavailable):
+class PredictionQueueFull(Unavailable):
     """The 503 a prediction gets when its model's request queue is full."""
 
-    wait = 1  # DRF turns `wait` into a Retry-After header
+    retry_after = 1  # the answer's Retry-After header
 
 
-class DeadlinePassed(exceptions.APIException):
-    status_code = status.HTTP_504_GATEWAY_TIMEOUT
-    default_code = "deadline_passed"
+class DeadlinePassed(TimedOut):
+    pass
 
 
-class PoolError(exceptions.APIException):
-    def __init__(self, status_code: int, detail: str):
-        self.status_code = status_code
-        super().__init__(detail)
+class PoolError(DomainError):
+    """The pool's own error answer for a request, with the status it gave (400 bad image size, 404, 409, 5xx)."""
+
+    def __init__(self, status: int, message: str, **extra):
+        super().__init__(message, **extra)
+        self.status = status
 
 
 _SERVABLE_SECONDS = 0.5  # as long as channel.pools_live keeps the pools' heartbeats
@@ -75,7 +70,7 @@ def pool_answer(*, model, header: dict, images: list[bytes], timeout_ms: int | N
                                       "processes.") from None
         reply = channel.reply_wait(request_id, deadline)
     except redis.RedisError as exc:
-        raise ServiceUnavailable(f"Redis is unreachable, so the inference pool cannot be reached: {exc}") from exc
+        raise Unavailable(f"Redis is unreachable, so the inference pool cannot be reached: {exc}") from exc
     if reply is None:
         raise DeadlinePassed(f"No answer within the {timeout_ms} ms deadline (the inference pool is busy or slow).")
     if "error" in reply:
@@ -105,7 +100,7 @@ def inference_predict(*, model, params: dict, images: list[bytes],
     return body
 
 
-def _pool_error(error: dict, *, model_id: int) -> exceptions.APIException:
+def _pool_error(error: dict, *, model_id: int) -> DomainError:
     """The API error for a pool's error reply: a model that cannot load is marked not servable (a 422 from now on,
     without a trip to the pool); a 5xx is logged under an error id that the answer quotes, like every API 500."""
     detail = without_paths(error["detail"])
@@ -116,8 +111,8 @@ def _pool_error(error: dict, *, model_id: int) -> exceptions.APIException:
     if error["status"] >= 500:
         error_id = uuid.uuid4().hex[:12]
         log.error("error %s: inference pool answered %s for model %s: %s", error_id, error["status"], model_id, detail)
-        return PoolError(error["status"], {"detail": f"The inference pool failed on this request (error id "
-                                                     f"{error_id}); it has been logged.", "error_id": error_id})
+        return PoolError(error["status"], f"The inference pool failed on this request (error id {error_id}); it has "
+                                          "been logged.", error_id=error_id)
     return PoolError(error["status"], detail)
 
 
@@ -131,47 +126,12 @@ def model_unservable_mark(*, model_id: int, reason: str) -> None:
             version.save(update_fields=["metadata"])
 
 
-def status_of(exc: BaseException) -> int:
-    """The HTTP status the API answers for `exc` (DRF's mapping), for the metrics' `status` label."""
-    if isinstance(exc, exceptions.APIException):
-        return exc.status_code
-    if isinstance(exc, Http404):
-        return 404
-    if isinstance(exc, PermissionDenied):
-        return 403
-    if isinstance(getattr(exc, "status", None), int):  # a v2 protocol error (inference/v2_protocol.V2Error)
-        return exc.status
-    return 500
-
-
-@dataclass
-class Outcome:
-    engine: str = ""
-
-
-@contextmanager
-def prediction_recorded(*, model_id: int):
-    """Count one prediction request by model, engine and status, and observe its latency when it succeeded. The
-    block sets `outcome.engine` once it knows which engine answered."""
-    started = time.perf_counter()
-    outcome, code = Outcome(), 200
-    try:
-        yield outcome
-    except BaseException as exc:
-        code = status_of(exc)
-        raise
-    finally:
-        REQUESTS.labels(str(model_id), outcome.engine, str(code)).inc()
-        if code == 200:
-            LATENCY.labels(str(model_id), outcome.engine).observe(time.perf_counter() - started)
-
-
 def inference_pools_health() -> dict:
     """The live pool processes as the health API shows them (status "down" when none); 503 when Redis is down."""
     try:
         pools = channel.pools_live(max_age=0)
     except Exception as exc:
-        raise ServiceUnavailable(f"Redis is unreachable: {exc}") from exc
+        raise Unavailable(f"Redis is unreachable: {exc}") from exc
     now = time.time()
     workers = [{"id": p["id"], "host": p["host"], "hardware_class": p.get("hardware_class"), "pid": p["pid"],
                 "heartbeat_age_s": round(now - p["at"], 2),

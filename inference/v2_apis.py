@@ -13,12 +13,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.exceptions import api_exception_handler
+from core.http_errors import api_exception_handler
 
 from . import channel
+from .metrics import prediction_recorded
 from .requests import body_within_limit
 from .selectors import inference_model_by_name
-from .services import prediction_recorded
 from .v2_protocol import V2Error, infer_request_read
 from .v2_services import (v2_infer, v2_model_metadata, v2_model_unready_reason, v2_server_metadata,
                           v2_server_ready)

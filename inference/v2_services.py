@@ -6,7 +6,7 @@ import time
 import numpy as np
 import redis
 
-from core.exceptions import Conflict, ServiceUnavailable
+from core.errors import Conflict, Unavailable
 from registry.models import ModelVersion
 from serving.selectors import DEFAULT_IMGSZ, serving_check_servable
 
@@ -50,8 +50,8 @@ def v2_model_unready_reason(model: ModelVersion) -> str:
     """"" when a live pool can serve `model`, else why not."""
     try:
         serving_check_servable(model=model, pools=channel.pools_live())
-    except (Conflict, ServiceUnavailable) as exc:
-        return str(exc.detail)
+    except (Conflict, Unavailable) as exc:
+        return exc.message
     except redis.RedisError as exc:
         return f"Redis is unreachable: {exc}"
     return ""

@@ -3,7 +3,7 @@ from django.db import transaction
 
 from accounts.visibility import check_can_modify
 from core.deletion import delete_or_conflict, describe
-from core.exceptions import Conflict
+from core.errors import Conflict
 
 from .models import JobSubject
 

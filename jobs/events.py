@@ -8,7 +8,7 @@ import json
 import math
 import time
 
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
@@ -37,10 +37,7 @@ def job_events(request, job_id: int):
     user, problem = _authenticate(request)
     if user is None:
         return JsonResponse({"detail": problem}, status=401)
-    try:
-        job = selectors.job_get(user=user, job_id=job_id)
-    except Http404 as exc:
-        return JsonResponse({"detail": str(exc)}, status=404)
+    job = selectors.job_get(user=user, job_id=job_id)  # NotFound: a JSON 404 (core/security.ApiErrorMiddleware)
     try:
         max_seconds = float(request.GET.get("max_seconds", 300))
         if not math.isfinite(max_seconds):

@@ -12,7 +12,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 
-from core.exceptions import QuotaExceeded
+from core.errors import QuotaExceeded
 
 from .models import Job, JobState
 

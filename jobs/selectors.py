@@ -1,7 +1,7 @@
 """Reads for jobs: what a user may see (accounts.visibility: the owner; admins all)."""
-from django.http import Http404
 
 from accounts.visibility import visible_to
+from core.errors import NotFound
 
 from .models import Job
 
@@ -19,5 +19,5 @@ def job_get(*, user, job_id: int) -> Job:
     """The job if `user` may see it; 404 otherwise (never 403, so ids of others' jobs are not confirmed)."""
     job = job_list(user=user).filter(pk=job_id).first()
     if job is None:
-        raise Http404("No job with this id is visible to you.")
+        raise NotFound("No job with this id is visible to you.")
     return job

@@ -6,7 +6,7 @@ from typing import TypeVar
 from django.db import transaction
 
 from .quota import job_quota_applies, job_quota_check
-from core.exceptions import ServiceUnavailable
+from core.errors import Unavailable
 from core.queues import CELERY_QUEUES
 
 from . import lifecycle
@@ -73,7 +73,7 @@ def _send(job_id: int, task_name: str, queue: str, task_id: str, **limits) -> No
     except Exception as exc:
         log.error("could not enqueue job %s: %s", job_id, exc)
         lifecycle.job_fail(job_id=job_id, error=f"the job could not be queued: the broker is unreachable ({exc})")
-        raise ServiceUnavailable("The job queue (Redis) is unreachable; the job was not started.") from exc
+        raise Unavailable("The job queue (Redis) is unreachable; the job was not started.") from exc
 
 
 def job_cancel(*, job: Job) -> Job:

@@ -26,10 +26,8 @@ from django.core.files.uploadhandler import (
     TemporaryFileUploadHandler,
 )
 from django.db.models import Sum
-from rest_framework import status
-from rest_framework.exceptions import APIException
 
-from core.exceptions import QuotaExceeded
+from core.errors import QuotaExceeded, TooLarge
 from jobs.quota import quota_exempt
 
 from .models import Dataset, ModelVersion
@@ -61,10 +59,7 @@ DATASET_CAP = UploadCap("MAX_DATASET_UPLOAD_MB")
 MODEL_CAP = UploadCap("MAX_MODEL_UPLOAD_MB")
 
 
-class UploadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "upload_too_large"
-
+class UploadTooLarge(TooLarge):
     def __init__(self, cap: UploadCap):
         super().__init__(f"file: the upload is larger than the limit of {cap.limit_mb} MB ({cap.setting}).")
 

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
 from accounts.visibility import check_can_modify
-from core.exceptions import Conflict
+from core.errors import Conflict
 from core.pagination import paginated_response
 from core.parsers import JSONObjectParser
 

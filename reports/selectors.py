@@ -1,8 +1,8 @@
 """Reads for reports: the ones a user may read (their own, shared ones, all for admins)."""
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.visibility import visible_to
+from core.errors import Invalid, NotFound
 
 from .models import Report
 
@@ -15,7 +15,7 @@ def report_get(*, user, report_id: int) -> Report:
     """The report if `user` may read it; 404 otherwise (never 403, so others' ids are not confirmed)."""
     report = report_list(user=user).filter(pk=report_id).first()
     if report is None:
-        raise Http404("No report with this id is visible to you.")
+        raise NotFound("No report with this id is visible to you.")
     return report
 
 
@@ -23,19 +23,17 @@ def report_get_by_link(*, report_id: int) -> Report:
     """The report a valid signed link names, whoever follows it (the signature is the permission)."""
     report = Report.objects.select_related("owner", "job").filter(pk=report_id).first()
     if report is None:
-        raise Http404("This report no longer exists.")
+        raise NotFound("This report no longer exists.")
     return report
 
 
 def subject_get_visible(*, user, kind: str, object_id: int, field: str):
     """The subject (or baseline) object if `user` may see it: 404 when not, 400 naming `field` when its kind
     cannot be reported on here."""
-    from rest_framework.exceptions import ValidationError
-
     from .collectors import SubjectUnavailable, collector_for
 
     try:
         collector = collector_for(kind)
     except SubjectUnavailable as exc:
-        raise ValidationError({field: [str(exc)]}) from exc
+        raise Invalid(errors={field: [str(exc)]}) from exc
     return collector.resolve(user=user, object_id=object_id)

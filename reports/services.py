@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404
 from django.utils import timezone
 
+from core.errors import NotFound
 from core.hardware import LIBRARIES, host_info
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind
@@ -129,7 +129,7 @@ def _collect(*, kind: str, object_id: int, user, what: str) -> dict:
         obj = collector.resolve(user=user, object_id=object_id)
     except SubjectUnavailable as exc:
         raise PermanentJobError(str(exc)) from exc
-    except Http404 as exc:
+    except NotFound as exc:
         raise PermanentJobError(f"the {what} ({kind} {object_id}) no longer exists or is not visible to "
                                 f"{user.username}") from exc
     collected = collector.collect(obj=obj, user=user)

@@ -6,7 +6,10 @@ opens them. Another user's report is a 404 like everywhere else; a tampered or e
 import json
 
 from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
 from django.shortcuts import render
+
+from core.errors import NotFound
 
 from .links import LinkRefused, link_check
 from .selectors import report_get, report_get_by_link
@@ -41,17 +44,25 @@ def _page(request, report_id: int, template: str, context_for):
             link_check(token=token, report_id=report_id)
         except LinkRefused as exc:
             return _private(render(request, "reports/refused.html", {"reason": str(exc)}, status=403))
-        report = report_get_by_link(report_id=report_id)
+        report = _found(report_get_by_link, report_id=report_id)
     elif not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), login_url=LOGIN_URL)
     else:
-        report = report_get(user=request.user, report_id=report_id)
+        report = _found(report_get, user=request.user, report_id=report_id)
     suffix = f"?sig={token}" if token else ""
     context = {"report": report, "snapshot": report.snapshot, "suffix": suffix}
     if not report.is_ready:
         return _private(render(request, "reports/pending.html", context))
     context.update(context_for(report.snapshot))
     return _private(render(request, template, context))
+
+
+def _found(selector, **kwargs):
+    """The selector's report; its NotFound as Django's 404 page (these are HTML pages, outside the API's handler)."""
+    try:
+        return selector(**kwargs)
+    except NotFound as exc:
+        raise Http404(str(exc)) from None
 
 
 def _private(response):

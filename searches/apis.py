@@ -11,8 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
-from accounts.visibility import check_can_modify
-from core.exceptions import Conflict
+from core.errors import Conflict
 from core.pagination import paginated_response
 from registry.datasets.selectors import dataset_get
 from registry.model_versions.selectors import model_get_visible
@@ -46,9 +45,6 @@ class SearchListStartApi(APIView):
         dataset = dataset_get(user=request.user, dataset_id=data.pop("dataset"))
         model_id = data.pop("model")
         model = model_get_visible(user=request.user, model_id=model_id) if model_id is not None else None
-        if model is not None and model.format != "pytorch":
-            return Response({"model": [f"model {model.pk} is {model.format}; a search trains from a PyTorch (.pt) "
-                                       "model"]}, status=status.HTTP_400_BAD_REQUEST)
         preset = data.pop("preset")
         search = services.search_start(owner=request.user, dataset=dataset, model=model, preset=preset, params=data)
         search = selectors.search_get(user=request.user, search_id=search.pk)
@@ -76,8 +72,7 @@ class SearchCancelApi(APIView):
     @extend_schema(request=None, responses=SearchDetailSerializer)
     def post(self, request, search_id: int):
         search = selectors.search_get(user=request.user, search_id=search_id)
-        check_can_modify(search, request.user, action="cancel")
-        search = services.search_cancel(search=search)
+        search = services.search_cancel(user=request.user, search=search)
         return Response(SearchDetailSerializer(selectors.search_get(user=request.user, search_id=search.pk)).data)
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from optuna.trial import TrialState
 
-from core.exceptions import QuotaExceeded
+from core.errors import QuotaExceeded
 from jobs.quota import jobs_not_counted
 from jobs import lifecycle
 from jobs.models import Job, JobState
@@ -226,7 +226,7 @@ def _start(search: Search, trial_id: int, number: int, genome: dict) -> Individu
             return Individual.objects.create(search=search, generation=search.generation, number=number,
                                              trial_id=trial_id, hyperparameters=dict(genome), training_run=run)
     except QuotaExceeded as exc:
-        log.info("search %s: trial %s waits for a free job slot: %s", search.pk, number, exc.detail)
+        log.info("search %s: trial %s waits for a free job slot: %s", search.pk, number, exc)
         return None
 
 

@@ -1,8 +1,8 @@
 """Reads for searches: the searches a user may see (owner and admins), their individuals, the best so far."""
 from django.db.models import Prefetch, Q
-from django.http import Http404
 
 from accounts.visibility import visible_to
+from core.errors import NotFound
 from jobs.models import JobState
 
 from .models import INDIVIDUAL_ACTIVE_STATES, Individual, IndividualState, Search
@@ -22,7 +22,7 @@ def search_get(*, user, search_id: int) -> Search:
     """The search if `user` may see it; 404 otherwise (another engineer's ids are not confirmed)."""
     search = search_list(user=user).filter(pk=search_id).first()
     if search is None:
-        raise Http404("No search with this id is visible to you.")
+        raise NotFound("No search with this id is visible to you.")
     return search
 
 

@@ -8,7 +8,8 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from core.exceptions import Conflict
+from accounts.visibility import check_can_modify
+from core.errors import Conflict, Invalid
 from jobs import lifecycle
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
@@ -28,6 +29,9 @@ LATENCY_TASK_NAME = "searches.measure_latency"  # gpu queue (settings: CELERY_TA
 
 def search_start(*, owner, dataset: Dataset, model: ModelVersion | None, preset: str | None, params: dict) -> Search:
     """Create the search and its job; the first controller step is sent once both rows are committed."""
+    if model is not None and model.format != "pytorch":
+        raise Invalid(errors={"model": [f"model {model.pk} is {model.format}; a search trains from a PyTorch (.pt) "
+                                        "model"]})
     job_params = {**params, "dataset": dataset.pk, "model": model.pk if model else None, "preset": preset or ""}
     with transaction.atomic():
         search = job_subject_start(Search, owner=owner, kind=JobKind.SEARCH, task_name=STEP_TASK_NAME,
@@ -59,9 +63,10 @@ def individuals_cancel(*, search: Search) -> int:
     return cancelled
 
 
-def search_cancel(*, search: Search) -> Search:
-    """Stop the controller (the job is cancelled, so no further step starts anything) and every individual. A
-    search that has ended is a 409, as for any job."""
+def search_cancel(*, user, search: Search) -> Search:
+    """Stop the controller (the job is cancelled, so no further step starts anything) and every individual. The
+    owner or an admin (403 for others); a search that has ended is a 409, as for any job."""
+    check_can_modify(search, user, action="cancel")
     if search.job.is_terminal:
         raise Conflict(f"The search already ended ({search.job.state}); nothing to cancel.")
     job = lifecycle.job_request_cancel(job=search.job)  # a queued search is cancelled here and never starts

@@ -1,8 +1,6 @@
 """Reads for serving: the choice that applies to a model on a hardware class, what a pool of that class loads for
 it (the resolution), whether any live pool can serve it, and the choices as the model's API shows them."""
-from rest_framework import exceptions, status
-
-from core.exceptions import Conflict, ServiceUnavailable
+from core.errors import Conflict, Unavailable, Unprocessable
 from inference.engines import DEFAULT_ORDER, ENGINES
 from registry.models import ModelVersion
 
@@ -12,10 +10,8 @@ from .rules import serving_version_default
 DEFAULT_IMGSZ = 640
 
 
-class ModelUnservable(exceptions.APIException):
+class ModelUnservable(Unprocessable):
     """The model's file cannot be loaded by the engine that would serve it (marked by inference.services)."""
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "model_unservable"
 
 
 def serving_choice_for(*, model: ModelVersion, hardware_class: str) -> ServingChoice | None:
@@ -73,7 +69,7 @@ def serving_check_servable(*, model: ModelVersion, pools: list[dict]) -> None:
     """503 when no pool runs; 409 naming the unavailable engines when no live pool can serve `model` (each pool
     resolves the model for its own hardware class)."""
     if not pools:
-        raise ServiceUnavailable("No inference pool process is running (start `python manage.py inference_pool`).")
+        raise Unavailable("No inference pool process is running (start `python manage.py inference_pool`).")
     if model.metadata.get("unservable"):  # a pool could not load it before: 422 without another trip to the pool
         raise ModelUnservable(model.metadata["unservable"])
     conflict = None
@@ -88,7 +84,7 @@ def serving_check_servable(*, model: ModelVersion, pools: list[dict]) -> None:
                       for name, info in pool.get("engines", {}).items()
                       if model.format in ENGINES.get(name, ENGINES["onnxruntime-cpu"]).formats
                       and not info.get("available")})
-    raise Conflict(f"{conflict.detail} ({'; '.join(reasons) or 'no engine'})")
+    raise Conflict(f"{conflict.message} ({'; '.join(reasons) or 'no engine'})")
 
 
 def serving_summary(model: ModelVersion) -> tuple[dict, list[dict]]:

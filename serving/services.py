@@ -1,9 +1,9 @@
 """Writes for serving: set or clear the engine that serves a model on a hardware class (by hand or from a
 benchmark's selection). Every change tells the inference pools (invalidation.py)."""
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
 from accounts.visibility import check_can_modify
+from core.errors import Invalid
 from inference.engines import ENGINES
 from registry.models import ModelVersion
 
@@ -20,19 +20,19 @@ def serving_set(*, user, model: ModelVersion, engine: str, version: ModelVersion
     per-class choices are replaced. A class's choice (a benchmark's apply, or by hand) concerns that class only."""
     check_can_modify(model, user, action="change the serving engine of")
     if engine not in ENGINES:
-        raise ValidationError({"engine": [f"unknown engine {engine!r}; known: {', '.join(sorted(ENGINES))}"]})
+        raise Invalid(errors={"engine": [f"unknown engine {engine!r}; known: {', '.join(sorted(ENGINES))}"]})
     formats = ENGINES[engine].formats
     if version is None:
         version = serving_version_default(model=model, formats=formats)
         if version is None:
-            raise ValidationError({"engine": [
+            raise Invalid(errors={"engine": [
                 f"{engine} loads {', '.join(formats)} models; model {model.pk} is {model.format} and has no such "
                 f"conversion (convert it first: POST /api/models/{model.pk}/convert/)"]})
     elif not lineage_contains(model=model, version=version):
-        raise ValidationError({"version": [f"model {version.pk} is not model {model.pk} or a conversion of it"]})
+        raise Invalid(errors={"version": [f"model {version.pk} is not model {model.pk} or a conversion of it"]})
     if version.format not in formats:
-        raise ValidationError({"engine": [f"{engine} cannot load a {version.format} model (it loads "
-                                          f"{', '.join(formats)})"]})
+        raise Invalid(errors={"engine": [f"{engine} cannot load a {version.format} model (it loads "
+                                         f"{', '.join(formats)})"]})
     with transaction.atomic():
         if hardware_class == EVERY_CLASS:
             ServingChoice.objects.filter(model=model).exclude(hardware_class=EVERY_CLASS).delete()

@@ -159,7 +159,7 @@ def test_a_session_write_without_the_csrf_token_is_a_json_403(alice):
 def test_the_csrf_failure_view_answers_json_under_the_api():
     from django.test import RequestFactory
 
-    from core.exceptions import csrf_failure
+    from core.http_errors import csrf_failure
 
     response = csrf_failure(RequestFactory().post("/api/anything/"), reason="CSRF cookie not set.")
     assert response.status_code == 403 and "CSRF cookie not set." in json.loads(response.content)["detail"]
@@ -220,7 +220,7 @@ def test_a_path_with_an_encoded_newline_is_still_a_json_404(alice, api):
 def test_a_protected_error_outside_config_deletion_is_a_409_listing_the_dependents(alice):
     from django.db.models import ProtectedError
 
-    from core.exceptions import api_exception_handler
+    from core.http_errors import api_exception_handler
 
     response = api_exception_handler(ProtectedError("x", {alice}), {})
     assert response.status_code == 409 and response.data["detail"].startswith("This object is used by user")

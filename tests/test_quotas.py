@@ -16,7 +16,7 @@ def _enqueue(user):
 
 
 def test_a_user_at_the_job_quota_gets_a_429_naming_the_limit_and_nothing_is_created(alice, settings):
-    from core.exceptions import QuotaExceeded
+    from core.errors import QuotaExceeded
     from jobs.models import Job
 
     settings.QUOTA_ACTIVE_JOBS = 2

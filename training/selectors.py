@@ -3,11 +3,9 @@ or CSV, and their curves (the saved picture once a run has ended, else drawn fro
 import csv
 import io
 
-from django.http import Http404
-
 from accounts.visibility import visible_to
+from core.errors import NotFound
 from core.storage import artifact_exists, artifact_read_bytes
-
 
 from .curves import CURVES_FILE, curves_png, curves_title
 from .models import TrainingRun
@@ -24,7 +22,7 @@ def training_run_get(*, user, run_id: int) -> TrainingRun:
     """The run if `user` may see it (owner or admin); 404 otherwise."""
     run = training_run_list(user=user).filter(pk=run_id).first()
     if run is None:
-        raise Http404("No training run with this id is visible to you.")
+        raise NotFound("No training run with this id is visible to you.")
     return run
 
 

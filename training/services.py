@@ -1,9 +1,9 @@
 """Writes for training: start a run (a TrainingRun and its gpu-queue Job, in one transaction), delete a finished
 one, save its curves."""
-from rest_framework.exceptions import ValidationError
 
-from jobs.deletion import job_subject_delete
+from core.errors import Invalid
 from core.storage import artifact_delete, artifact_put_bytes
+from jobs.deletion import job_subject_delete
 from jobs.models import JobKind
 from jobs.services import job_subject_start
 from registry.models import Dataset, ModelFormat, ModelVersion
@@ -20,10 +20,10 @@ def training_run_start(*, owner, dataset: Dataset, parent_model: ModelVersion | 
                        time_limit_seconds: int, hyperparameters: dict) -> TrainingRun:
     """Create the run and queue its job; the task is sent once both rows are committed."""
     if parent_model is not None and parent_model.format != ModelFormat.PYTORCH:
-        raise ValidationError({"model": [f"model {parent_model.pk} is {parent_model.format}; training needs a "
-                                         "PyTorch (.pt) model"]})
+        raise Invalid(errors={"model": [f"model {parent_model.pk} is {parent_model.format}; training needs a "
+                                        "PyTorch (.pt) model"]})
     if (parent_model is None) == (not preset):
-        raise ValidationError({"model": ["give exactly one of `model` or `preset`"]})
+        raise Invalid(errors={"model": ["give exactly one of `model` or `preset`"]})
     params = {"epochs": epochs, "imgsz": imgsz, "batch": batch, "seed": seed, "patience": patience,
               "time_limit_seconds": time_limit_seconds, "hyperparameters": dict(hyperparameters)}
     return job_subject_start(

@@ -20,10 +20,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "config.openapi.PlatformAutoSchema",
-    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.http_errors.api_exception_handler",
 }
 LOGIN_THROTTLE_RATE = env_str("LOGIN_THROTTLE_RATE", "10/min")
-CSRF_FAILURE_VIEW = "core.exceptions.csrf_failure"  # JSON under /api/
+CSRF_FAILURE_VIEW = "core.http_errors.csrf_failure"  # JSON under /api/
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 15, minimum=1)),

@@ -46,6 +46,6 @@ def test_a_pool_500_answers_an_error_id_and_no_path():
     error = _pool_error({"status": 500, "detail": "onnxruntime-cpu failed: Load model from /srv/var/m.onnx failed"},
                         model_id=1)
 
-    assert error.status_code == 500
-    assert set(error.detail) == {"detail", "error_id"}
-    assert error.detail["error_id"] in error.detail["detail"] and "/srv" not in str(error.detail)
+    assert error.status == 500
+    assert set(error.body()) == {"detail", "error_id"}
+    assert error.body()["error_id"] in error.body()["detail"] and "/srv" not in str(error.body())

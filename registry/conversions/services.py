@@ -8,9 +8,9 @@ import hashlib
 import json
 
 from django.db import transaction
-from rest_framework.exceptions import ValidationError
 
 from accounts.visibility import check_can_modify
+from core.errors import Invalid
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
 from jobs.services import job_subject_start
@@ -35,15 +35,15 @@ def _default_imgsz(source: ModelVersion) -> int:
 
 def _check_source(*, source: ModelVersion, target: str, options: dict) -> None:
     if source.format == ModelFormat.TENSORRT:
-        raise ValidationError({"source": ["a TensorRT engine cannot be converted further"]})
+        raise Invalid(errors={"source": ["a TensorRT engine cannot be converted further"]})
     if target == ModelFormat.ONNX and source.format != ModelFormat.PYTORCH:
-        raise ValidationError({"target": [f"the source is already {source.format}; ONNX export needs a PyTorch "
-                                          f"checkpoint"]})
+        raise Invalid(errors={"target": [f"the source is already {source.format}; ONNX export needs a PyTorch "
+                                         f"checkpoint"]})
     if target == ModelFormat.TENSORRT and source.format == ModelFormat.ONNX:
         static = [d for d in ((source.metadata.get("inputs") or [{}])[0].get("shape") or [])[2:]]
         if static and all(isinstance(d, int) for d in static) and max(static) != options["imgsz"]:
-            raise ValidationError({"imgsz": [f"the source ONNX has a fixed input size {max(static)}; "
-                                             f"ask for imgsz {max(static)}"]})
+            raise Invalid(errors={"imgsz": [f"the source ONNX has a fixed input size {max(static)}; "
+                                            f"ask for imgsz {max(static)}"]})
 
 
 def conversion_request(*, user, source: ModelVersion, target: str, options: dict) -> tuple[Conversion, bool]:

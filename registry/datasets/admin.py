@@ -4,7 +4,7 @@ import json
 from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from core.exceptions import Conflict
+from core.errors import Conflict
 from registry.models import Dataset
 
 from .services import dataset_delete
@@ -31,7 +31,7 @@ class DatasetAdmin(admin.ModelAdmin):
         try:
             dataset_delete(user=request.user, dataset=obj)
         except Conflict as exc:
-            self.message_user(request, str(exc.detail), level=messages.ERROR)
+            self.message_user(request, str(exc), level=messages.ERROR)
 
     def delete_queryset(self, request, queryset):
         for dataset in queryset:

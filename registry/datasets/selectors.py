@@ -1,8 +1,8 @@
 """Dataset reads: what a user may see (a dataset on this host's disk: registry/dataset_archive.dataset_local)."""
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.visibility import visible_to
+from core.errors import NotFound
 from registry.models import Dataset
 
 
@@ -18,5 +18,5 @@ def dataset_get(*, user, dataset_id: int) -> Dataset:
     """The dataset if `user` may see it; 404 otherwise (never 403, so others' ids are not confirmed)."""
     dataset = dataset_list(user=user).filter(pk=dataset_id).first()
     if dataset is None:
-        raise Http404("No dataset with this id is visible to you.")
+        raise NotFound("No dataset with this id is visible to you.")
     return dataset

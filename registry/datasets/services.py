@@ -15,7 +15,7 @@ from django.db.models import Max, Q
 
 from accounts.visibility import check_can_modify
 from core.deletion import delete_or_conflict
-from core.exceptions import Conflict
+from core.errors import Conflict
 from core.storage import artifact_delete, artifact_store_file, sha256_of
 from registry.datasets.validation.problems import Problems
 from registry.datasets.validation.yolo import validate_yolo_dataset

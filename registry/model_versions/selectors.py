@@ -3,10 +3,10 @@
 Other apps use `model_get_visible` / `model_list_visible` to resolve a model id for a user (404 when invisible).
 """
 from django.db.models import QuerySet
-from django.http import Http404
 
 from accounts.visibility import visible_to
 from core.artifact_cache import Lease, cached_file
+from core.errors import NotFound
 from registry.models import Conversion, ModelVersion
 
 
@@ -31,7 +31,7 @@ def model_get_visible(*, user, model_id: int) -> ModelVersion:
     """The model version if `user` may see it; 404 otherwise (never 403, so others' ids are not confirmed)."""
     model = model_list_visible(user=user).filter(pk=model_id).first()
     if model is None:
-        raise Http404("No model with this id is visible to you.")
+        raise NotFound("No model with this id is visible to you.")
     return model
 
 
@@ -50,7 +50,7 @@ def conversion_get(*, user, conversion_id: int) -> Conversion:
     conversion = (visible_to(Conversion.objects.select_related("job", "source", "result"), user,
                              owner_field="job__owner").filter(pk=conversion_id).first())
     if conversion is None:
-        raise Http404("No conversion with this id is visible to you.")
+        raise NotFound("No conversion with this id is visible to you.")
     return conversion
 
 

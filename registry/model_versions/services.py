@@ -8,11 +8,10 @@ import tempfile
 from pathlib import Path
 
 from django.db import IntegrityError, transaction
-from rest_framework.exceptions import ValidationError
 
 from accounts.visibility import check_can_modify
 from core.deletion import delete_or_conflict
-from core.exceptions import QuotaExceeded
+from core.errors import Invalid, QuotaExceeded
 from core.storage import artifact_delete, artifact_store_file, sha256_of
 from registry.model_versions.inspection.onnx_inspect import (
     OnnxInspectionError,
@@ -93,14 +92,14 @@ def model_upload(*, owner, name: str, uploaded, shared: bool = False) -> tuple[M
     suffix = Path(uploaded.name or "").suffix.lower()
     format = UPLOAD_FORMATS.get(suffix)
     if format is None:
-        raise ValidationError({"file": [f"unsupported file type {suffix or '(none)'!r}: upload an ultralytics .pt "
-                                        f"checkpoint or an .onnx model"]})
+        raise Invalid(errors={"file": [f"unsupported file type {suffix or '(none)'!r}: upload an ultralytics .pt "
+                                       f"checkpoint or an .onnx model"]})
     scratch = scratch_dir("model-upload")
     try:
         target = scratch / f"upload{SUFFIXES[format]}"
         sha256, size = upload_save(uploaded=uploaded, target=target, cap=MODEL_CAP)
         if size == 0:
-            raise ValidationError({"file": ["the file is empty"]})
+            raise Invalid(errors={"file": ["the file is empty"]})
         existing = ModelVersion.objects.filter(owner=owner, name=name, sha256=sha256).order_by("version").first()
         if existing is not None:
             return existing, False
@@ -125,13 +124,13 @@ def _inspect(*, owner, path: Path, format: str) -> dict:
             return pt_inspect_in_subprocess(path=path)
         except PtInspectionError as exc:
             log.warning("refused a .pt upload by %s: %s (%s)", owner, exc, exc.kind)
-            raise ValidationError({"file": [f"refused: {exc}"]}) from None
+            raise Invalid(errors={"file": [f"refused: {exc}"]}) from None
     try:
         described = onnx_describe(path=path)
         onnx_load_in_subprocess(path=path, imgsz=described["input_size"] or DEFAULT_IMGSZ)
         return described
     except OnnxInspectionError as exc:
-        raise ValidationError({"file": [f"refused: {exc}"]}) from None
+        raise Invalid(errors={"file": [f"refused: {exc}"]}) from None
 
 
 def _described_before(*, sha256: str, format: str) -> dict | None:
@@ -152,7 +151,7 @@ def model_preset_create(*, owner, name: str, preset: str, shared: bool = False) 
         try:
             path, described = preset_build(preset=preset, directory=scratch)
         except UnknownPreset as exc:
-            raise ValidationError({"preset": [str(exc)]}) from None
+            raise Invalid(errors={"preset": [str(exc)]}) from None
         columns, extra = _split(described)
         extra.update(preset=preset, random_init=True,
                      note=f"built offline from {preset}.yaml with random initial weights: not pretrained")

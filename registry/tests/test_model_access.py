@@ -1,7 +1,7 @@
 """Who sees, downloads and deletes model versions: owners, shared rows, admins, viewers; models other rows use stay."""
 import pytest
-from django.http import Http404
 
+from core.errors import NotFound
 from core.storage import artifact_exists
 from jobs.models import JobState
 from registry.model_versions.selectors import model_get_visible, model_list_visible
@@ -56,7 +56,7 @@ def test_users_list_their_own_and_shared_models_and_admins_see_all(api, alice, b
 def test_the_public_selectors_answer_404_for_an_invisible_model(alice, carol, alices, carols_shared):
     assert model_get_visible(user=alice, model_id=carols_shared["id"]).name == "team"
     assert {m.pk for m in model_list_visible(user=carol)} == {carols_shared["id"]}
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         model_get_visible(user=carol, model_id=alices["id"])
 
 

@@ -170,3 +170,26 @@ def test_an_admin_sees_a_search_and_its_individuals_in_the_admin(alice, root, ap
     listing = client.get("/admin/searches/search/")
     assert listing.status_code == 200 and "1/2" in listing.content.decode()  # generation n of N
     assert client.get(f"/admin/searches/search/{search_id}/change/").status_code == 200
+
+
+def test_a_search_from_a_model_that_is_not_pytorch_is_a_400_with_a_detail_naming_the_model(alice, api, demo_dataset):
+    from registry.models import ModelVersion
+
+    onnx = ModelVersion.objects.create(name="net", version=1, owner=alice, format="onnx", source="upload", file="",
+                                       sha256="0" * 64)
+    response = api(alice).post(URL, good_request(demo_dataset, preset=None, model=onnx.id), format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["detail"] == f"model: model {onnx.id} is onnx; a search trains from a PyTorch (.pt) model"
+    assert body["errors"] == {"model": [f"model {onnx.id} is onnx; a search trains from a PyTorch (.pt) model"]}
+    assert not Search.objects.exists()
+
+
+def test_only_the_owner_or_an_admin_may_cancel_a_search_the_service_says_so(alice, carol, api, demo_dataset):
+    from core.errors import Forbidden
+    from searches.services import search_cancel
+
+    search = Search.objects.get(pk=api(alice).post(URL, good_request(demo_dataset), format="json").json()["id"])
+    with pytest.raises(Forbidden, match="Only the owner or an admin may cancel this search"):
+        search_cancel(user=carol, search=search)
+    assert search_cancel(user=alice, search=search).job.state == "CANCELLED"

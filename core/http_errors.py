@@ -1,18 +1,24 @@
-"""API error shape: every 4xx/5xx answer carries a `detail` message, and field errors stay keyed by field."""
+"""Error answers over HTTP, in one place: every 4xx/5xx answer carries a `detail` message, field errors stay keyed by
+field. Domain errors (core/errors.py) answer the status they carry; DRF's and Django's own errors keep DRF's mapping.
+Plain Django views under /api/ get the same through core/security.ApiErrorMiddleware (domain_error_response).
+"""
 import logging
-import re
 import uuid
 
 import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import JsonResponse, UnreadablePostError
+from django.http import Http404, JsonResponse, UnreadablePostError
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
-from rest_framework.views import exception_handler
+from rest_framework.response import Response
+from rest_framework.views import exception_handler, set_rollback
+
+from .deletion import in_use
+from .errors import DomainError, TooLarge, Unavailable, errors_summary
 
 log = logging.getLogger(__name__)
 
@@ -22,44 +28,36 @@ UNAVAILABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                kombu.exceptions.OperationalError)
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
+def domain_error_headers(exc: DomainError) -> dict:
+    return {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
 
 
-class InUse(Conflict):
-    """409 for a delete that other rows block (core/deletion.py); the answer lists them under `dependents`."""
-
-    def __init__(self, detail: str, *, dependents: list[dict]):
-        super().__init__(detail)
-        self.dependents = dependents
+def domain_error_response(exc: DomainError) -> JsonResponse:
+    """The answer to a domain error raised under a plain Django view (core/security.ApiErrorMiddleware)."""
+    return JsonResponse(exc.body(), status=exc.status, headers=domain_error_headers(exc))
 
 
-class ServiceUnavailable(exceptions.APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "A service the request needs is unavailable."
-    default_code = "service_unavailable"
-
-
-class QuotaExceeded(exceptions.APIException):
-    """429: a per-user quota (QUOTA_ACTIVE_JOBS in jobs/quota.py, QUOTA_UPLOAD_MB in registry/uploads.py)."""
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "quota_exceeded"
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
+def http_status_of(exc: BaseException) -> int:
+    """The HTTP status the API answers for `exc` (for metrics' `status` label): a domain error's own, DRF's mapping
+    for DRF's and Django's, a v2 protocol error's (inference/v2_protocol.V2Error), else 500."""
+    if isinstance(exc, DomainError):
+        return exc.status
+    if isinstance(exc, exceptions.APIException):
+        return exc.status_code
+    if isinstance(exc, Http404):
+        return 404
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(getattr(exc, "status", None), int):
+        return exc.status
+    return 500
 
 
 def api_exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge(f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB "
-                              "this endpoint accepts (MAX_REQUEST_BODY_MB).")
+        exc = TooLarge(f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB "
+                       "this endpoint accepts (MAX_REQUEST_BODY_MB).")
     if isinstance(exc, (ProtectedError, RestrictedError)):  # a delete outside core.deletion: still a JSON 409
-        from .deletion import in_use
-
         exc = in_use(None, exc)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
@@ -67,15 +65,16 @@ def api_exception_handler(exc, context):
         exc = exceptions.ParseError(f"The request body could not be read: {exc}")
     if isinstance(exc, UNAVAILABLE):
         log.warning("a dependency is unavailable: %s: %s", exc.__class__.__name__, exc)
-        exc = ServiceUnavailable(f"A service this request needs is unavailable (Redis: {exc.__class__.__name__}); "
-                                 "retry shortly.")
+        exc = Unavailable(f"A service this request needs is unavailable (Redis: {exc.__class__.__name__}); "
+                          "retry shortly.")
+    if isinstance(exc, DomainError):
+        set_rollback()  # as DRF does for its own errors: an atomic request keeps none of the failed work
+        return Response(exc.body(), status=exc.status, headers=domain_error_headers(exc))
     response = exception_handler(exc, context)
     if response is None:
         return server_error_response(exc, context)
-    if isinstance(exc, InUse):
-        response.data = {"detail": response.data["detail"], "dependents": exc.dependents}
     if isinstance(response.data, dict) and "detail" not in response.data:
-        response.data = {"detail": _summary(response.data), "errors": response.data}
+        response.data = {"detail": errors_summary(response.data), "errors": response.data}
     elif isinstance(response.data, list):
         response.data = {"detail": "; ".join(str(item) for item in response.data), "errors": response.data}
     return response
@@ -84,9 +83,6 @@ def api_exception_handler(exc, context):
 def server_error_response(exc, context):
     """An unexpected exception in an API view: JSON 500 with an error id to quote, the traceback in the log only
     (whatever DEBUG says: a debug page under /api/ would hand the traceback to any client)."""
-    from rest_framework.response import Response
-    from rest_framework.views import set_rollback
-
     set_rollback()  # as DRF does for its own errors: an atomic request keeps none of the failed work
     return Response(internal_error_body(exc, context.get("request")), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
@@ -97,31 +93,6 @@ def internal_error_body(exc, request) -> dict:
     log.error("error %s in %s %s", error_id, getattr(request, "method", "?"), getattr(request, "path", "?"),
               exc_info=(type(exc), exc, exc.__traceback__))
     return {"detail": f"Internal server error (error id {error_id}); it has been logged.", "error_id": error_id}
-
-
-# an absolute path of two parts or more (/srv/var/artifacts/models/ab/ab12.onnx, C:\\x\\y): not for clients' eyes
-_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][\w.\-+@~]+){2,}[/\\]?")
-
-
-def without_paths(text: str) -> str:
-    """`text` with every server path replaced by <path>: an engine's or a library's message quotes the files it
-    read, and an answer must not tell a client where the server keeps them."""
-    return _PATH.sub("<path>", str(text))
-
-
-def _summary(errors: dict) -> str:
-    parts = []
-    for field, messages in errors.items():
-        if isinstance(messages, (list, tuple)):
-            text = " ".join(str(m) for m in messages if not isinstance(m, (dict, list)))
-            text = text or "invalid"
-        elif isinstance(messages, dict):
-            text = _summary(messages)
-        else:
-            text = str(messages)
-        parts.append(f"{field}: {text}")
-    return "; ".join(parts) or "Invalid request."
-
 
 
 @csrf_exempt  # a POST/DELETE to an unknown path is a 404, not a CSRF 403: there is nothing here to protect
