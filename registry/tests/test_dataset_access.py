@@ -6,9 +6,9 @@ import pytest
 
 from jobs.models import JobState
 from registry.models import Dataset
+from tests.support.rows import model_row, training_run_row
 
 from .dataset_zips import demo_files, make_zip, stored_files, upload
-from .rows import model_row, run_row
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +86,8 @@ def test_files_shared_with_another_record_survive_a_delete(api, alice, carol):
 
 def test_a_dataset_a_finished_training_run_used_answers_409_naming_the_run_and_its_model(api, alice, alices):
     dataset = Dataset.objects.get(pk=alices["id"])
-    trained = model_row(alice, name="demo-yolov8n", source="training", dataset=dataset)
-    run = run_row(alice, dataset, result=trained)
+    trained = model_row(owner=alice, name="demo-yolov8n", source="training", dataset=dataset)
+    run = training_run_row(owner=alice, dataset=dataset, result=trained)
 
     response = api(alice).delete(f"/api/datasets/{dataset.pk}/")
 
@@ -103,8 +103,8 @@ def test_a_dataset_a_finished_training_run_used_answers_409_naming_the_run_and_i
 
 def test_a_dataset_is_deleted_once_the_rows_that_used_it_are_gone(api, alice, alices):
     dataset = Dataset.objects.get(pk=alices["id"])
-    trained = model_row(alice, source="training", dataset=dataset)
-    run = run_row(alice, dataset, result=trained)
+    trained = model_row(owner=alice, source="training", dataset=dataset)
+    run = training_run_row(owner=alice, dataset=dataset, result=trained)
 
     assert api(alice).delete(f"/api/training-runs/{run.pk}/").status_code == 204
     assert api(alice).delete(f"/api/models/{trained.pk}/").status_code == 204
@@ -113,7 +113,7 @@ def test_a_dataset_is_deleted_once_the_rows_that_used_it_are_gone(api, alice, al
 
 
 def test_a_queued_training_run_holds_its_dataset_too(api, alice, alices):
-    run = run_row(alice, Dataset.objects.get(pk=alices["id"]), state=JobState.QUEUED)
+    run = training_run_row(owner=alice, dataset=Dataset.objects.get(pk=alices["id"]), state=JobState.QUEUED)
 
     response = api(alice).delete(f"/api/datasets/{alices['id']}/")
 

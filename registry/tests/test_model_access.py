@@ -8,8 +8,9 @@ from registry.model_versions.selectors import model_get_visible, model_list_visi
 from registry.model_versions.services import model_version_register
 from registry.models import ModelVersion
 
+from tests.support.rows import benchmark_run_row, conversion_row, dataset_row, model_row, training_run_row
+
 from .model_files import as_upload, bytes_upload, resaved_checkpoint, upload
-from .rows import conversion_row, dataset_row, job_row, model_row, run_row
 
 pytestmark = pytest.mark.django_db
 
@@ -115,10 +116,10 @@ def test_an_admin_deletes_anyones_model(api, root, alices):
 
 
 def test_a_model_a_conversion_a_training_run_and_a_derived_version_use_answers_409_naming_them(api, alice):
-    model = model_row(alice, name="Base")
-    onnx = model_row(alice, name="Base", format="onnx", source="conversion", parent=model)
-    conversion = conversion_row(model, result=onnx)
-    run = run_row(alice, dataset_row(alice), parent=model, state=JobState.RUNNING)
+    model = model_row(owner=alice, name="Base")
+    onnx = model_row(owner=alice, name="Base", format="onnx", source="conversion", parent=model)
+    conversion = conversion_row(source=model, result=onnx)
+    run = training_run_row(owner=alice, dataset=dataset_row(owner=alice), parent=model, state=JobState.RUNNING)
 
     response = api(alice).delete(f"/api/models/{model.pk}/")
 
@@ -130,10 +131,8 @@ def test_a_model_a_conversion_a_training_run_and_a_derived_version_use_answers_4
 
 
 def test_a_row_of_another_app_that_points_at_a_model_keeps_it_too(api, alice):
-    from benchmarks.models import BenchmarkRun
-
-    model = model_row(alice)
-    benchmark = BenchmarkRun.objects.create(owner=alice, job=job_row(alice, kind="benchmark"), model=model)
+    model = model_row(owner=alice)
+    benchmark = benchmark_run_row(owner=alice, model=model)
 
     response = api(alice).delete(f"/api/models/{model.pk}/")
 
@@ -143,8 +142,8 @@ def test_a_row_of_another_app_that_points_at_a_model_keeps_it_too(api, alice):
 
 
 def test_a_model_nothing_uses_any_more_is_deleted(api, alice):
-    model = model_row(alice, name="base")
-    conversion = conversion_row(model, state=JobState.FAILED)
+    model = model_row(owner=alice, name="base")
+    conversion = conversion_row(source=model, state=JobState.FAILED)
 
     assert api(alice).delete(f"/api/models/{model.pk}/").status_code == 409
     assert api(alice).delete(f"/api/conversions/{conversion.pk}/").status_code == 204
