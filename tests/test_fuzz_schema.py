@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from tests.web_server import gunicorn_server  # noqa: F401 (fixture)
 from tests.support.rows import conversion_row, dataset_row, job_row, model_row, training_run_row
+from tests.web_server import gunicorn_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -84,7 +84,8 @@ def test_a_report_of_a_failed_run_says_it_failed_and_why(alice):
 
 
 def test_a_model_report_lists_versions_lineage_and_compares_with_the_previous_version_by_itself(alice):
-    first = model_row(owner=alice, name="det", version=1, parameters=3_011_433, metrics={"map50_95": 0.40, "map50": 0.6})
+    first = model_row(owner=alice, name="det", version=1, parameters=3_011_433,
+                      metrics={"map50_95": 0.40, "map50": 0.6})
     second = model_row(owner=alice, name="det", version=2, parent=first, parameters=3_011_433,
                        metrics={"map50_95": 0.50, "map50": 0.7})
     report = report_row(owner=alice, subject_kind="model", subject_id=second.pk)

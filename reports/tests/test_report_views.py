@@ -78,8 +78,8 @@ def test_an_expired_link_is_refused_with_403(report):
 
 def test_another_engineers_report_is_404_and_a_viewer_reads_a_shared_one(carol, bob, alice):
     private = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk)
-    shared = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice, name="open", shared=True).pk,
-                        shared=True)
+    shared = report_row(owner=alice, subject_kind="model",
+                        subject_id=model_row(owner=alice, name="open", shared=True).pk, shared=True)
     assert browser(carol).get(f"/reports/{private.pk}/").status_code == 404
     assert browser(bob).get(f"/reports/{private.pk}/simple/").status_code == 404
     assert browser(bob).get(f"/reports/{shared.pk}/").status_code == 200

@@ -109,9 +109,10 @@ def measured_benchmark_row(*, owner, model=None, engines=ENGINES, batch_sizes=(1
             accuracy = 0.663 if precision != "int8" else 0.641
             row = BenchmarkResult.objects.create(
                 run=run, engine=engine, precision=precision, batch_size=batch, status="measured", iterations=iterations,
-                mean_ms=float(timings.mean()), std_ms=float(timings.std()), min_ms=float(timings.min()), p50_ms=values[0], p90_ms=values[1],
-                p95_ms=values[2], p99_ms=values[3], max_ms=float(timings.max()), mean_ms_per_image=float(timings.mean()) / batch,
-                p50_ms_per_image=values[0] / batch, p95_ms_per_image=values[2] / batch,
+                mean_ms=float(timings.mean()), std_ms=float(timings.std()), min_ms=float(timings.min()),
+                p50_ms=values[0], p90_ms=values[1], p95_ms=values[2], p99_ms=values[3], max_ms=float(timings.max()),
+                mean_ms_per_image=float(timings.mean()) / batch, p50_ms_per_image=values[0] / batch,
+                p95_ms_per_image=values[2] / batch,
                 p99_ms_per_image=values[3] / batch, fps=1000 * batch * iterations / float(timings.sum()),
                 peak_rss_mb=300.0, cpu_util=180.0, map50=accuracy + 0.2, map50_95=accuracy,
                 map_drop=round(0.663 - accuracy, 5), timings=timings_pack(timings), details={"device": "cpu"})
