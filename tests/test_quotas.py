@@ -1,7 +1,7 @@
 """Per-user quotas: active jobs and stored upload bytes answer 429 naming the limit, keep nothing, spare admins."""
 import pytest
 
-from registry.tests.dataset_zips import demo_files, make_zip
+from tests.support.dataset_zips import demo_files, make_zip
 from tests.support.rows import dataset_row, job_row, model_row
 
 pytestmark = pytest.mark.django_db

@@ -6,22 +6,21 @@ import pytest
 
 from jobs.models import JobState
 from registry.models import Dataset
+from tests.support.dataset_zips import dataset_upload, demo_files, make_zip, stored_files
 from tests.support.rows import model_row, training_run_row
-
-from .dataset_zips import demo_files, make_zip, stored_files, upload
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def alices(api, alice):
-    return upload(api(alice), make_zip(demo_files()), name="private").json()
+    return dataset_upload(api(alice), make_zip(demo_files()), name="private").json()
 
 
 def test_a_user_lists_own_and_shared_datasets_and_admins_see_all(api, alice, carol, bob, root):
-    own = upload(api(alice), make_zip(demo_files(seed=1)), name="mine").json()
-    shared = upload(api(carol), make_zip(demo_files(seed=2)), name="team", shared=True).json()
-    private = upload(api(carol), make_zip(demo_files(seed=3)), name="secret").json()
+    own = dataset_upload(api(alice), make_zip(demo_files(seed=1)), name="mine").json()
+    shared = dataset_upload(api(carol), make_zip(demo_files(seed=2)), name="team", shared=True).json()
+    private = dataset_upload(api(carol), make_zip(demo_files(seed=3)), name="secret").json()
 
     def ids(user, query=""):
         return {d["id"] for d in api(user).get(f"/api/datasets/{query}").json()["results"]}
@@ -76,8 +75,8 @@ def test_the_owner_deletes_a_dataset_and_its_files(api, alice, alices):
 
 def test_files_shared_with_another_record_survive_a_delete(api, alice, carol):
     content = make_zip(demo_files())
-    mine = upload(api(alice), content).json()
-    upload(api(carol), content)
+    mine = dataset_upload(api(alice), content).json()
+    dataset_upload(api(carol), content)
     files = stored_files()
 
     assert api(alice).delete(f"/api/datasets/{mine['id']}/").status_code == 204
@@ -122,13 +121,13 @@ def test_a_queued_training_run_holds_its_dataset_too(api, alice, alices):
 
 
 def test_a_viewer_cannot_delete_a_shared_dataset(api, alice, bob):
-    shared = upload(api(alice), make_zip(demo_files()), shared=True).json()
+    shared = dataset_upload(api(alice), make_zip(demo_files()), shared=True).json()
 
     assert api(bob).delete(f"/api/datasets/{shared['id']}/").status_code == 403
 
 
 def test_another_engineer_cannot_delete_a_shared_dataset_but_an_admin_can(api, alice, carol, root):
-    shared = upload(api(alice), make_zip(demo_files()), shared=True).json()
+    shared = dataset_upload(api(alice), make_zip(demo_files()), shared=True).json()
 
     response = api(carol).delete(f"/api/datasets/{shared['id']}/")
     assert response.status_code == 403

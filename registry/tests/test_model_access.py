@@ -7,10 +7,8 @@ from jobs.models import JobState
 from registry.model_versions.selectors import model_get_visible, model_list_visible
 from registry.model_versions.services import model_version_register
 from registry.models import ModelVersion
-
+from tests.support.model_files import as_upload, bytes_upload, model_upload, resaved_checkpoint
 from tests.support.rows import benchmark_run_row, conversion_row, dataset_row, model_row, training_run_row
-
-from .model_files import as_upload, bytes_upload, resaved_checkpoint, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +32,7 @@ def carols_shared(carol, tiny_weights, tmp_path):
 
 
 def test_a_viewer_cannot_upload_a_model(api, bob, tiny_weights):
-    response = upload(api(bob), as_upload(tiny_weights))
+    response = model_upload(api(bob), as_upload(tiny_weights))
 
     assert response.status_code == 403
     assert not ModelVersion.objects.exists()
@@ -153,6 +151,6 @@ def test_a_model_nothing_uses_any_more_is_deleted(api, alice):
 def test_an_upload_just_over_the_limit_is_stopped_while_streaming(api, alice, settings):
     settings.MAX_MODEL_UPLOAD_MB = 1
 
-    response = upload(api(alice), bytes_upload(b"\x00" * (1024 * 1024 + 4096), "big.pt"))
+    response = model_upload(api(alice), bytes_upload(b"\x00" * (1024 * 1024 + 4096), "big.pt"))
 
     assert response.status_code == 413
