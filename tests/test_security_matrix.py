@@ -30,12 +30,6 @@ NOT_OWNED = ("/api/users/", "/api/hosts/")
 NOT_IN_SCHEMA = [("GET", "/api/jobs/{job_id}/events/")]  # server-sent events: a plain Django view
 
 
-BENCHMARK_PARAMS = {"engines": "auto", "imgsz": 64, "batch_sizes": [1]}
-SEARCH_PARAMS = {"epochs": 1, "imgsz": 64, "batch": 8, "seed": 0, "population": 4, "generations": 2, "elitism": 1,
-                 "space": {"lr0": {"low": 0.001, "high": 0.1, "log": True}}, "objectives": ["fitness"],
-                 "time_limit_seconds": 60}
-
-
 def _without_personal_routes(schema: dict) -> dict:
     """Personal API tokens are nobody else's, admins included (404): outside this matrix, in their own tests
     (accounts/tests/test_api_tokens.py)."""
@@ -51,8 +45,8 @@ MAKERS = {
     "conversions": (lambda owner, shared: conversion_row(owner=owner), False),
     "jobs": (lambda owner, shared: job_row(owner=owner, state="RUNNING"), False),
     "training-runs": (lambda owner, shared: training_run_row(owner=owner), False),
-    "benchmarks": (lambda owner, shared: benchmark_run_row(owner=owner, params=BENCHMARK_PARAMS), False),
-    "searches": (lambda owner, shared: search_row(owner=owner, params=SEARCH_PARAMS), False),
+    "benchmarks": (lambda owner, shared: benchmark_run_row(owner=owner), False),
+    "searches": (lambda owner, shared: search_row(owner=owner), False),
     "reports": (lambda owner, shared: report_row(owner=owner, subject_kind="model",
                                                  subject_id=model_row(owner=owner).pk, shared=shared), True),
 }

@@ -4,6 +4,7 @@ Keyword arguments only, the owner always `owner=`; whatever a factory does not n
 (`**fields`). Datasets and models get a few placeholder bytes in storage, so a download answers 200 (tests that
 use these rows check permissions, quotas and delete rules, never the content).
 """
+import copy
 import itertools
 import uuid
 
@@ -16,6 +17,13 @@ from searches.models import Individual, Search
 from training.models import TrainingRun
 
 PASSWORD = "correct-horse-battery-42"  # every user_row's (conftest.py's personas too)
+
+# What a small benchmark and a small search are started with (the API would accept them): the rows' params unless
+# a test gives its own.
+BENCHMARK_PARAMS = {"engines": "auto", "imgsz": 64, "batch_sizes": [1]}
+SEARCH_PARAMS = {"epochs": 1, "imgsz": 64, "batch": 8, "seed": 0, "population": 4, "generations": 2, "elitism": 1,
+                 "space": {"lr0": {"low": 0.001, "high": 0.1, "log": True}}, "objectives": ["fitness"],
+                 "time_limit_seconds": 60}
 
 _counter = itertools.count(1)
 
@@ -83,7 +91,8 @@ def benchmark_run_row(*, owner, model=None, state: str = JobState.SUCCEEDED, par
     """A benchmark of `model` (a new one when not given) with no result rows."""
     job = job_row(owner=owner, kind=JobKind.BENCHMARK, state=state, queue="gpu")
     return BenchmarkRun.objects.create(owner=owner, job=job, model=model or model_row(owner=owner),
-                                       params=params if params is not None else {}, **fields)
+                                       params=params if params is not None else copy.deepcopy(BENCHMARK_PARAMS),
+                                       **fields)
 
 
 def search_row(*, owner, dataset=None, state: str = JobState.RUNNING, params=None, **fields) -> Search:
@@ -92,7 +101,7 @@ def search_row(*, owner, dataset=None, state: str = JobState.RUNNING, params=Non
     job = job_row(owner=owner, kind=JobKind.SEARCH, state=state)
     values = {"preset": "yolov8n", **fields}
     return Search.objects.create(owner=owner, job=job, dataset=dataset or dataset_row(owner=owner),
-                                 params=params if params is not None else {}, **values)
+                                 params=params if params is not None else copy.deepcopy(SEARCH_PARAMS), **values)
 
 
 def individual_row(*, search, number: int = 0, generation: int = 1, trial_id: int | None = None,
