@@ -5,9 +5,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests.ml_fixtures import demo_dataset, demo_dataset_tree, tiny_model, tiny_weights  # noqa: F401
+from tests.support.rows import PASSWORD, user_row  # noqa: F401 (PASSWORD: tests import it from here)
 from tests.workers import WorkerProcess, default_worker_args, gpu_worker_args
-
-PASSWORD = "correct-horse-battery-42"
 
 
 @pytest.fixture(autouse=True)
@@ -48,34 +47,28 @@ def _jobs_ended_before_the_tables_are_emptied(request):
     wait_for(none_running, timeout=60, interval=0.05, message="the test's running jobs to end")
 
 
-def _user(username, role):
-    from accounts.services import user_create
-
-    return user_create(username=username, password=PASSWORD, role=role)
-
-
 @pytest.fixture
 def root(db):
     """Rita, an admin."""
-    return _user("rita", "admin")
+    return user_row(username="rita", role="admin")
 
 
 @pytest.fixture
 def alice(db):
     """Alice, an engineer."""
-    return _user("alice", "engineer")
+    return user_row(username="alice", role="engineer")
 
 
 @pytest.fixture
 def carol(db):
     """Carol, another engineer."""
-    return _user("carol", "engineer")
+    return user_row(username="carol", role="engineer")
 
 
 @pytest.fixture
 def bob(db):
     """Bob, a viewer."""
-    return _user("bob", "viewer")
+    return user_row(username="bob", role="viewer")
 
 
 def client_for(user) -> APIClient:

@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 
 from jobs import lifecycle
 from jobs.models import Job
-from tests.object_rows import job_row, training_run_row
+from tests.support.rows import job_row, training_run_row
 from vp import Client
 from vp.top import JobScreen, TopApp
 
@@ -41,8 +41,8 @@ async def _until(pilot, predicate, timeout: float = 20.0):
 
 
 def test_it_renders_updates_when_a_job_moves_and_cancels_on_its_key(client, alice):
-    queued = job_row(alice, kind="training", state="QUEUED")
-    finished = job_row(alice, kind="conversion", state="FAILED")
+    queued = job_row(owner=alice, kind="training", state="QUEUED")
+    finished = job_row(owner=alice, kind="conversion", state="FAILED")
     Job.objects.filter(pk=finished.pk).update(error="TensorRT conversion is unavailable")
     Job.objects.filter(pk=queued.pk).update(celery_task_id="t-1")  # what a worker claims it with
 
@@ -80,7 +80,7 @@ def test_it_renders_updates_when_a_job_moves_and_cancels_on_its_key(client, alic
 def test_it_opens_a_jobs_log_and_a_trainings_curves(client, alice):
     from training.models import TrainingEpoch
 
-    run = training_run_row(alice)
+    run = training_run_row(owner=alice)
     Job.objects.filter(pk=run.job_id).update(state="RUNNING", progress=0.5, progress_message="epoch 2/3")
     for epoch, value in ((1, 0.1), (2, 0.3)):
         TrainingEpoch.objects.create(run=run, epoch=epoch, box_loss=1.0 / epoch, map50_95=value)

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
+from tests.support.rows import conversion_row, dataset_row, job_row, model_row, training_run_row
 from tests.web_server import gunicorn_server  # noqa: F401 (fixture)
-from tests.object_rows import conversion_row, dataset_row, job_row, model_row, training_run_row
 
 pytestmark = pytest.mark.django_db
 
@@ -68,11 +68,11 @@ def _checks():
 def _rows(owner, other):
     """A few objects of every kind, owned by the persona and by someone else, some shared."""
     for user in (owner, other):
-        model_row(user), model_row(user, shared=True, format="onnx")
-        dataset_row(user, shared=True)
-        training_run_row(user)
-        conversion_row(user)
-        job_row(user, state="RUNNING")
+        model_row(owner=user), model_row(owner=user, shared=True, format="onnx")
+        dataset_row(owner=user, shared=True)
+        training_run_row(owner=user)
+        conversion_row(owner=user)
+        job_row(owner=user, state="RUNNING")
 
 
 @contextlib.contextmanager

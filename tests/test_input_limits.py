@@ -10,7 +10,7 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
-from tests.object_rows import dataset_row, job_row, model_row, training_run_row
+from tests.support.rows import dataset_row, job_row, model_row, training_run_row
 
 pytestmark = pytest.mark.django_db
 
@@ -46,10 +46,10 @@ def _list_operations():
 @pytest.fixture
 def ids(root, alice):
     """One object of each kind owned by the admin, so `{x_id}` paths resolve and the body is really parsed."""
-    model = model_row(root)
-    dataset = dataset_row(root)
-    return {"model_id": model.pk, "dataset_id": dataset.pk, "job_id": job_row(root).pk,
-            "run_id": training_run_row(root, dataset=dataset).pk, "user_id": alice.pk}
+    model = model_row(owner=root)
+    dataset = dataset_row(owner=root)
+    return {"model_id": model.pk, "dataset_id": dataset.pk, "job_id": job_row(owner=root).pk,
+            "run_id": training_run_row(owner=root, dataset=dataset).pk, "user_id": alice.pk}
 
 
 def _fill(path: str, ids: dict) -> str:
@@ -129,7 +129,7 @@ def test_page_parameters_out_of_range_are_a_400_on_every_list(root, api, query, 
 
 def test_a_page_within_the_bounds_answers_the_paginated_shape(alice, api):
     for _ in range(3):
-        job_row(alice)
+        job_row(owner=alice)
     body = api(alice).get("/api/jobs/?limit=2&offset=1").json()
     assert body["count"] == 3 and len(body["results"]) == 2 and body["previous"] is not None
 
@@ -167,7 +167,7 @@ def test_the_csrf_failure_view_answers_json_under_the_api():
 
 @pytest.mark.parametrize("name", [" ", "   ", "\t", " lead"])
 def test_a_training_run_named_blank_is_refused(alice, api, name):
-    dataset = dataset_row(alice)
+    dataset = dataset_row(owner=alice)
     response = api(alice).post("/api/training-runs/", {"dataset": dataset.pk, "preset": "yolov8n", "name": name},
                                format="json")
     assert response.status_code == 400 and "name" in response.json()["errors"]
@@ -206,7 +206,7 @@ def test_a_zip_sent_to_predict_as_an_image_is_named_a_zip():
 
 def test_a_predict_body_over_the_limit_is_a_413(alice, api, settings):
     settings.INFERENCE_MAX_BODY_MB = 1
-    model = model_row(alice, format="onnx")
+    model = model_row(owner=alice, format="onnx")
     body = '{"images": ["' + "A" * (1536 * 1024) + '"]}'
     response = api(alice).post(f"/api/inference/{model.pk}/predict/", data=body, content_type="application/json")
     assert response.status_code == 413 and "INFERENCE_MAX_BODY_MB" in response.json()["detail"]

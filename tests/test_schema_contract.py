@@ -3,6 +3,9 @@ import functools
 
 import pytest
 
+from tests.support.results import report_row
+from tests.support.rows import model_row
+
 pytestmark = pytest.mark.django_db
 
 
@@ -71,14 +74,11 @@ def test_request_bodies_that_refuse_unknown_fields_say_so_with_additional_proper
 
 
 def test_a_report_patch_is_json_only_so_shared_is_a_boolean_not_a_form_string(alice, api):
-    from reports.tests.factories import report_for
-    from tests.object_rows import model_row
-
     schema = _schema()
     patch = schema["paths"]["/api/reports/{report_id}/"]["patch"]["requestBody"]["content"]
     assert set(patch) == {"application/json"}
     assert _resolve(schema, patch["application/json"]["schema"])["properties"]["shared"]["type"] == "boolean"
-    report = report_for(alice, subject_kind="model", subject_id=model_row(alice).pk)
+    report = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk)
     form = api(alice).patch(f"/api/reports/{report.pk}/", {"shared": "yes"}, format="multipart")
     assert form.status_code == 415
 

@@ -13,7 +13,9 @@ import functools
 
 import pytest
 
-from tests.object_rows import conversion_row, dataset_row, job_row, model_row, training_run_row
+from tests.support.results import report_row
+from tests.support.rows import (benchmark_run_row, conversion_row, dataset_row, job_row, model_row, search_row,
+                                training_run_row)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,29 +30,6 @@ NOT_OWNED = ("/api/users/", "/api/hosts/")
 NOT_IN_SCHEMA = [("GET", "/api/jobs/{job_id}/events/")]  # server-sent events: a plain Django view
 
 
-def _benchmark_row(owner):
-    from benchmarks.models import BenchmarkRun
-
-    return BenchmarkRun.objects.create(owner=owner, job=job_row(owner, kind="benchmark"), model=model_row(owner),
-                                       params={"engines": "auto", "imgsz": 64, "batch_sizes": [1]})
-
-
-def _search_row(owner):
-    from searches.models import Search
-
-    params = {"epochs": 1, "imgsz": 64, "batch": 8, "seed": 0, "population": 4, "generations": 2, "elitism": 1,
-              "space": {"lr0": {"low": 0.001, "high": 0.1, "log": True}}, "objectives": ["fitness"],
-              "time_limit_seconds": 60}
-    return Search.objects.create(owner=owner, job=job_row(owner, kind="search", state="RUNNING"),
-                                 dataset=dataset_row(owner), preset="yolov8n", params=params)
-
-
-def _report_row(owner, shared=False):
-    from reports.tests.factories import report_for
-
-    return report_for(owner, subject_kind="model", subject_id=model_row(owner).pk, shared=shared)
-
-
 def _without_personal_routes(schema: dict) -> dict:
     """Personal API tokens are nobody else's, admins included (404): outside this matrix, in their own tests
     (accounts/tests/test_api_tokens.py)."""
@@ -60,15 +39,16 @@ def _without_personal_routes(schema: dict) -> dict:
 
 # path segment after /api/ -> (maker(owner, shared) -> row, whether the kind can be shared)
 MAKERS = {
-    "datasets": (lambda owner, shared: dataset_row(owner, shared=shared), True),
-    "models": (lambda owner, shared: model_row(owner, shared=shared), True),
-    "inference": (lambda owner, shared: model_row(owner, shared=shared, format="onnx"), True),
-    "conversions": (lambda owner, shared: conversion_row(owner), False),
-    "jobs": (lambda owner, shared: job_row(owner, state="RUNNING"), False),
-    "training-runs": (lambda owner, shared: training_run_row(owner), False),
-    "benchmarks": (lambda owner, shared: _benchmark_row(owner), False),
-    "searches": (lambda owner, shared: _search_row(owner), False),
-    "reports": (lambda owner, shared: _report_row(owner, shared=shared), True),
+    "datasets": (lambda owner, shared: dataset_row(owner=owner, shared=shared), True),
+    "models": (lambda owner, shared: model_row(owner=owner, shared=shared), True),
+    "inference": (lambda owner, shared: model_row(owner=owner, shared=shared, format="onnx"), True),
+    "conversions": (lambda owner, shared: conversion_row(owner=owner), False),
+    "jobs": (lambda owner, shared: job_row(owner=owner, state="RUNNING"), False),
+    "training-runs": (lambda owner, shared: training_run_row(owner=owner), False),
+    "benchmarks": (lambda owner, shared: benchmark_run_row(owner=owner), False),
+    "searches": (lambda owner, shared: search_row(owner=owner), False),
+    "reports": (lambda owner, shared: report_row(owner=owner, subject_kind="model",
+                                                 subject_id=model_row(owner=owner).pk, shared=shared), True),
 }
 
 
@@ -176,10 +156,10 @@ def test_user_management_is_for_admins_only(alice, bob, carol, api):
 
 
 def test_lists_show_others_only_what_is_shared(alice, carol, api):
-    private, shared = model_row(alice), model_row(alice, shared=True)
-    dataset_row(alice)
-    job_row(alice)
-    training_run_row(alice)
+    private, shared = model_row(owner=alice), model_row(owner=alice, shared=True)
+    dataset_row(owner=alice)
+    job_row(owner=alice)
+    training_run_row(owner=alice)
     client = api(carol)
     assert [m["id"] for m in client.get("/api/models/").json()["results"]] == [shared.pk]
     assert private.pk not in [m["id"] for m in client.get("/api/models/").json()["results"]]

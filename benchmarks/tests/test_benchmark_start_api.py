@@ -1,6 +1,9 @@
 """POST /api/benchmarks/: bad parameters are 400s naming the field; viewers 403; others' models 404 (no worker)."""
 import pytest
 
+from jobs.models import JobState
+from tests.support.rows import benchmark_run_row
+
 URL = "/api/benchmarks/"
 
 pytestmark = pytest.mark.django_db
@@ -43,11 +46,7 @@ def test_another_engineers_model_is_a_404(carol, api, tiny_model):
 
 
 def test_another_engineers_benchmark_is_a_404(carol, alice, api, tiny_model):
-    from benchmarks.models import BenchmarkRun
-    from jobs.models import Job
-
-    job = Job.objects.create(kind="benchmark", owner=alice, queue="gpu")
-    run = BenchmarkRun.objects.create(owner=alice, job=job, model=tiny_model, params={})
+    run = benchmark_run_row(owner=alice, model=tiny_model, state=JobState.QUEUED)
     assert api(carol).get(f"{URL}{run.pk}/").status_code == 404
     assert api(carol).get(f"{URL}{run.pk}/latency.png").status_code == 404
     assert api(alice).get(f"{URL}{run.pk}/latency.png")["Content-Type"] == "image/png"
@@ -69,13 +68,11 @@ def test_the_serving_engine_is_set_and_cleared_by_hand_only_for_a_format_it_load
 def test_the_admin_shows_a_run_with_its_result_table_selection_and_chart(root, alice, tiny_model):
     from django.test import Client
 
-    from benchmarks.models import BenchmarkResult, BenchmarkRun, timings_pack
+    from benchmarks.models import BenchmarkResult, timings_pack
     from conftest import PASSWORD
-    from jobs.models import Job
 
-    job = Job.objects.create(kind="benchmark", owner=alice, queue="gpu", state="SUCCEEDED", progress=1.0)
-    run = BenchmarkRun.objects.create(owner=alice, job=job, model=tiny_model, params={"imgsz": 64},
-                                      selected={"candidate": "openvino-cpu (int8)", "reason": "fastest (p95) of 2"})
+    run = benchmark_run_row(owner=alice, model=tiny_model, params={"imgsz": 64},
+                            selected={"candidate": "openvino-cpu (int8)", "reason": "fastest (p95) of 2"})
     BenchmarkResult.objects.create(run=run, engine="openvino-cpu", precision="int8", status="measured", p50_ms=1.5,
                                    timings=timings_pack([1.4, 1.5, 1.7]))
     client = Client()

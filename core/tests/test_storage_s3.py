@@ -54,9 +54,9 @@ def test_a_deleted_artifact_cannot_be_fetched_by_a_host_that_never_cached_it(s3_
 
 @pytest.mark.django_db
 def test_a_download_is_streamed_by_the_web_host_from_s3_with_the_same_permissions(s3_storage, api, alice, carol):
-    from tests.object_rows import model_row
+    from tests.support.rows import model_row
 
-    model = model_row(alice)
+    model = model_row(owner=alice)
     response = api(alice).get(f"/api/models/{model.pk}/download/")
     assert response.status_code == 200 and response.streaming
     assert b"".join(response.streaming_content) == b"placeholder"

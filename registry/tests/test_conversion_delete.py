@@ -3,16 +3,15 @@ import pytest
 
 from jobs.models import Job, JobState
 from registry.models import Conversion, ModelVersion
-
-from .rows import conversion_row, model_row
+from tests.support.rows import conversion_row, model_row
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_requester_reads_and_deletes_a_finished_conversion_and_its_result_stays(api, alice):
-    source = model_row(alice)
-    onnx = model_row(alice, format="onnx", source="conversion", parent=source)
-    conversion = conversion_row(source, result=onnx)
+    source = model_row(owner=alice)
+    onnx = model_row(owner=alice, format="onnx", source="conversion", parent=source)
+    conversion = conversion_row(source=source, result=onnx)
 
     assert api(alice).get(f"/api/conversions/{conversion.pk}/").json()["result"] == onnx.pk
     assert api(alice).delete(f"/api/conversions/{conversion.pk}/").status_code == 204
@@ -22,7 +21,7 @@ def test_the_requester_reads_and_deletes_a_finished_conversion_and_its_result_st
 
 
 def test_a_queued_or_running_conversion_is_409_until_it_has_stopped(api, alice):
-    conversion = conversion_row(model_row(alice), state=JobState.RUNNING)
+    conversion = conversion_row(source=model_row(owner=alice), state=JobState.RUNNING)
 
     response = api(alice).delete(f"/api/conversions/{conversion.pk}/")
 
@@ -34,7 +33,7 @@ def test_a_queued_or_running_conversion_is_409_until_it_has_stopped(api, alice):
 
 def test_another_engineers_conversion_is_not_found_a_viewer_may_not_delete_and_an_admin_may(api, alice, carol,
                                                                                           bob, root):
-    conversion = conversion_row(model_row(alice, shared=True))
+    conversion = conversion_row(source=model_row(owner=alice, shared=True))
 
     assert api(carol).delete(f"/api/conversions/{conversion.pk}/").status_code == 404
     assert api(bob).delete(f"/api/conversions/{conversion.pk}/").status_code == 404

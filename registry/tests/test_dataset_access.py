@@ -6,22 +6,21 @@ import pytest
 
 from jobs.models import JobState
 from registry.models import Dataset
-
-from .dataset_zips import demo_files, make_zip, stored_files, upload
-from .rows import model_row, run_row
+from tests.support.dataset_zips import dataset_upload, demo_files, make_zip, stored_files
+from tests.support.rows import model_row, training_run_row
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def alices(api, alice):
-    return upload(api(alice), make_zip(demo_files()), name="private").json()
+    return dataset_upload(api(alice), make_zip(demo_files()), name="private").json()
 
 
 def test_a_user_lists_own_and_shared_datasets_and_admins_see_all(api, alice, carol, bob, root):
-    own = upload(api(alice), make_zip(demo_files(seed=1)), name="mine").json()
-    shared = upload(api(carol), make_zip(demo_files(seed=2)), name="team", shared=True).json()
-    private = upload(api(carol), make_zip(demo_files(seed=3)), name="secret").json()
+    own = dataset_upload(api(alice), make_zip(demo_files(seed=1)), name="mine").json()
+    shared = dataset_upload(api(carol), make_zip(demo_files(seed=2)), name="team", shared=True).json()
+    private = dataset_upload(api(carol), make_zip(demo_files(seed=3)), name="secret").json()
 
     def ids(user, query=""):
         return {d["id"] for d in api(user).get(f"/api/datasets/{query}").json()["results"]}
@@ -76,8 +75,8 @@ def test_the_owner_deletes_a_dataset_and_its_files(api, alice, alices):
 
 def test_files_shared_with_another_record_survive_a_delete(api, alice, carol):
     content = make_zip(demo_files())
-    mine = upload(api(alice), content).json()
-    upload(api(carol), content)
+    mine = dataset_upload(api(alice), content).json()
+    dataset_upload(api(carol), content)
     files = stored_files()
 
     assert api(alice).delete(f"/api/datasets/{mine['id']}/").status_code == 204
@@ -86,8 +85,8 @@ def test_files_shared_with_another_record_survive_a_delete(api, alice, carol):
 
 def test_a_dataset_a_finished_training_run_used_answers_409_naming_the_run_and_its_model(api, alice, alices):
     dataset = Dataset.objects.get(pk=alices["id"])
-    trained = model_row(alice, name="demo-yolov8n", source="training", dataset=dataset)
-    run = run_row(alice, dataset, result=trained)
+    trained = model_row(owner=alice, name="demo-yolov8n", source="training", dataset=dataset)
+    run = training_run_row(owner=alice, dataset=dataset, result=trained)
 
     response = api(alice).delete(f"/api/datasets/{dataset.pk}/")
 
@@ -103,8 +102,8 @@ def test_a_dataset_a_finished_training_run_used_answers_409_naming_the_run_and_i
 
 def test_a_dataset_is_deleted_once_the_rows_that_used_it_are_gone(api, alice, alices):
     dataset = Dataset.objects.get(pk=alices["id"])
-    trained = model_row(alice, source="training", dataset=dataset)
-    run = run_row(alice, dataset, result=trained)
+    trained = model_row(owner=alice, source="training", dataset=dataset)
+    run = training_run_row(owner=alice, dataset=dataset, result=trained)
 
     assert api(alice).delete(f"/api/training-runs/{run.pk}/").status_code == 204
     assert api(alice).delete(f"/api/models/{trained.pk}/").status_code == 204
@@ -113,7 +112,7 @@ def test_a_dataset_is_deleted_once_the_rows_that_used_it_are_gone(api, alice, al
 
 
 def test_a_queued_training_run_holds_its_dataset_too(api, alice, alices):
-    run = run_row(alice, Dataset.objects.get(pk=alices["id"]), state=JobState.QUEUED)
+    run = training_run_row(owner=alice, dataset=Dataset.objects.get(pk=alices["id"]), state=JobState.QUEUED)
 
     response = api(alice).delete(f"/api/datasets/{alices['id']}/")
 
@@ -122,13 +121,13 @@ def test_a_queued_training_run_holds_its_dataset_too(api, alice, alices):
 
 
 def test_a_viewer_cannot_delete_a_shared_dataset(api, alice, bob):
-    shared = upload(api(alice), make_zip(demo_files()), shared=True).json()
+    shared = dataset_upload(api(alice), make_zip(demo_files()), shared=True).json()
 
     assert api(bob).delete(f"/api/datasets/{shared['id']}/").status_code == 403
 
 
 def test_another_engineer_cannot_delete_a_shared_dataset_but_an_admin_can(api, alice, carol, root):
-    shared = upload(api(alice), make_zip(demo_files()), shared=True).json()
+    shared = dataset_upload(api(alice), make_zip(demo_files()), shared=True).json()
 
     response = api(carol).delete(f"/api/datasets/{shared['id']}/")
     assert response.status_code == 403

@@ -4,14 +4,13 @@ from django.core.management import call_command
 
 from registry.datasets.archive import dataset_local
 from registry.models import Dataset
-
-from .dataset_zips import demo_files, make_zip, nothing_kept, stored_files, upload  # noqa: F401
+from tests.support.dataset_zips import dataset_upload, demo_files, make_zip, nothing_kept, stored_files  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_valid_dataset_is_stored_with_its_report(api, alice):
-    response = upload(api(alice), make_zip(demo_files()), name="shapes", shared=True)
+    response = dataset_upload(api(alice), make_zip(demo_files()), name="shapes", shared=True)
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -34,7 +33,7 @@ def test_the_stored_data_yaml_is_the_rebuilt_one_and_ultralytics_accepts_it(api,
     files = demo_files()
     files["data.yaml"] = (b"# exported\npath: .\ntrain: images/train\nval: images/val\n"
                           b"names: {0: circle, 1: square, 2: triangle}\n")
-    dataset = Dataset.objects.get(pk=upload(api(alice), make_zip(files)).json()["id"])
+    dataset = Dataset.objects.get(pk=dataset_upload(api(alice), make_zip(files)).json()["id"])
     yaml_path = dataset_local(dataset).path / "data.yaml"
 
     assert yaml_path.is_absolute()  # rewritten on this host: `path` names where it was unpacked here
@@ -49,7 +48,7 @@ def test_the_stored_data_yaml_is_the_rebuilt_one_and_ultralytics_accepts_it(api,
 
 def test_a_dataset_inside_one_top_level_folder_is_accepted(api, alice):
     files = {f"mydata/{name}": data for name, data in demo_files().items()}
-    response = upload(api(alice), make_zip(files))
+    response = dataset_upload(api(alice), make_zip(files))
 
     assert response.status_code == 201, response.content
     assert (dataset_local(Dataset.objects.get()).path / "images" / "val").is_dir()
@@ -59,7 +58,7 @@ def test_images_without_labels_are_backgrounds_and_duplicate_rows_warnings(api, 
     files = demo_files()
     del files["labels/train/00004.txt"]
     files["labels/train/00005.txt"] += files["labels/train/00005.txt"].splitlines(keepends=True)[0]
-    report = upload(api(alice), make_zip(files)).json()["report"]
+    report = dataset_upload(api(alice), make_zip(files)).json()["report"]
 
     assert report["splits"]["train"]["backgrounds"] == 1
     warnings = " | ".join(w["file"] + ": " + w["message"] for w in report["warnings"])
@@ -69,9 +68,9 @@ def test_images_without_labels_are_backgrounds_and_duplicate_rows_warnings(api, 
 
 def test_the_same_bytes_again_answer_200_with_the_existing_record(api, alice):
     content = make_zip(demo_files())
-    first = upload(api(alice), content)
+    first = dataset_upload(api(alice), content)
     files_after_first = stored_files()
-    again = upload(api(alice), content, name="another-name")
+    again = dataset_upload(api(alice), content, name="another-name")
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
@@ -80,16 +79,16 @@ def test_the_same_bytes_again_answer_200_with_the_existing_record(api, alice):
 
 
 def test_the_same_name_with_new_content_is_a_new_version(api, alice, carol):
-    v1 = upload(api(alice), make_zip(demo_files(seed=1)), name="shapes").json()
-    v2 = upload(api(alice), make_zip(demo_files(seed=2)), name="shapes").json()
-    carols = upload(api(carol), make_zip(demo_files(seed=3)), name="shapes").json()
+    v1 = dataset_upload(api(alice), make_zip(demo_files(seed=1)), name="shapes").json()
+    v2 = dataset_upload(api(alice), make_zip(demo_files(seed=2)), name="shapes").json()
+    carols = dataset_upload(api(carol), make_zip(demo_files(seed=3)), name="shapes").json()
 
     assert (v1["version"], v2["version"], carols["version"]) == (1, 2, 1)
     assert v1["sha256"] != v2["sha256"]
 
 
 def test_a_viewer_cannot_upload(api, bob, nothing_kept):
-    response = upload(api(bob), make_zip(demo_files()))
+    response = dataset_upload(api(bob), make_zip(demo_files()))
 
     assert response.status_code == 403
     assert "Viewers" in response.json()["detail"]
@@ -99,7 +98,7 @@ def test_a_viewer_cannot_upload(api, bob, nothing_kept):
 @pytest.mark.parametrize("kilobytes", [1536, 4096])  # stopped while streaming / refused by its Content-Length
 def test_an_upload_over_the_size_limit_is_refused(api, alice, settings, nothing_kept, kilobytes):
     settings.MAX_DATASET_UPLOAD_MB = 1
-    response = upload(api(alice), bytes(range(256)) * 4 * kilobytes)
+    response = dataset_upload(api(alice), bytes(range(256)) * 4 * kilobytes)
 
     assert response.status_code == 413
     assert "MAX_DATASET_UPLOAD_MB" in response.json()["detail"]
@@ -107,7 +106,7 @@ def test_an_upload_over_the_size_limit_is_refused(api, alice, settings, nothing_
 
 
 def test_a_file_that_is_not_a_zip_is_refused_by_name(api, alice, nothing_kept):
-    response = upload(api(alice), b"x", filename="data.tar")
+    response = dataset_upload(api(alice), b"x", filename="data.tar")
 
     assert response.status_code == 400
     assert "file" in response.json()["detail"]

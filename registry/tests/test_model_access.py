@@ -7,9 +7,8 @@ from jobs.models import JobState
 from registry.model_versions.selectors import model_get_visible, model_list_visible
 from registry.model_versions.services import model_version_register
 from registry.models import ModelVersion
-
-from .model_files import as_upload, bytes_upload, resaved_checkpoint, upload
-from .rows import conversion_row, dataset_row, job_row, model_row, run_row
+from tests.support.model_files import as_upload, bytes_upload, model_upload, resaved_checkpoint
+from tests.support.rows import benchmark_run_row, conversion_row, dataset_row, model_row, training_run_row
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def carols_shared(carol, tiny_weights, tmp_path):
 
 
 def test_a_viewer_cannot_upload_a_model(api, bob, tiny_weights):
-    response = upload(api(bob), as_upload(tiny_weights))
+    response = model_upload(api(bob), as_upload(tiny_weights))
 
     assert response.status_code == 403
     assert not ModelVersion.objects.exists()
@@ -115,10 +114,10 @@ def test_an_admin_deletes_anyones_model(api, root, alices):
 
 
 def test_a_model_a_conversion_a_training_run_and_a_derived_version_use_answers_409_naming_them(api, alice):
-    model = model_row(alice, name="Base")
-    onnx = model_row(alice, name="Base", format="onnx", source="conversion", parent=model)
-    conversion = conversion_row(model, result=onnx)
-    run = run_row(alice, dataset_row(alice), parent=model, state=JobState.RUNNING)
+    model = model_row(owner=alice, name="Base")
+    onnx = model_row(owner=alice, name="Base", format="onnx", source="conversion", parent=model)
+    conversion = conversion_row(source=model, result=onnx)
+    run = training_run_row(owner=alice, dataset=dataset_row(owner=alice), parent=model, state=JobState.RUNNING)
 
     response = api(alice).delete(f"/api/models/{model.pk}/")
 
@@ -130,10 +129,8 @@ def test_a_model_a_conversion_a_training_run_and_a_derived_version_use_answers_4
 
 
 def test_a_row_of_another_app_that_points_at_a_model_keeps_it_too(api, alice):
-    from benchmarks.models import BenchmarkRun
-
-    model = model_row(alice)
-    benchmark = BenchmarkRun.objects.create(owner=alice, job=job_row(alice, kind="benchmark"), model=model)
+    model = model_row(owner=alice)
+    benchmark = benchmark_run_row(owner=alice, model=model)
 
     response = api(alice).delete(f"/api/models/{model.pk}/")
 
@@ -143,8 +140,8 @@ def test_a_row_of_another_app_that_points_at_a_model_keeps_it_too(api, alice):
 
 
 def test_a_model_nothing_uses_any_more_is_deleted(api, alice):
-    model = model_row(alice, name="base")
-    conversion = conversion_row(model, state=JobState.FAILED)
+    model = model_row(owner=alice, name="base")
+    conversion = conversion_row(source=model, state=JobState.FAILED)
 
     assert api(alice).delete(f"/api/models/{model.pk}/").status_code == 409
     assert api(alice).delete(f"/api/conversions/{conversion.pk}/").status_code == 204
@@ -154,6 +151,6 @@ def test_a_model_nothing_uses_any_more_is_deleted(api, alice):
 def test_an_upload_just_over_the_limit_is_stopped_while_streaming(api, alice, settings):
     settings.MAX_MODEL_UPLOAD_MB = 1
 
-    response = upload(api(alice), bytes_upload(b"\x00" * (1024 * 1024 + 4096), "big.pt"))
+    response = model_upload(api(alice), bytes_upload(b"\x00" * (1024 * 1024 + 4096), "big.pt"))
 
     assert response.status_code == 413

@@ -4,8 +4,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from registry.models import ModelVersion
-
-from .model_files import bytes_upload, upload
+from tests.support.model_files import bytes_upload, model_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def _tensor(name, shape):
 
 
 def _refused(api, alice, data: bytes) -> str:
-    response = upload(api(alice), bytes_upload(data, "hostile.onnx"))
+    response = model_upload(api(alice), bytes_upload(data, "hostile.onnx"))
     assert response.status_code == 400, response.content
     assert ModelVersion.objects.count() == 0
     detail = response.json()["detail"]
@@ -89,6 +88,6 @@ def test_bytes_stored_before_the_checks_are_checked_again_when_uploaded_again(ap
     model_version_register(owner=carol, name="from-before", format=ModelFormat.ONNX, source=ModelSource.UPLOAD,
                            path=tmp_path / "old.onnx", input_size=100000)
 
-    response = upload(api(alice), bytes_upload(data, "again.onnx"))
+    response = model_upload(api(alice), bytes_upload(data, "again.onnx"))
 
     assert response.status_code == 400 and "over the limit of 2048" in response.json()["detail"]

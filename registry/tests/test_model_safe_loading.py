@@ -6,15 +6,7 @@ from registry.model_versions.inspection.sandbox import (
     pt_inspect_in_subprocess,
 )
 from registry.model_versions.presets import PRESETS, preset_build
-
-from .model_files import (
-    CanaryCommand,
-    CanaryOpen,
-    bytes_upload,
-    raw_pickle,
-    torch_saved,
-    upload,
-)
+from tests.support.model_files import CanaryCommand, CanaryOpen, bytes_upload, model_upload, raw_pickle, torch_saved
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +15,7 @@ def test_a_checkpoint_whose_pickle_would_run_a_command_is_refused_and_the_canary
     canary = tmp_path / "canary-system"
     data = torch_saved({"model": CanaryCommand(canary), "train_args": {"imgsz": 64}})
 
-    response = upload(api(alice), bytes_upload(data, "evil.pt"))
+    response = model_upload(api(alice), bytes_upload(data, "evil.pt"))
 
     assert response.status_code == 400, response.content
     assert "posix.system" in response.json()["detail"]
@@ -34,7 +26,7 @@ def test_a_checkpoint_whose_pickle_would_run_a_command_is_refused_and_the_canary
 def test_a_legacy_pickle_that_would_open_a_file_is_refused_and_the_canary_never_appears(api, alice, tmp_path):
     canary = tmp_path / "canary-open"
 
-    response = upload(api(alice), bytes_upload(raw_pickle(CanaryOpen(canary)), "evil.pt"))
+    response = model_upload(api(alice), bytes_upload(raw_pickle(CanaryOpen(canary)), "evil.pt"))
 
     assert response.status_code == 400, response.content
     assert "builtins.open" in response.json()["detail"] or "io.open" in response.json()["detail"]
@@ -42,7 +34,7 @@ def test_a_legacy_pickle_that_would_open_a_file_is_refused_and_the_canary_never_
 
 
 def test_garbage_bytes_are_refused(api, alice):
-    response = upload(api(alice), bytes_upload(b"\x00garbage, not a checkpoint" * 100, "model.pt"))
+    response = model_upload(api(alice), bytes_upload(b"\x00garbage, not a checkpoint" * 100, "model.pt"))
 
     assert response.status_code == 400
     assert "file" in response.json()["detail"]
@@ -53,7 +45,7 @@ def test_a_plain_state_dict_is_refused_with_a_clear_message(api, alice):
 
     data = torch_saved({"conv.weight": torch.zeros(4, 3, 3, 3), "conv.bias": torch.zeros(4)})
 
-    response = upload(api(alice), bytes_upload(data, "weights.pt"))
+    response = model_upload(api(alice), bytes_upload(data, "weights.pt"))
 
     assert response.status_code == 400
     assert "plain state_dict" in response.json()["detail"]

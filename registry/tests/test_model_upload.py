@@ -4,14 +4,13 @@ import pytest
 from core.storage import artifact_read_bytes, sha256_of
 from registry.datasets.demo_data import CLASS_NAMES
 from registry.models import ModelVersion
-
-from .model_files import as_upload, bytes_upload, resaved_checkpoint, tiny_onnx, upload  # noqa: F401
+from tests.support.model_files import as_upload, bytes_upload, model_upload, resaved_checkpoint, tiny_onnx  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
 def test_an_engineer_uploads_a_trained_checkpoint_and_gets_its_metadata(api, alice, tiny_weights):
-    response = upload(api(alice), as_upload(tiny_weights, "best.pt"))
+    response = model_upload(api(alice), as_upload(tiny_weights, "best.pt"))
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -28,9 +27,9 @@ def test_an_engineer_uploads_a_trained_checkpoint_and_gets_its_metadata(api, ali
 
 
 def test_the_same_file_under_the_same_name_returns_the_existing_version(api, alice, tiny_weights):
-    first = upload(api(alice), as_upload(tiny_weights)).json()
+    first = model_upload(api(alice), as_upload(tiny_weights)).json()
 
-    again = upload(api(alice), as_upload(tiny_weights))
+    again = model_upload(api(alice), as_upload(tiny_weights))
 
     assert again.status_code == 200
     assert again.json()["id"] == first["id"]
@@ -39,10 +38,10 @@ def test_the_same_file_under_the_same_name_returns_the_existing_version(api, ali
 
 def test_new_content_under_the_same_name_becomes_the_next_version(api, alice, tiny_weights, tmp_path):
     other = resaved_checkpoint(tiny_weights, tmp_path / "other.pt", date="2020-01-01T00:00:00")
-    upload(api(alice), as_upload(tiny_weights))
+    model_upload(api(alice), as_upload(tiny_weights))
 
-    second = upload(api(alice), as_upload(other))
-    elsewhere = upload(api(alice), as_upload(other), name="another-name")
+    second = model_upload(api(alice), as_upload(other))
+    elsewhere = model_upload(api(alice), as_upload(other), name="another-name")
 
     assert second.status_code == 201 and second.json()["version"] == 2
     assert elsewhere.status_code == 201 and elsewhere.json()["version"] == 1
@@ -50,13 +49,13 @@ def test_new_content_under_the_same_name_becomes_the_next_version(api, alice, ti
 
 def test_bytes_inspected_before_are_described_without_running_the_sandbox_again(api, alice, carol, tiny_weights,
                                                                                  monkeypatch):
-    first = upload(api(alice), as_upload(tiny_weights, "best.pt")).json()
+    first = model_upload(api(alice), as_upload(tiny_weights, "best.pt")).json()
 
     def no_second_inspection(**kwargs):
         raise AssertionError("the sandbox ran again for bytes it already inspected")
 
     monkeypatch.setattr("registry.model_versions.services.pt_inspect_in_subprocess", no_second_inspection)
-    again = upload(api(carol), as_upload(tiny_weights, "mine.pt"), name="copy")
+    again = model_upload(api(carol), as_upload(tiny_weights, "mine.pt"), name="copy")
 
     assert again.status_code == 201, again.content
     body = again.json()
@@ -66,7 +65,7 @@ def test_bytes_inspected_before_are_described_without_running_the_sandbox_again(
 
 
 def test_an_onnx_upload_records_opset_inputs_outputs_and_classes(api, alice, tiny_onnx):
-    response = upload(api(alice), as_upload(tiny_onnx, "tiny.onnx"), name="tiny-onnx")
+    response = model_upload(api(alice), as_upload(tiny_onnx, "tiny.onnx"), name="tiny-onnx")
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -78,7 +77,7 @@ def test_an_onnx_upload_records_opset_inputs_outputs_and_classes(api, alice, tin
 
 
 def test_a_file_that_is_not_onnx_is_refused(api, alice):
-    response = upload(api(alice), bytes_upload(b"this is not a protobuf" * 10, "model.onnx"))
+    response = model_upload(api(alice), bytes_upload(b"this is not a protobuf" * 10, "model.onnx"))
 
     assert response.status_code == 400
     assert "ONNX" in response.json()["detail"]
@@ -94,14 +93,14 @@ def test_an_onnx_model_the_checker_rejects_is_refused(api, alice):
     data = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
     assert onnx.load_from_string(data)
 
-    response = upload(api(alice), bytes_upload(data, "broken.onnx"))
+    response = model_upload(api(alice), bytes_upload(data, "broken.onnx"))
 
     assert response.status_code == 400
     assert "checker" in response.json()["detail"]
 
 
 def test_an_unsupported_file_type_is_refused(api, alice):
-    response = upload(api(alice), bytes_upload(b"weights", "model.h5"))
+    response = model_upload(api(alice), bytes_upload(b"weights", "model.h5"))
 
     assert response.status_code == 400
     assert "unsupported file type" in response.json()["detail"]
@@ -110,7 +109,7 @@ def test_an_unsupported_file_type_is_refused(api, alice):
 def test_an_upload_over_the_size_limit_is_refused(api, alice, settings):
     settings.MAX_MODEL_UPLOAD_MB = 1
 
-    response = upload(api(alice), bytes_upload(b"\x00" * (3 * 1024 * 1024), "big.pt"))
+    response = model_upload(api(alice), bytes_upload(b"\x00" * (3 * 1024 * 1024), "big.pt"))
 
     assert response.status_code == 413
     assert "1 MB" in response.json()["detail"]
@@ -118,7 +117,7 @@ def test_an_upload_over_the_size_limit_is_refused(api, alice, settings):
 
 
 def test_a_bad_name_is_refused(api, alice, tiny_weights):
-    response = upload(api(alice), as_upload(tiny_weights), name="../etc")
+    response = model_upload(api(alice), as_upload(tiny_weights), name="../etc")
 
     assert response.status_code == 400
     assert response.json()["detail"].startswith("name:")

@@ -8,19 +8,18 @@ from benchmarks.models import BenchmarkResult
 from reports.exports import report_pdf_bytes, tables_zip_bytes
 from reports.snapshot_schema import snapshot_errors
 from reports.views import _technical_context
-
-from .factories import ENGINES, benchmark_for, report_for
+from tests.support.results import ENGINES, measured_benchmark_row, report_row
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def benchmark(alice):
-    return benchmark_for(alice)
+    return measured_benchmark_row(owner=alice)
 
 
 def test_the_results_table_has_one_row_per_engine_precision_and_batch_size_with_the_stored_statistics(alice, benchmark):
-    snapshot = report_for(alice, subject_kind="benchmark", subject_id=benchmark.pk).snapshot
+    snapshot = report_row(owner=alice, subject_kind="benchmark", subject_id=benchmark.pk).snapshot
     assert snapshot_errors(snapshot) == []
     rows = snapshot["tables"]["results"]["rows"]
     stored = list(BenchmarkResult.objects.filter(run=benchmark).order_by("id"))
@@ -38,7 +37,7 @@ def test_the_results_table_has_one_row_per_engine_precision_and_batch_size_with_
 
 
 def test_every_engine_is_compared_with_pytorch_fp32_and_small_differences_are_called_noise(alice, benchmark):
-    snapshot = report_for(alice, subject_kind="benchmark", subject_id=benchmark.pk).snapshot
+    snapshot = report_row(owner=alice, subject_kind="benchmark", subject_id=benchmark.pk).snapshot
     assert snapshot["subject"]["baseline_engine"] == "pytorch-cpu (fp32)"
     deltas = {(d["candidate"], d["metric"]): d for d in snapshot["tables"]["engine_deltas"]["rows"]}
     rows = {(r["candidate"], r["batch_size"]): r for r in snapshot["tables"]["results"]["rows"]}
@@ -54,7 +53,7 @@ def test_every_engine_is_compared_with_pytorch_fp32_and_small_differences_are_ca
 
 
 def test_the_simple_view_names_the_selected_engine_and_it_is_the_fastest_in_the_table(alice, benchmark):
-    snapshot = report_for(alice, subject_kind="benchmark", subject_id=benchmark.pk).snapshot
+    snapshot = report_row(owner=alice, subject_kind="benchmark", subject_id=benchmark.pk).snapshot
     rows = [r for r in snapshot["tables"]["results"]["rows"] if r["status"] == "measured" and r["batch_size"] == 1]
     fastest = min(rows, key=lambda r: r["p95_ms_per_image"])
     pytorch = next(r for r in rows if r["candidate"] == "pytorch-cpu (fp32)")
@@ -70,15 +69,15 @@ def test_the_simple_view_names_the_selected_engine_and_it_is_the_fastest_in_the_
 
 
 def test_no_engine_meeting_the_constraints_is_a_red_light_that_says_why(alice):
-    run = benchmark_for(alice, constraints={"max_p95_ms": 1.0})
-    snapshot = report_for(alice, subject_kind="benchmark", subject_id=run.pk).snapshot
+    run = measured_benchmark_row(owner=alice, constraints={"max_p95_ms": 1.0})
+    snapshot = report_row(owner=alice, subject_kind="benchmark", subject_id=run.pk).snapshot
     assert snapshot["summary"]["findings"][0]["light"] == "red"
     assert snapshot["summary"]["findings"][0]["text"].startswith("No engine meets your constraints")
 
 
 def test_a_benchmark_report_with_8_engines_renders_in_under_5_seconds(alice, benchmark):
     started = time.perf_counter()
-    report = report_for(alice, subject_kind="benchmark", subject_id=benchmark.pk)
+    report = report_row(owner=alice, subject_kind="benchmark", subject_id=benchmark.pk)
     built = time.perf_counter()
     context = _technical_context(report.snapshot)
     pdf = report_pdf_bytes(report.snapshot)

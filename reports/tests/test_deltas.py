@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from reports.deltas import bootstrap_difference_ci, delta, map_resolution
+from tests.support.results import report_row, shapes_dataset_row, trained_run_row
 
 
 def _timings(median_ms: float, *, n: int = 400, seed: int) -> list[float]:
@@ -57,14 +58,13 @@ def test_the_resolution_of_a_tiny_set_is_at_least_one_instance():
 
 def test_a_training_runs_map_change_the_validation_split_cannot_resolve_is_within_noise(alice, db):
     from reports.snapshot_schema import snapshot_errors
-    from reports.tests.factories import dataset_for, report_for, training_run_for
 
-    dataset = dataset_for(alice)
+    dataset = shapes_dataset_row(owner=alice)
     dataset.report = {"splits": {"val": {"images": 60, "instances": 200}}}
     dataset.save(update_fields=["report"])
-    baseline = training_run_for(alice, dataset=dataset)
-    nudged = training_run_for(alice, dataset=dataset, scale=1.001)  # mAP50-95 up by about 5e-4
-    snapshot = report_for(alice, subject_kind="training_run", subject_id=nudged.pk, baseline_kind="training_run",
+    baseline = trained_run_row(owner=alice, dataset=dataset)
+    nudged = trained_run_row(owner=alice, dataset=dataset, scale=1.001)  # mAP50-95 up by about 5e-4
+    snapshot = report_row(owner=alice, subject_kind="training_run", subject_id=nudged.pk, baseline_kind="training_run",
                           baseline_id=baseline.pk).snapshot
     assert snapshot_errors(snapshot) == []
     found = {d["metric"]: d for d in snapshot["deltas"]}["map50_95"]

@@ -11,15 +11,15 @@ import pytest
 from jobs.models import Job
 from reports.models import Report
 from reports.snapshot_schema import snapshot_errors
-
-from .factories import model_for, report_for, training_run_for
+from tests.support.results import report_row, trained_run_row
+from tests.support.rows import model_row
 
 pytestmark = pytest.mark.django_db
 URL = "/api/reports/"
 
 
 def test_an_engineer_queues_a_report_and_gets_its_id_job_and_signed_links(alice, api):
-    run = training_run_for(alice)
+    run = trained_run_row(owner=alice)
     response = api(alice).post(URL, {"subject": "training_run", "id": run.pk, "title": "Shapes"}, format="json")
     assert response.status_code == 202, response.json()
     body = response.json()
@@ -32,14 +32,14 @@ def test_an_engineer_queues_a_report_and_gets_its_id_job_and_signed_links(alice,
 
 
 def test_a_viewer_may_not_create_a_report(bob, alice, api):
-    model = model_for(alice, shared=True)
+    model = model_row(owner=alice, shared=True)
     response = api(bob).post(URL, {"subject": "model", "id": model.pk}, format="json")
     assert response.status_code == 403
 
 
 def test_a_subject_or_baseline_you_cannot_see_answers_404(alice, carol, api):
-    theirs = training_run_for(carol)
-    mine = training_run_for(alice)
+    theirs = trained_run_row(owner=carol)
+    mine = trained_run_row(owner=alice)
     assert api(alice).post(URL, {"subject": "training_run", "id": theirs.pk}, format="json").status_code == 404
     response = api(alice).post(URL, {"subject": "training_run", "id": mine.pk,
                                      "baseline": {"subject": "training_run", "id": theirs.pk}}, format="json")
@@ -65,9 +65,9 @@ def test_a_bad_request_is_a_400_naming_the_field(alice, api, body, field):
 
 
 def test_lists_show_your_reports_and_shared_ones_but_not_other_engineers_private_ones(alice, carol, bob, api):
-    mine = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk, build=False)
-    private = report_for(carol, subject_kind="model", subject_id=model_for(carol).pk, build=False)
-    shared = report_for(carol, subject_kind="model", subject_id=model_for(carol, name="s", shared=True).pk,
+    mine = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk, build=False)
+    private = report_row(owner=carol, subject_kind="model", subject_id=model_row(owner=carol).pk, build=False)
+    shared = report_row(owner=carol, subject_kind="model", subject_id=model_row(owner=carol, name="s", shared=True).pk,
                         shared=True, build=False)
     ids = [r["id"] for r in api(alice).get(URL).json()["results"]]
     assert mine.pk in ids and shared.pk in ids and private.pk not in ids
@@ -78,8 +78,8 @@ def test_lists_show_your_reports_and_shared_ones_but_not_other_engineers_private
 
 
 def test_the_detail_carries_the_report_json_which_validates_against_the_schema(alice, api):
-    run = training_run_for(alice)
-    report = report_for(alice, subject_kind="training_run", subject_id=run.pk)
+    run = trained_run_row(owner=alice)
+    report = report_row(owner=alice, subject_kind="training_run", subject_id=run.pk)
     body = api(alice).get(f"{URL}{report.pk}/").json()
     assert body["report"] == report.snapshot and snapshot_errors(body["report"]) == []
     exported = api(alice).get(f"{URL}{report.pk}/report.json")
@@ -87,8 +87,8 @@ def test_the_detail_carries_the_report_json_which_validates_against_the_schema(a
 
 
 def test_tables_zip_holds_one_csv_per_table_with_the_same_numbers(alice, api):
-    run = training_run_for(alice)
-    report = report_for(alice, subject_kind="training_run", subject_id=run.pk)
+    run = trained_run_row(owner=alice)
+    report = report_row(owner=alice, subject_kind="training_run", subject_id=run.pk)
     response = api(alice).get(f"{URL}{report.pk}/tables.zip")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
@@ -115,8 +115,8 @@ def pdf_text(content: bytes) -> str:
 
 
 def test_the_pdf_opens_and_holds_the_tables(alice, api):
-    run = training_run_for(alice)
-    report = report_for(alice, subject_kind="training_run", subject_id=run.pk)
+    run = trained_run_row(owner=alice)
+    report = report_row(owner=alice, subject_kind="training_run", subject_id=run.pk)
     response = api(alice).get(f"{URL}{report.pk}/report.pdf")
     assert response.status_code == 200 and response.content.startswith(b"%PDF-") and b"%%EOF" in response.content[-64:]
     pages = len(re.findall(rb"/Type\s*/Page\b", response.content))
@@ -127,13 +127,13 @@ def test_the_pdf_opens_and_holds_the_tables(alice, api):
 
 
 def test_exports_of_a_report_that_is_not_rendered_yet_answer_409(alice, api):
-    report = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk, build=False)
+    report = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk, build=False)
     response = api(alice).get(f"{URL}{report.pk}/report.pdf")
     assert response.status_code == 409 and "not rendered yet" in response.json()["detail"]
 
 
 def test_the_owner_deletes_a_report_and_its_job(alice, api):
-    report = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk)
+    report = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk)
     assert api(alice).delete(f"{URL}{report.pk}/").status_code == 204
     assert not Report.objects.filter(pk=report.pk).exists() and not Job.objects.filter(pk=report.job_id).exists()
 
@@ -149,7 +149,7 @@ def test_a_report_still_queued_or_rendering_is_not_deleted_and_answers_409(alice
 
 
 def test_the_owner_shares_a_report_and_a_viewer_then_reads_it_but_may_not_change_it(alice, bob, api):
-    report = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk)
+    report = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk)
     assert api(bob).get(f"{URL}{report.pk}/").status_code == 404
     response = api(alice).patch(f"{URL}{report.pk}/", {"shared": True, "title": "For the team"}, format="json")
     assert response.status_code == 200 and response.json()["shared"] is True

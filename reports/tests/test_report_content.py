@@ -6,15 +6,16 @@ import pytest
 from jobs.models import JobState
 from reports.snapshot_schema import snapshot_errors
 from training.models import TrainingEpoch
-
-from .factories import EPOCHS, dataset_for, job_for, model_for, report_for, training_run_for
+from tests.support.results import (EPOCHS, finished_job_row, measured_benchmark_row, report_row, shapes_dataset_row,
+                                   trained_run_row)
+from tests.support.rows import model_row
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_training_run_report_has_one_row_per_epoch_equal_to_the_stored_epochs(alice):
-    run = training_run_for(alice)
-    snapshot = report_for(alice, subject_kind="training_run", subject_id=run.pk).snapshot
+    run = trained_run_row(owner=alice)
+    snapshot = report_row(owner=alice, subject_kind="training_run", subject_id=run.pk).snapshot
     assert snapshot_errors(snapshot) == []
     rows = snapshot["tables"]["epochs"]["rows"]
     stored = list(TrainingEpoch.objects.filter(run=run).order_by("epoch").values())
@@ -28,8 +29,8 @@ def test_a_training_run_report_has_one_row_per_epoch_equal_to_the_stored_epochs(
 
 
 def test_the_metadata_names_the_lineage_the_people_the_jobs_and_the_environment(alice):
-    run = training_run_for(alice)
-    snapshot = report_for(alice, subject_kind="training_run", subject_id=run.pk).snapshot
+    run = trained_run_row(owner=alice)
+    snapshot = report_row(owner=alice, subject_kind="training_run", subject_id=run.pk).snapshot
     lineage = snapshot["metadata"]["lineage"]
     assert lineage["dataset"]["sha256"] == run.dataset.sha256 and lineage["preset"] == "yolov8n"
     assert lineage["hyperparameters"]["hyperparameters"] == {"lr0": 0.01}
@@ -44,9 +45,9 @@ def test_the_metadata_names_the_lineage_the_people_the_jobs_and_the_environment(
 
 
 def test_deltas_against_another_run_are_absolute_and_percent_with_the_better_direction(alice):
-    baseline = training_run_for(alice)
-    better = training_run_for(alice, scale=1.2)
-    snapshot = report_for(alice, subject_kind="training_run", subject_id=better.pk, baseline_kind="training_run",
+    baseline = trained_run_row(owner=alice)
+    better = trained_run_row(owner=alice, scale=1.2)
+    snapshot = report_row(owner=alice, subject_kind="training_run", subject_id=better.pk, baseline_kind="training_run",
                           baseline_id=baseline.pk).snapshot
     assert snapshot_errors(snapshot) == []
     deltas = {d["metric"]: d for d in snapshot["deltas"]}
@@ -62,8 +63,8 @@ def test_deltas_against_another_run_are_absolute_and_percent_with_the_better_dir
 
 
 def test_the_simple_sentences_quote_the_numbers_of_the_tables(alice):
-    run = training_run_for(alice)
-    snapshot = report_for(alice, subject_kind="training_run", subject_id=run.pk).snapshot
+    run = trained_run_row(owner=alice)
+    snapshot = report_row(owner=alice, subject_kind="training_run", subject_id=run.pk).snapshot
     texts = [f["text"] for f in snapshot["summary"]["findings"]]
     assert f"3 of 3 planned epochs ran in {sum(e['seconds'] for e in EPOCHS):.1f} s on cpu." in texts
     best = max(row["map50_95"] for row in snapshot["tables"]["epochs"]["rows"])
@@ -72,9 +73,9 @@ def test_the_simple_sentences_quote_the_numbers_of_the_tables(alice):
 
 
 def test_a_report_of_a_failed_run_says_it_failed_and_why(alice):
-    run = training_run_for(alice, epochs=EPOCHS[:1], state=JobState.FAILED,
+    run = trained_run_row(owner=alice, epochs=EPOCHS[:1], state=JobState.FAILED,
                            error="timeout: the job ran past its time limit (6 s)")
-    snapshot = report_for(alice, subject_kind="training_run", subject_id=run.pk).snapshot
+    snapshot = report_row(owner=alice, subject_kind="training_run", subject_id=run.pk).snapshot
     assert snapshot_errors(snapshot) == []
     first = snapshot["summary"]["findings"][0]
     assert first == {"light": "red", "text": "The training run failed: timeout: the job ran past its time limit (6 s)."}
@@ -83,9 +84,11 @@ def test_a_report_of_a_failed_run_says_it_failed_and_why(alice):
 
 
 def test_a_model_report_lists_versions_lineage_and_compares_with_the_previous_version_by_itself(alice):
-    first = model_for(alice, name="det", version=1, metrics={"map50_95": 0.40, "map50": 0.6})
-    second = model_for(alice, name="det", version=2, parent=first, metrics={"map50_95": 0.50, "map50": 0.7})
-    report = report_for(alice, subject_kind="model", subject_id=second.pk)
+    first = model_row(owner=alice, name="det", version=1, parameters=3_011_433,
+                      metrics={"map50_95": 0.40, "map50": 0.6})
+    second = model_row(owner=alice, name="det", version=2, parent=first, parameters=3_011_433,
+                       metrics={"map50_95": 0.50, "map50": 0.7})
+    report = report_row(owner=alice, subject_kind="model", subject_id=second.pk)
     snapshot = report.snapshot
     assert snapshot_errors(snapshot) == []
     assert [r["version"] for r in snapshot["tables"]["versions"]["rows"]] == [1, 2]
@@ -98,25 +101,24 @@ def test_a_model_report_lists_versions_lineage_and_compares_with_the_previous_ve
 
 
 def test_a_report_on_another_users_shared_model_lists_only_what_its_author_may_see(alice, carol):
-    from .factories import benchmark_for
 
-    shared = model_for(carol, name="det", version=1, shared=True)
-    model_for(carol, name="det", version=2)  # carol's private next version
-    benchmark_for(carol, model=shared)  # carol's own benchmark: visible to carol and admins only
-    snapshot = report_for(alice, subject_kind="model", subject_id=shared.pk).snapshot
+    shared = model_row(owner=carol, name="det", version=1, shared=True)
+    model_row(owner=carol, name="det", version=2)  # carol's private next version
+    measured_benchmark_row(owner=carol, model=shared)  # carol's own benchmark: visible to carol and admins only
+    snapshot = report_row(owner=alice, subject_kind="model", subject_id=shared.pk).snapshot
     assert snapshot_errors(snapshot) == []
     assert [r["version"] for r in snapshot["tables"]["versions"]["rows"]] == [1]
     assert snapshot["tables"]["benchmarks"]["rows"] == []
-    assert [r["version"] for r in report_for(carol, subject_kind="model", subject_id=shared.pk)
+    assert [r["version"] for r in report_row(owner=carol, subject_kind="model", subject_id=shared.pk)
             .snapshot["tables"]["versions"]["rows"]] == [1, 2]
 
 
 def test_the_lineage_of_a_shared_model_stops_at_an_ancestor_its_reader_may_not_see(alice, carol):
-    private = model_for(carol, name="base", version=1)
-    shared = model_for(carol, name="det", version=1, parent=private, shared=True)
-    lineage = report_for(alice, subject_kind="model", subject_id=shared.pk).snapshot["metadata"]["lineage"]
+    private = model_row(owner=carol, name="base", version=1)
+    shared = model_row(owner=carol, name="det", version=1, parent=private, shared=True)
+    lineage = report_row(owner=alice, subject_kind="model", subject_id=shared.pk).snapshot["metadata"]["lineage"]
     assert [m["id"] for m in lineage["models"]] == [shared.pk]
-    lineage = report_for(carol, subject_kind="model", subject_id=shared.pk).snapshot["metadata"]["lineage"]
+    lineage = report_row(owner=carol, subject_kind="model", subject_id=shared.pk).snapshot["metadata"]["lineage"]
     assert [m["id"] for m in lineage["models"]] == [shared.pk, private.pk]
 
 
@@ -124,8 +126,8 @@ def test_a_report_is_a_snapshot_that_outlives_changes_and_deletion_of_its_subjec
     from reports.exports import report_json_bytes, report_pdf_bytes
     from reports.plots import plot_svg
 
-    run = training_run_for(alice)
-    report = report_for(alice, subject_kind="training_run", subject_id=run.pk)
+    run = trained_run_row(owner=alice)
+    report = report_row(owner=alice, subject_kind="training_run", subject_id=run.pk)
     before = report_json_bytes(report.snapshot)
     TrainingEpoch.objects.filter(run=run).update(map50_95=0.99)
     report.refresh_from_db()
@@ -138,15 +140,15 @@ def test_a_report_is_a_snapshot_that_outlives_changes_and_deletion_of_its_subjec
 
 
 def test_a_report_on_another_users_shared_model_copies_nothing_of_their_private_dataset_or_job(alice, carol):
-    private = dataset_for(carol, name="carols-private")
-    job = job_for(carol, worker="gpu-carol@secret-host")
-    shared = model_for(carol, name="carols-shared", dataset=private, job=job, shared=True)
-    snapshot = report_for(alice, subject_kind="model", subject_id=shared.pk).snapshot
+    private = shapes_dataset_row(owner=carol, name="carols-private")
+    job = finished_job_row(owner=carol, worker="gpu-carol@secret-host")
+    shared = model_row(owner=carol, name="carols-shared", dataset=private, job=job, shared=True)
+    snapshot = report_row(owner=alice, subject_kind="model", subject_id=shared.pk).snapshot
     assert snapshot_errors(snapshot) == []
     text = str(snapshot)
     assert "carols-private" not in text and private.sha256 not in text and "secret-host" not in text
     assert snapshot["metadata"]["lineage"]["dataset"] == {"id": private.pk, "visible": False}
     assert snapshot["metadata"]["jobs"] == []
-    own = report_for(carol, subject_kind="model", subject_id=shared.pk).snapshot  # the owner sees it all
+    own = report_row(owner=carol, subject_kind="model", subject_id=shared.pk).snapshot  # the owner sees it all
     assert own["metadata"]["lineage"]["dataset"]["name"] == "carols-private"
     assert own["metadata"]["jobs"][0]["worker"] == "gpu-carol@secret-host"

@@ -7,8 +7,7 @@ import pytest
 
 from reports.links import link_token
 from tests.environment import RUN_DIR
-
-from .factories import benchmark_for, report_for, training_run_for
+from tests.support.results import measured_benchmark_row, report_row, trained_run_row
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -35,9 +34,9 @@ def _open(page, url: str) -> list[str]:
 def test_both_views_load_in_chromium_with_every_chart_drawn_and_no_console_error(live_server, alice):
     from playwright.sync_api import sync_playwright
 
-    run = training_run_for(alice)
-    reports = [report_for(alice, subject_kind="training_run", subject_id=run.pk),
-               report_for(alice, subject_kind="benchmark", subject_id=benchmark_for(alice).pk)]
+    run = trained_run_row(owner=alice)
+    reports = [report_row(owner=alice, subject_kind="training_run", subject_id=run.pk),
+               report_row(owner=alice, subject_kind="benchmark", subject_id=measured_benchmark_row(owner=alice).pk)]
     shots = RUN_DIR / "screenshots"
     shots.mkdir(exist_ok=True)
     with sync_playwright() as playwright:

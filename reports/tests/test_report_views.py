@@ -6,15 +6,15 @@ import pytest
 from django.test import Client, override_settings
 
 from reports.links import link_token
-
-from .factories import model_for, report_for, training_run_for
+from tests.support.results import report_row, trained_run_row
+from tests.support.rows import model_row
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def report(alice):
-    return report_for(alice, subject_kind="training_run", subject_id=training_run_for(alice).pk)
+    return report_row(owner=alice, subject_kind="training_run", subject_id=trained_run_row(owner=alice).pk)
 
 
 def browser(user=None) -> Client:
@@ -63,7 +63,7 @@ def test_a_tampered_link_is_refused_with_403(report):
 
 
 def test_a_link_for_another_report_is_refused_with_403(alice, report):
-    other = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk)
+    other = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk)
     response = browser().get(f"/reports/{report.pk}/", {"sig": link_token(report_id=other.pk)})
     assert response.status_code == 403 and "another report" in response.content.decode()
 
@@ -77,9 +77,9 @@ def test_an_expired_link_is_refused_with_403(report):
 
 
 def test_another_engineers_report_is_404_and_a_viewer_reads_a_shared_one(carol, bob, alice):
-    private = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk)
-    shared = report_for(alice, subject_kind="model", subject_id=model_for(alice, name="open", shared=True).pk,
-                        shared=True)
+    private = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk)
+    shared = report_row(owner=alice, subject_kind="model",
+                        subject_id=model_row(owner=alice, name="open", shared=True).pk, shared=True)
     assert browser(carol).get(f"/reports/{private.pk}/").status_code == 404
     assert browser(bob).get(f"/reports/{private.pk}/simple/").status_code == 404
     assert browser(bob).get(f"/reports/{shared.pk}/").status_code == 200
@@ -87,6 +87,6 @@ def test_another_engineers_report_is_404_and_a_viewer_reads_a_shared_one(carol, 
 
 
 def test_a_report_still_rendering_says_so(alice):
-    pending = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk, build=False)
+    pending = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk, build=False)
     response = browser(alice).get(f"/reports/{pending.pk}/")
     assert response.status_code == 200 and "being rendered" in response.content.decode()

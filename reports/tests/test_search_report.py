@@ -2,15 +2,14 @@
 import pytest
 
 from reports.snapshot_schema import snapshot_errors
-
-from .factories import report_for, search_for
+from tests.support.results import evaluated_search_row, report_row
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_search_report_has_a_row_per_individual_a_summary_per_generation_and_the_front(alice):
-    search = search_for(alice)
-    snapshot = report_for(alice, subject_kind="search", subject_id=search.pk).snapshot
+    search = evaluated_search_row(owner=alice)
+    snapshot = report_row(owner=alice, subject_kind="search", subject_id=search.pk).snapshot
     assert snapshot_errors(snapshot) == []
     rows = snapshot["tables"]["individuals"]["rows"]
     assert [r["number"] for r in rows] == list(range(6))
@@ -29,10 +28,10 @@ def test_a_search_report_has_a_row_per_individual_a_summary_per_generation_and_t
 
 
 def test_a_training_run_or_model_of_a_search_names_the_search_in_its_lineage(alice):
-    search = search_for(alice)
+    search = evaluated_search_row(owner=alice)
     best = search.best
-    run_report = report_for(alice, subject_kind="training_run", subject_id=best.training_run_id).snapshot
+    run_report = report_row(owner=alice, subject_kind="training_run", subject_id=best.training_run_id).snapshot
     assert run_report["metadata"]["lineage"]["search"]["search"] == search.pk
     assert run_report["metadata"]["lineage"]["search"]["trial"] == 4
-    model_report = report_for(alice, subject_kind="model", subject_id=search.best_model_id).snapshot
+    model_report = report_row(owner=alice, subject_kind="model", subject_id=search.best_model_id).snapshot
     assert model_report["metadata"]["lineage"]["search"]["generation"] == 2

@@ -1,11 +1,14 @@
 """The controller's start of an individual: over the owner's job quota (QUOTA_ACTIVE_JOBS) it is not started
 (nothing written, the step does not fail; its trial waits to be adopted by a later step); once started, its
 training run is kept while the search exists (409 on delete)."""
+import uuid
+
 import pytest
 
 from jobs.models import Job, JobKind, JobState
 from searches import controller
 from searches.models import Individual, Search
+from tests.support.rows import job_row, search_row
 from training.models import TrainingRun
 
 pytestmark = pytest.mark.django_db
@@ -16,15 +19,13 @@ PARAMS = {"epochs": 1, "imgsz": 64, "batch": 16, "population": 2, "generations":
 
 
 def a_running_search(owner, dataset) -> Search:
-    job = Job.objects.create(kind=JobKind.SEARCH, owner=owner, queue="default", state=JobState.RUNNING)
-    return Search.objects.create(owner=owner, job=job, dataset=dataset, preset="yolov8n", params=PARAMS,
-                                 study_name=f"test-quota-{job.pk}")
+    return search_row(owner=owner, dataset=dataset, params=PARAMS, study_name=f"test-quota-{uuid.uuid4().hex}")
 
 
 def test_an_individual_over_the_job_quota_waits_and_leaves_nothing_behind(alice, demo_dataset, settings):
     search = a_running_search(alice, demo_dataset)
     settings.QUOTA_ACTIVE_JOBS = 1
-    Job.objects.create(kind=JobKind.DIAGNOSTIC, owner=alice, queue="gpu", state=JobState.RUNNING)  # fills it
+    job_row(owner=alice, kind=JobKind.DIAGNOSTIC, state=JobState.RUNNING, queue="gpu")  # fills it
 
     assert controller._start(search, 1, 0, {"lr0": 0.01}) is None
     assert not TrainingRun.objects.filter(owner=alice).exists() and not Individual.objects.exists()

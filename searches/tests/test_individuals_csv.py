@@ -4,8 +4,7 @@ import io
 
 import pytest
 
-from searches.models import Individual
-from tests.test_security_matrix import _search_row
+from tests.support.rows import individual_row, search_row
 
 pytestmark = pytest.mark.django_db
 
@@ -14,11 +13,9 @@ KILLED = ("Traceback (most recent call last):\n  File \"runner.py\", line 1\n"
 
 
 def test_an_individual_killed_mid_training_keeps_its_genome_on_its_line(alice, api):
-    search = _search_row(alice)
-    Individual.objects.create(search=search, generation=1, number=0, trial_id=1, hyperparameters={"lr0": 0.01},
-                              state="FAILED", error=KILLED)
-    Individual.objects.create(search=search, generation=1, number=1, trial_id=2, hyperparameters={"lr0": 0.02},
-                              state="SUCCEEDED", fitness=0.5)
+    search = search_row(owner=alice)
+    individual_row(search=search, number=0, hyperparameters={"lr0": 0.01}, state="FAILED", error=KILLED)
+    individual_row(search=search, number=1, hyperparameters={"lr0": 0.02}, state="SUCCEEDED", fitness=0.5)
 
     body = api(alice).get(f"/api/searches/{search.pk}/individuals.csv").content.decode()
 

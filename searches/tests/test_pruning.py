@@ -1,11 +1,14 @@
 """Pruning: an individual whose per-epoch fitness falls clearly behind its finished peers at the same epoch is
 stopped (its job's cancel requested) and recorded as pruned with that epoch; Optuna's pruner decides."""
+import uuid
+
 import pytest
 
-from jobs.models import Job, JobKind, JobState
+from jobs.models import Job, JobState
 from searches import study
-from searches.models import Individual, Search
+from searches.models import Individual
 from searches.space import space_distributions
+from tests.support.rows import individual_row, search_row, training_run_row
 from training.models import TrainingRun
 from training.signals import epoch_ended
 
@@ -18,24 +21,17 @@ PARAMS = {"epochs": 5, "imgsz": 64, "batch": 16, "population": 3, "generations":
           "elitism": 0, "seed": 0, "prune": True, "time_limit_seconds": 600}
 
 
-def running_job_without_a_worker(owner, kind):
-    """A RUNNING job row and no Celery message: receivers are exercised without a worker (no heartbeat while the
-    test runs; conftest.py makes it stale afterwards, so the reaper ends it)."""
-    return Job.objects.create(kind=kind, owner=owner, queue="gpu", state=JobState.RUNNING)
-
-
 def individual_training(search, opened, owner, dataset):
+    """An individual whose training job runs with no worker and no Celery message, so receivers are exercised
+    without one (no heartbeat while the test runs; conftest.py makes it stale afterwards, so the reaper ends it)."""
     trial = opened.ask(space_distributions(SPACE))
-    job = running_job_without_a_worker(owner, JobKind.TRAINING)
-    run = TrainingRun.objects.create(owner=owner, job=job, dataset=dataset, preset="yolov8n", params={"epochs": 5})
-    return Individual.objects.create(search=search, generation=1, number=trial.number, trial_id=trial._trial_id,
-                                     hyperparameters=trial.params, training_run=run)
+    run = training_run_row(owner=owner, dataset=dataset, state=JobState.RUNNING, params={"epochs": 5})
+    return individual_row(search=search, number=trial.number, trial_id=trial._trial_id,
+                          hyperparameters=trial.params, training_run=run)
 
 
 def test_an_individual_far_behind_its_peers_at_the_same_epoch_is_pruned(alice, demo_dataset):
-    job = running_job_without_a_worker(alice, JobKind.SEARCH)
-    search = Search.objects.create(owner=alice, job=job, dataset=demo_dataset, preset="yolov8n", params=PARAMS,
-                                   study_name=f"test-pruning-{job.pk}-{id(job)}")
+    search = search_row(owner=alice, dataset=demo_dataset, params=PARAMS, study_name=f"test-pruning-{uuid.uuid4().hex}")
     opened = study.study_open(name=search.study_name, params=PARAMS, create=True)
     for peer_fitness in (0.5, 0.6):  # two finished peers with their per-epoch values
         trial = opened.ask(space_distributions(SPACE))

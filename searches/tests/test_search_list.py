@@ -3,9 +3,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jobs.models import Job, JobKind, JobState
-from searches.models import Individual, IndividualState, Search
-from training.models import TrainingRun
+from searches.models import IndividualState, Search
+from tests.support.rows import individual_row, search_row, training_run_row
 
 from .test_controller_quota import PARAMS
 
@@ -13,15 +12,10 @@ pytestmark = pytest.mark.django_db
 
 
 def a_search_with_individuals(owner, dataset, fitnesses: list[float]) -> Search:
-    job = Job.objects.create(kind=JobKind.SEARCH, owner=owner, queue="default", state=JobState.RUNNING)
-    search = Search.objects.create(owner=owner, job=job, dataset=dataset, preset="yolov8n", params=PARAMS,
-                                   study_name=f"test-list-{job.pk}")
+    search = search_row(owner=owner, dataset=dataset, params=PARAMS)
     for number, fitness in enumerate(fitnesses):
-        run_job = Job.objects.create(kind=JobKind.TRAINING, owner=owner, queue="gpu", state=JobState.SUCCEEDED)
-        run = TrainingRun.objects.create(owner=owner, job=run_job, dataset=dataset, preset="yolov8n", params={})
-        Individual.objects.create(search=search, generation=1, number=number, trial_id=number,
-                                  hyperparameters={"lr0": 0.01}, state=IndividualState.SUCCEEDED, fitness=fitness,
-                                  training_run=run)
+        individual_row(search=search, number=number, hyperparameters={"lr0": 0.01}, state=IndividualState.SUCCEEDED,
+                       fitness=fitness, training_run=training_run_row(owner=owner, dataset=dataset))
     return search
 
 

@@ -3,16 +3,17 @@ that outlasts the lock's expiry keeps the lock, and the generation is filled exa
 measurement is re-sent a bounded number of times, then its individual fails saying so."""
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
-from jobs.models import Job, JobKind, JobState
+from jobs.models import Job, JobState
 from searches import controller, step_lock, study
-from searches.models import Individual, IndividualState, Search
-from training.models import TrainingRun
+from searches.models import Individual, IndividualState
+from tests.support.rows import individual_row, search_row, training_run_row
 
 PARAMS = {"epochs": 1, "imgsz": 64, "batch": 16, "population": 100, "generations": 2,
           "space": {"lr0": [1e-3, 1e-1, "log"]}, "objectives": ["fitness"], "crossover": "sbx",
@@ -32,9 +33,9 @@ def test_a_step_longer_than_the_lock_expiry_keeps_the_lock_and_fills_the_generat
     monkeypatch.setattr(step_lock, "LOCK_SECONDS", 1)
     monkeypatch.setattr(controller, "training_run_start", _slow_start)
     monkeypatch.setattr(controller, "MAX_PASSES", 1)
-    job = Job.objects.create(kind=JobKind.SEARCH, owner=alice, queue="default", state=JobState.RUNNING)
-    search = Search.objects.create(owner=alice, job=job, dataset=demo_dataset, preset="yolov8n", params=PARAMS,
-                                   study_name=f"test-step-lock-{job.pk}")
+    search = search_row(owner=alice, dataset=demo_dataset, params=PARAMS,
+                        study_name=f"test-step-lock-{uuid.uuid4().hex}")
+    job = search.job
     study.study_open(name=search.study_name, params=search.params, create=True)
     outcomes = {}
 
@@ -64,15 +65,14 @@ def test_a_lost_latency_measurement_is_resent_a_bounded_number_of_times(alice, d
     settings.SEARCH_LATENCY_RESENDS = 2
     sent = []
     monkeypatch.setattr(controller, "_measure_later", sent.append)
-    job = Job.objects.create(kind=JobKind.SEARCH, owner=alice, queue="default", state=JobState.RUNNING)
-    search = Search.objects.create(owner=alice, job=job, dataset=demo_dataset, preset="yolov8n",
-                                   params={**PARAMS, "objectives": ["fitness", "latency"]}, study_name="latency")
-    run_job = Job.objects.create(kind=JobKind.TRAINING, owner=alice, queue="gpu", state=JobState.SUCCEEDED,
-                                 finished_at=timezone.now() - timedelta(seconds=100))
-    run = TrainingRun.objects.create(owner=alice, job=run_job, dataset=demo_dataset, preset="yolov8n", params={})
-    individual = Individual.objects.create(search=search, generation=1, number=0, trial_id=1, training_run=run,
-                                           hyperparameters={"lr0": 0.01}, state=IndividualState.MEASURING,
-                                           latency_requested_at=timezone.now() - timedelta(seconds=61))
+    search = search_row(owner=alice, dataset=demo_dataset, params={**PARAMS, "objectives": ["fitness", "latency"]},
+                        study_name="latency")
+    run = training_run_row(owner=alice, dataset=demo_dataset)
+    run_job = run.job
+    Job.objects.filter(pk=run_job.pk).update(finished_at=timezone.now() - timedelta(seconds=100))
+    individual = individual_row(search=search, training_run=run, hyperparameters={"lr0": 0.01},
+                                state=IndividualState.MEASURING,
+                                latency_requested_at=timezone.now() - timedelta(seconds=61))
 
     controller._collect(search)  # 100 s after training: within 3 x 60 s, asked again
     assert sent == [individual.pk]

@@ -2,9 +2,9 @@
 import pytest
 
 from jobs.models import Job, JobState
-from registry.models import ModelVersion
 from core.storage import artifact_exists, artifact_put_bytes
-from registry.tests.rows import dataset_row, model_row, run_row
+from registry.models import ModelVersion
+from tests.support.rows import dataset_row, model_row, training_run_row
 from training.models import TrainingEpoch, TrainingRun
 
 pytestmark = pytest.mark.django_db
@@ -12,9 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_owner_deletes_a_finished_run_with_its_job_epochs_and_artifacts(api, alice,
                                                                             django_capture_on_commit_callbacks):
-    dataset = dataset_row(alice)
-    trained = model_row(alice, source="training", dataset=dataset)
-    run = run_row(alice, dataset, result=trained)
+    dataset = dataset_row(owner=alice)
+    trained = model_row(owner=alice, source="training", dataset=dataset)
+    run = training_run_row(owner=alice, dataset=dataset, result=trained)
     TrainingEpoch.objects.create(run=run, epoch=1, map50=0.1)
     run.artifacts = f"training/{run.pk}"
     run.save()
@@ -31,7 +31,7 @@ def test_the_owner_deletes_a_finished_run_with_its_job_epochs_and_artifacts(api,
 
 
 def test_a_queued_or_running_run_is_409_until_it_has_stopped(api, alice):
-    run = run_row(alice, dataset_row(alice), state=JobState.QUEUED)
+    run = training_run_row(owner=alice, dataset=dataset_row(owner=alice), state=JobState.QUEUED)
 
     response = api(alice).delete(f"/api/training-runs/{run.pk}/")
 
@@ -43,7 +43,7 @@ def test_a_queued_or_running_run_is_409_until_it_has_stopped(api, alice):
 
 
 def test_others_runs_are_not_found_viewers_may_not_delete_and_admins_may(api, alice, carol, bob, root):
-    run = run_row(alice, dataset_row(alice))
+    run = training_run_row(owner=alice, dataset=dataset_row(owner=alice))
 
     assert api(carol).delete(f"/api/training-runs/{run.pk}/").status_code == 404
     assert api(bob).delete(f"/api/training-runs/{run.pk}/").status_code == 404

@@ -4,9 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jobs.models import JobKind, JobState
-from registry.tests.rows import dataset_row, job_row, run_row
-from searches.models import Individual, Search
+from tests.support.rows import dataset_row, individual_row, search_row, training_run_row
 
 pytestmark = pytest.mark.django_db
 
@@ -14,13 +12,12 @@ URL = "/api/training-runs/"
 
 
 def test_a_page_of_runs_names_their_search_and_generation_in_a_fixed_number_of_queries(api, alice):
-    dataset = dataset_row(alice)
-    search = Search.objects.create(owner=alice, job=job_row(alice, kind=JobKind.SEARCH, state=JobState.RUNNING),
-                                   dataset=dataset, preset="yolov8n", params={})
-    plain = run_row(alice, dataset)
-    evaluated = run_row(alice, dataset)
-    Individual.objects.create(search=search, generation=2, number=5, trial_id=6, training_run=evaluated)
-    Individual.objects.create(search=search, generation=3, number=9, trial_id=10, training_run=evaluated, elite=True)
+    dataset = dataset_row(owner=alice)
+    search = search_row(owner=alice, dataset=dataset)
+    plain = training_run_row(owner=alice, dataset=dataset)
+    evaluated = training_run_row(owner=alice, dataset=dataset)
+    individual_row(search=search, generation=2, number=5, training_run=evaluated)
+    individual_row(search=search, generation=3, number=9, training_run=evaluated, elite=True)
 
     with CaptureQueriesContext(connection) as few:
         body = api(alice).get(URL).json()
@@ -28,7 +25,7 @@ def test_a_page_of_runs_names_their_search_and_generation_in_a_fixed_number_of_q
     assert answers == {plain.pk: (None, None), evaluated.pk: (search.pk, 2)}
 
     for _ in range(5):
-        run_row(alice, dataset)
+        training_run_row(owner=alice, dataset=dataset)
     with CaptureQueriesContext(connection) as more:
         assert len(api(alice).get(URL).json()["results"]) == 7
     assert len(more) == len(few)

@@ -2,7 +2,7 @@
 import pytest
 
 from jobs.models import Job, JobKind
-from registry.models import ModelVersion
+from tests.support.rows import model_row
 from training.models import TrainingRun
 
 pytestmark = pytest.mark.django_db
@@ -94,8 +94,7 @@ def test_another_users_model_is_a_404(carol, api, demo_dataset, tiny_model):
 
 
 def test_an_onnx_model_cannot_be_the_start_of_a_run(alice, api, demo_dataset, tiny_model):
-    onnx = ModelVersion.objects.create(name="tiny", version=2, owner=alice, format="onnx", source="conversion",
-                                       file="models/x.onnx", sha256="0" * 64)
+    onnx = model_row(owner=alice, name="tiny", format="onnx", source="conversion")
     response = api(alice).post(URL, good_request(demo_dataset, preset=None, model=onnx.id), format="json")
     assert response.status_code == 400
     assert "model" in response.json()["detail"] and "PyTorch" in response.json()["detail"]

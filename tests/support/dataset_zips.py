@@ -1,4 +1,5 @@
-"""Builders for dataset zips in tests: a tiny valid YOLO dataset as {name: bytes}, and hostile variants."""
+"""Dataset zips for the upload tests: a tiny valid YOLO dataset as {name: bytes}, hostile variants, and
+`dataset_upload`, which posts one to /api/datasets/."""
 import io
 import stat
 import tempfile
@@ -42,7 +43,8 @@ def symlink_member(name: str, target: str) -> tuple[zipfile.ZipInfo, bytes]:
     return info, target.encode()
 
 
-def upload(client, content: bytes, *, name: str = "shapes", filename: str = "data.zip", shared: bool | None = None):
+def dataset_upload(client, content: bytes, *, name: str = "shapes", filename: str = "data.zip",
+                   shared: bool | None = None):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     form = {"name": name, "file": SimpleUploadedFile(filename, content, content_type="application/zip")}

@@ -1,4 +1,5 @@
-"""Model files for the registry's model tests: an ONNX export of the tiny model, hostile and broken checkpoints."""
+"""Model files for the registry's model tests: an ONNX export of the tiny model, hostile and broken checkpoints, and
+POST /api/models/ with one (`model_upload`)."""
 import io
 import os
 import pickle
@@ -38,7 +39,7 @@ def bytes_upload(data: bytes, name: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, "application/octet-stream")
 
 
-def upload(client, file, name: str = "detector", **fields):
+def model_upload(client, file, name: str = "detector", **fields):
     return client.post("/api/models/", {"name": name, "file": file, **fields}, format="multipart")
 
 

@@ -1,37 +1,36 @@
-"""Rows for report tests built straight with the ORM (fast); the worker tests build theirs with real jobs."""
-import hashlib
+"""Rows with results in them, as a finished job leaves them, for the report tests (built with the ORM, fast; the
+worker tests build theirs with real jobs): a trained run with its epochs and model, a measured benchmark, an
+evaluated search, and a report built from any of them. Keyword arguments only, the owner always `owner=`."""
 import uuid
 
+import numpy as np
 from django.utils import timezone
 
+from benchmarks.models import BenchmarkResult, BenchmarkRun, timings_pack
+from benchmarks.selection import candidates_from_rows, select
 from jobs.models import Job, JobKind, JobState
-from registry.models import Dataset, ModelVersion
+from reports.models import Report
+from reports.services import report_build
+from searches.models import Individual, Search
 from training.models import TrainingEpoch, TrainingRun
 
+from .rows import dataset_row, job_row, model_row
 
-def dataset_for(owner, *, name="shapes", shared=False) -> Dataset:
-    key = uuid.uuid4().hex
-    version = Dataset.objects.filter(owner=owner, name=name).count() + 1
-    return Dataset.objects.create(name=name, version=version, owner=owner, shared=shared,
-                                  sha256=hashlib.sha256(key.encode()).hexdigest(), archive="", root=f"datasets/{key}",
-                                  class_names=["circle", "square", "triangle"], num_images=32, num_instances=64)
+SHAPES = ["circle", "square", "triangle"]
 
 
-def model_for(owner, *, name="tiny", version=1, dataset=None, parent=None, metrics=None, shared=False,
-              job=None) -> ModelVersion:
-    return ModelVersion.objects.create(name=name, version=version, owner=owner, shared=shared, format="pytorch",
-                                       source="training" if dataset else "upload", input_size=64,
-                                       parameters=3_011_433, file=f"models/{uuid.uuid4().hex}.pt", file_size=6_200_000,
-                                       sha256=hashlib.sha256(uuid.uuid4().bytes).hexdigest(), dataset=dataset,
-                                       parent=parent, metrics=metrics or {}, job=job,
-                                       hyperparameters={"epochs": 3, "lr0": 0.01} if dataset else {})
+def shapes_dataset_row(*, owner, name: str = "shapes", **fields):
+    """A dataset of 32 images, 64 boxes of three shapes (what the trained runs and searches here train on)."""
+    return dataset_row(owner=owner, name=name, class_names=SHAPES, num_images=32, num_instances=64, **fields)
 
 
-def job_for(owner, *, kind=JobKind.TRAINING, state=JobState.SUCCEEDED, error="", worker="gpu-abc@test") -> Job:
+def finished_job_row(*, owner, kind: str = JobKind.TRAINING, state: str = JobState.SUCCEEDED, error: str = "",
+                     worker: str = "gpu-abc@test") -> Job:
+    """A job a worker ran for 30 s on the gpu queue and ended in `state`."""
     now = timezone.now()
-    return Job.objects.create(kind=kind, owner=owner, queue="gpu", state=state, error=error, worker=worker,
-                              started_at=now - timezone.timedelta(seconds=30), finished_at=now,
-                              progress=1.0 if state == JobState.SUCCEEDED else 0.5)
+    return job_row(owner=owner, kind=kind, state=state, queue="gpu", error=error, worker=worker,
+                   started_at=now - timezone.timedelta(seconds=30), finished_at=now,
+                   progress=1.0 if state == JobState.SUCCEEDED else 0.5)
 
 
 EPOCHS = [  # three epochs whose numbers the tests check one by one
@@ -44,11 +43,11 @@ EPOCHS = [  # three epochs whose numbers the tests check one by one
 ]
 
 
-def training_run_for(owner, *, dataset=None, epochs=EPOCHS, state=JobState.SUCCEEDED, error="",
-                     scale: float = 1.0) -> TrainingRun:
+def trained_run_row(*, owner, dataset=None, epochs=EPOCHS, state: str = JobState.SUCCEEDED, error: str = "",
+                    scale: float = 1.0) -> TrainingRun:
     """A finished run with `epochs` rows (accuracies multiplied by `scale`) and, when it succeeded, its model."""
-    dataset = dataset or dataset_for(owner)
-    job = job_for(owner, state=state, error=error)
+    dataset = dataset or shapes_dataset_row(owner=owner)
+    job = finished_job_row(owner=owner, state=state, error=error)
     run = TrainingRun.objects.create(owner=owner, job=job, dataset=dataset, preset="yolov8n", name="shapes-run",
                                      params={"epochs": 3, "imgsz": 64, "batch": 16, "seed": 0, "patience": 50,
                                              "hyperparameters": {"lr0": 0.01}},
@@ -61,19 +60,16 @@ def training_run_for(owner, *, dataset=None, epochs=EPOCHS, state=JobState.SUCCE
     if state == JobState.SUCCEEDED and rows:
         last = rows[-1]
         final = {"precision": last.precision, "recall": last.recall, "map50": last.map50, "map50_95": last.map50_95}
-        model = model_for(owner, name="shapes-run", version=TrainingRun.objects.filter(owner=owner).count(),
-                          dataset=dataset, metrics=final, job=job)
+        model = model_row(owner=owner, name="shapes-run", dataset=dataset, metrics=final, job=job,
+                          hyperparameters={"epochs": 3, "lr0": 0.01})
         TrainingRun.objects.filter(pk=run.pk).update(result_model=model, final_metrics=final)
         run.refresh_from_db()
     return run
 
 
-def report_for(owner, *, subject_kind, subject_id, baseline_kind="", baseline_id=None, shared=False, build=True):
+def report_row(*, owner, subject_kind, subject_id, baseline_kind="", baseline_id=None, shared=False, build=True):
     """A report row with its job, built synchronously here (no worker) when `build`."""
-    from reports.models import Report
-    from reports.services import report_build
-
-    job = job_for(owner, kind=JobKind.REPORT, worker="default-abc@test")
+    job = finished_job_row(owner=owner, kind=JobKind.REPORT, worker="default-abc@test")
     report = Report.objects.create(owner=owner, job=job, subject_kind=subject_kind, subject_id=subject_id,
                                    baseline_kind=baseline_kind, baseline_id=baseline_id, shared=shared)
     if build:
@@ -87,16 +83,11 @@ ENGINES = [("pytorch-cpu", "fp32", 57.0), ("onnxruntime-cpu", "fp32", 30.0), ("o
            ("torchscript-cpu", "fp32", 45.0), ("tensorrt", "fp16", None)]  # None: unavailable on this worker
 
 
-def benchmark_for(owner, *, model=None, engines=ENGINES, batch_sizes=(1, 4), iterations=200, constraints=None,
+def measured_benchmark_row(*, owner, model=None, engines=ENGINES, batch_sizes=(1, 4), iterations=200, constraints=None,
                   state=JobState.SUCCEEDED, error=""):
     """A finished benchmark with synthetic timings around each engine's p50 (seeded), and its selection."""
-    import numpy as np
-
-    from benchmarks.models import BenchmarkResult, BenchmarkRun, timings_pack
-    from benchmarks.selection import candidates_from_rows, select
-
-    model = model or model_for(owner, name=f"bench-{uuid.uuid4().hex[:6]}")
-    job = job_for(owner, kind=JobKind.BENCHMARK, state=state, error=error)
+    model = model or model_row(owner=owner, name=f"bench-{uuid.uuid4().hex[:6]}")
+    job = finished_job_row(owner=owner, kind=JobKind.BENCHMARK, state=state, error=error)
     constraints = constraints if constraints is not None else {"max_p95_ms": 50.0}
     run = BenchmarkRun.objects.create(owner=owner, job=job, model=model, params={
         "engines": "auto", "imgsz": 64, "batch_sizes": list(batch_sizes), "iterations": iterations,
@@ -118,9 +109,10 @@ def benchmark_for(owner, *, model=None, engines=ENGINES, batch_sizes=(1, 4), ite
             accuracy = 0.663 if precision != "int8" else 0.641
             row = BenchmarkResult.objects.create(
                 run=run, engine=engine, precision=precision, batch_size=batch, status="measured", iterations=iterations,
-                mean_ms=float(timings.mean()), std_ms=float(timings.std()), min_ms=float(timings.min()), p50_ms=values[0], p90_ms=values[1],
-                p95_ms=values[2], p99_ms=values[3], max_ms=float(timings.max()), mean_ms_per_image=float(timings.mean()) / batch,
-                p50_ms_per_image=values[0] / batch, p95_ms_per_image=values[2] / batch,
+                mean_ms=float(timings.mean()), std_ms=float(timings.std()), min_ms=float(timings.min()),
+                p50_ms=values[0], p90_ms=values[1], p95_ms=values[2], p99_ms=values[3], max_ms=float(timings.max()),
+                mean_ms_per_image=float(timings.mean()) / batch, p50_ms_per_image=values[0] / batch,
+                p95_ms_per_image=values[2] / batch,
                 p99_ms_per_image=values[3] / batch, fps=1000 * batch * iterations / float(timings.sum()),
                 peak_rss_mb=300.0, cpu_util=180.0, map50=accuracy + 0.2, map50_95=accuracy,
                 map_drop=round(0.663 - accuracy, 5), timings=timings_pack(timings), details={"device": "cpu"})
@@ -133,12 +125,10 @@ def benchmark_for(owner, *, model=None, engines=ENGINES, batch_sizes=(1, 4), ite
     return run
 
 
-def search_for(owner, *, objectives=("fitness", "latency"), state=JobState.SUCCEEDED):
+def evaluated_search_row(*, owner, objectives=("fitness", "latency"), state=JobState.SUCCEEDED):
     """A two-generation search of 3 individuals each (one pruned, one failed, one elite) and its Pareto front."""
-    from searches.models import Individual, Search
-
-    dataset = dataset_for(owner)
-    job = job_for(owner, kind=JobKind.SEARCH, state=state, worker="default-abc@test")
+    dataset = shapes_dataset_row(owner=owner)
+    job = finished_job_row(owner=owner, kind=JobKind.SEARCH, state=state, worker="default-abc@test")
     search = Search.objects.create(owner=owner, job=job, dataset=dataset, preset="yolov8n", generation=2,
                                    params={"population": 3, "generations": 2, "objectives": list(objectives),
                                            "epochs": 2, "imgsz": 64})
@@ -150,7 +140,7 @@ def search_for(owner, *, objectives=("fitness", "latency"), state=JobState.SUCCE
     ]
     made = []
     for number, (generation, fitness, latency, status, extra) in enumerate(plan):
-        run = training_run_for(owner, dataset=dataset, scale=1.0) if status == "succeeded" and not extra else None
+        run = trained_run_row(owner=owner, dataset=dataset) if status == "succeeded" and not extra else None
         made.append(Individual.objects.create(search=search, generation=generation, number=number, trial_id=number + 1,
                                               hyperparameters={"lr0": 0.01 * (number + 1), "mosaic": 0.5},
                                               training_run=run, state=status, fitness=fitness, latency_ms=latency,
