@@ -140,7 +140,7 @@ def test_the_owner_deletes_a_report_and_its_job(alice, api):
 
 @pytest.mark.parametrize("state", ["QUEUED", "RUNNING"])
 def test_a_report_still_queued_or_rendering_is_not_deleted_and_answers_409(alice, api, state):
-    report = report_for(alice, subject_kind="model", subject_id=model_for(alice).pk, build=False)
+    report = report_row(owner=alice, subject_kind="model", subject_id=model_row(owner=alice).pk, build=False)
     Job.objects.filter(pk=report.job_id).update(state=state, finished_at=None)
     response = api(alice).delete(f"{URL}{report.pk}/")
     assert response.status_code == 409, response.content
