@@ -1,9 +1,10 @@
 """Runs a job inside a Celery task: claim, heartbeat while running, checkpoints for cancel, always finish.
 
 A task body is a function `fn(ctx) -> dict`. It calls `ctx.progress(...)` as it goes and `ctx.checkpoint()`
-where stopping is safe; raising `PermanentJobError` fails the job with that message, anything else fails it
-with the exception's text, `JobCancelled` (from a checkpoint) cancels it. A job run inside another job's task
-(a benchmark's conversion) goes through the same `job_body_run`, with the context in inline.py.
+where stopping is safe; raising `PermanentJobError` or a domain error (core/errors.py) fails the job with that
+message, anything else fails it with the exception's text, `JobCancelled` (from a checkpoint) cancels it. A job run
+inside another job's task (a benchmark's conversion) goes through the same `job_body_run`, with the context in
+inline.py.
 
 The soft time limit is sticky. billiard raises `SoftTimeLimitExceeded` from a signal handler wherever the job
 happens to be, and a broad `except Exception` on the way (a best-effort Redis publish, a library's own guard)
@@ -20,6 +21,8 @@ import traceback
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import close_old_connections, connection
+
+from core.errors import DomainError
 
 from . import lifecycle
 from .models import Job, JobState
@@ -176,7 +179,7 @@ def _ending(ctx, exc: Exception) -> tuple:
         return lifecycle.job_mark_cancelled, {"result": ctx.cancelled_result(exc), "message": ctx.cancelled_message}
     if isinstance(exc, SoftTimeLimitExceeded):
         return lifecycle.job_fail, {"error": ctx.timeout_message(), "result": ctx.partial_result or None}
-    if isinstance(exc, PermanentJobError):
+    if isinstance(exc, (PermanentJobError, DomainError)):  # a message for users; retrying will not change it
         return lifecycle.job_fail, {"error": str(exc), "result": ctx.partial_result or None}
     log.exception("job %s failed", ctx.job_id)
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
