@@ -14,5 +14,5 @@ def test_a_domain_error_fails_the_job_with_its_message_as_a_permanent_error_does
 
 
 def test_any_other_exception_fails_the_job_with_its_type_and_text():
-    outcome, recorded = runner._ending(SimpleNamespace(partial_result=None), RuntimeError("stop here"))
+    outcome, recorded = runner._ending(SimpleNamespace(job_id=7, partial_result=None), RuntimeError("stop here"))
     assert outcome is lifecycle.job_fail and recorded == {"error": "RuntimeError: stop here", "result": None}
