@@ -7,6 +7,7 @@ import json
 import logging
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -163,9 +164,7 @@ def _revoke(task_id: str) -> None:
     if not task_id or not redis_available():  # Celery's broadcast would retry for minutes against a dead Redis
         return
     try:
-        from config.celery import app
-
-        app.control.revoke(task_id)
+        current_app.control.revoke(task_id)
     except Exception:  # best effort: the claim refuses a cancelled job anyway
         log.info("could not revoke task %s", task_id, exc_info=True)
 

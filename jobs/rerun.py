@@ -11,6 +11,7 @@ what killed it.
 import logging
 import uuid
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -48,10 +49,8 @@ def job_rerun_if_host_lost(*, job_id: int, cutoff, reason: str) -> bool:
 
 
 def _send(job: dict, job_id: int, task_id: str) -> None:
-    from config.celery import app
-
     try:
-        app.send_task(job["task_name"], args=[job_id], queue=job["queue"], task_id=task_id,
-                      **(job["task_limits"] or {}))
+        current_app.send_task(job["task_name"], args=[job_id], queue=job["queue"], task_id=task_id,
+                              **(job["task_limits"] or {}))
     except Exception:  # the lost-message sweep (jobs/lost_messages.py) sends a QUEUED job whose message is missing
         log.warning("could not send job %s again now; the lost-message sweep will", job_id, exc_info=True)

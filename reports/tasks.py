@@ -1,9 +1,8 @@
 """Thin Celery task for reports: `reports.render(job_id)` on the default queue (collecting needs no GPU slot)."""
-from config.celery import app
 from jobs.runner import job_task
 
 
-@job_task(app, "reports.render")
+@job_task("reports.render")
 def render(ctx):
     from .models import Report
     from .services import report_build

@@ -13,6 +13,7 @@ holds no worker: its heartbeat stays empty, so the reaper (which fails jobs whos
 """
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -135,9 +136,7 @@ def _after_training(search: Search, individual: Individual, run) -> dict:
 
 
 def _measure_later(individual_id: int) -> None:
-    from config.celery import app
-
-    transaction.on_commit(lambda: app.send_task(LATENCY_TASK_NAME, args=[individual_id]))
+    transaction.on_commit(lambda: current_app.send_task(LATENCY_TASK_NAME, args=[individual_id]))
 
 
 def _values(search: Search, individual: Individual) -> list[float]:

@@ -4,19 +4,20 @@
 """
 import logging
 
-from config.celery import app
+from celery import shared_task
+
 
 log = logging.getLogger(__name__)
 
 
-@app.task(name="searches.step", ignore_result=True)
+@shared_task(name="searches.step", ignore_result=True)
 def step(job_id: int) -> str:
     from .controller import search_step
 
     return search_step(job_id=int(job_id))
 
 
-@app.task(name="searches.sweep", ignore_result=True)
+@shared_task(name="searches.sweep", ignore_result=True)
 def sweep() -> int:
     """Step every search that is not over (and clean up after any that is, if individuals still run): what makes a
     search resume after its control worker was killed, whatever events were lost with it."""
@@ -32,7 +33,7 @@ def sweep() -> int:
     return len(job_ids)
 
 
-@app.task(name="searches.measure_latency", ignore_result=True)
+@shared_task(name="searches.measure_latency", ignore_result=True)
 def measure_latency(individual_id: int) -> None:
     from .models import Individual, IndividualState
     from .services import individual_measure_latency, search_step_later

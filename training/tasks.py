@@ -7,17 +7,17 @@ forked children can. TRAINING_PRELOAD=0 turns the preload off.
 """
 import logging
 
+from celery import shared_task
 from celery.signals import celeryd_after_setup
 from django.conf import settings
 
-from config.celery import app
 from jobs.runner import job_task
 
 log = logging.getLogger(__name__)
 CURVES_TASK_NAME = "training.curves"  # routed to the default queue (settings: exact names win over "training.*")
 
 
-@job_task(app, "training.train")
+@job_task("training.train")
 def train(ctx):
     from .runner import training_run_execute
 
@@ -40,7 +40,7 @@ def _curves_save_later(*, job_id: int) -> None:
         log.exception("could not queue the curves of the run of job %s", job_id)
 
 
-@app.task(name=CURVES_TASK_NAME, ignore_result=True)
+@shared_task(name=CURVES_TASK_NAME, ignore_result=True)
 def curves_save(run_id: int) -> None:
     from .models import TrainingRun
     from .services import training_curves_save
