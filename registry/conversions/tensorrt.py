@@ -3,12 +3,50 @@
 Needs a worker with the `tensorrt` package and a CUDA GPU (PyTorch's CUDA tensors serve as the engine's I/O
 buffers, so no pycuda is required). `tensorrt_missing()` says which of the two a worker lacks, so a job on a CPU
 worker fails at once with that message. Supports TensorRT 8.5+ (named I/O tensors) and 10.x.
-An engine is tied to the GPU model and the TensorRT version that built it: both are recorded in the metadata.
+An engine is tied to the GPU model and the TensorRT version that built it: both are recorded in the metadata, with
+the precision it really computes in (`engine_precision`, which the inference engine reads too).
 """
+import json
 import time
 from pathlib import Path
 
 from .onnx import ConversionError
+
+# words of the inspector's "Format/Datatype" ("Half", "Row major linear FP16 format", "Int8"...) -> precision
+_DATATYPES = {"half": "fp16", "fp16": "fp16", "float": "fp32", "fp32": "fp32", "int8": "int8", "fp8": "fp8",
+              "bfloat16": "bf16", "bf16": "bf16"}
+
+
+def engine_precision(engine, trt) -> str:
+    """The precision a built engine really computes in, read from the engine (not from how it was asked for).
+
+    The engine inspector lists every layer's output format ("Half", "Float", "Int8"...) when the engine was built
+    with detailed profiling verbosity (tensorrt_build builds so); the lowest precision any compute layer uses names
+    the engine (an FP16 build keeps a few layers in FP32). Without layer details, the input tensor's type: HALF
+    means fp16; otherwise "unknown" rather than a guess.
+    """
+    found = set()
+    try:
+        inspector = engine.create_engine_inspector()
+        info = json.loads(inspector.get_engine_information(trt.LayerInformationFormat.JSON))
+        for layer in info.get("Layers", []):
+            for output in (layer.get("Outputs") or []) if isinstance(layer, dict) else []:
+                words = str(output.get("Format/Datatype", "")).lower().replace(",", " ").split()
+                found.update(_DATATYPES[word] for word in words if word in _DATATYPES)
+    except Exception:  # an engine without an inspector (older TensorRT): fall through to the I/O types
+        found = set()
+    for label in ("int8", "fp8", "fp16", "bf16", "fp32"):
+        if label in found:
+            return label
+    try:
+        name = next(engine.get_tensor_name(i) for i in range(engine.num_io_tensors)
+                    if engine.get_tensor_mode(engine.get_tensor_name(i)) == trt.TensorIOMode.INPUT)
+        if engine.get_tensor_dtype(name) == trt.DataType.HALF:
+            return "fp16"
+    except Exception:
+        pass
+    return "unknown"
+
 
 
 def tensorrt_missing() -> list[str]:
@@ -76,8 +114,6 @@ def tensorrt_build(*, onnx_path: Path, engine_path: Path, half: bool, workspace_
     if serialized is None:
         raise ConversionError("TensorRT failed to build the engine (see the worker log for the builder's errors)")
     engine_path.write_bytes(bytes(serialized))
-    from inference.engines.tensorrt import engine_precision
-
     built = trt.Runtime(logger).deserialize_cuda_engine(bytes(serialized))
     precision = engine_precision(built, trt) if built is not None else "unknown"
     capability = torch.cuda.get_device_capability(0)
