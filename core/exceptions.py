@@ -10,9 +10,11 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import JsonResponse, UnreadablePostError
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
-from rest_framework.views import exception_handler
+from rest_framework.response import Response
+from rest_framework.views import exception_handler, set_rollback
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,7 @@ def api_exception_handler(exc, context):
         exc = PayloadTooLarge(f"The request body is larger than the {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB "
                               "this endpoint accepts (MAX_REQUEST_BODY_MB).")
     if isinstance(exc, (ProtectedError, RestrictedError)):  # a delete outside core.deletion: still a JSON 409
-        from .deletion import in_use
+        from .deletion import in_use  # cycle: core.deletion raises this module's InUse
 
         exc = in_use(None, exc)
     if isinstance(exc, DjangoValidationError):
@@ -84,9 +86,6 @@ def api_exception_handler(exc, context):
 def server_error_response(exc, context):
     """An unexpected exception in an API view: JSON 500 with an error id to quote, the traceback in the log only
     (whatever DEBUG says: a debug page under /api/ would hand the traceback to any client)."""
-    from rest_framework.response import Response
-    from rest_framework.views import set_rollback
-
     set_rollback()  # as DRF does for its own errors: an atomic request keeps none of the failed work
     return Response(internal_error_body(exc, context.get("request")), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
 
@@ -135,6 +134,4 @@ def csrf_failure(request, reason=""):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": f"CSRF check failed: {reason} Send the X-CSRFToken header with a session "
                                        "cookie, or authenticate with a bearer token."}, status=403)
-    from django.views.csrf import csrf_failure as django_csrf_failure
-
     return django_csrf_failure(request, reason=reason)
