@@ -9,6 +9,7 @@ operation may give, so a generated client knows their shape and a schema-conform
 from drf_spectacular.openapi import AutoSchema
 
 from core.pagination import PlatformPagination
+from core.serializers import StrictSerializer
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -47,8 +48,6 @@ V2_ERROR_SCHEMA = {"type": "object", "required": ["error"], "properties": {"erro
 class PlatformAutoSchema(AutoSchema):
     def _map_serializer(self, serializer, direction, bypass_extensions=False):
         schema = super()._map_serializer(serializer, direction, bypass_extensions)
-        from .serializers import StrictSerializer
-
         if direction == "request" and isinstance(serializer, StrictSerializer):
             schema["additionalProperties"] = False  # unknown fields are a 400 (StrictSerializer)
         return schema
