@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.queues import celery_consumes
+from core.redis import redis_client
 
 from .lifecycle import job_fail
 from .models import Job, JobState, JobTransition
@@ -33,8 +34,6 @@ _UNACKED = "unacked"
 
 def jobs_reap_lost_messages(*, now=None) -> dict[str, list[int]]:
     """Re-send or fail the QUEUED jobs whose message is lost; {"resent": [job ids], "failed": [job ids]}."""
-    from core.redis import redis_client
-
     now = now or timezone.now()
     grace = settings.JOB_LOST_MESSAGE_SECONDS
     queued = list(Job.objects.filter(state=JobState.QUEUED, created_at__lt=now - timedelta(seconds=2))

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .lifecycle import publish
 from .models import Job, JobKind, JobState, JobTransition
+from .progress import publish
 
 log = logging.getLogger(__name__)
 

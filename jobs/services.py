@@ -5,12 +5,13 @@ import uuid
 from celery import current_app
 from django.db import transaction
 
-from .quota import job_quota_applies, job_quota_check
 from core.exceptions import ServiceUnavailable
 from core.queues import CELERY_QUEUES
+from core.redis import redis_client
 
 from . import lifecycle
 from .models import Job
+from .quota import job_quota_applies, job_quota_check
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,6 @@ def job_enqueue(*, kind: str, owner, task_name: str, queue: str, params: dict | 
 
 
 def _send(job_id: int, task_name: str, queue: str, task_id: str, **limits) -> None:
-    from core.redis import redis_client
-
     try:
         redis_client().ping()  # fail fast: kombu and the result backend would otherwise retry for many seconds
         current_app.send_task(task_name, args=[job_id], queue=queue, task_id=task_id, retry=True,
