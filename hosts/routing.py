@@ -4,6 +4,7 @@ gpu worker; the job is sent to that host's queue."""
 from rest_framework.exceptions import ValidationError
 
 from core.hardware import feature_key
+from core.redis import redis_client
 from jobs.services import HOST_QUEUE_PREFIX
 
 from .liveness import processes_live
@@ -33,8 +34,6 @@ def _describe(target: dict) -> str:
 def target_host(*, target: dict) -> Host:
     """The live host with a gpu worker that matches `target` and has the fewest jobs waiting in its queue; a 400
     that says so when none does (a host that is gone, or no such hardware among the live ones)."""
-    from core.redis import redis_client
-
     live = {p["host"] for p in processes_live() if p["role"] == "gpu"}
     matching = [host for host in Host.objects.filter(name__in=live) if host_matches(host, target)]
     if not matching:

@@ -11,7 +11,8 @@ import os
 
 from django.conf import settings
 from django.http import HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest,
+                               multiprocess)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from core.redis import redis_client
@@ -86,12 +87,10 @@ def metrics_view(request):
     if not _allowed(request):
         return HttpResponse("forbidden\n", status=403, content_type="text/plain")
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         web = CollectorRegistry()
         multiprocess.MultiProcessCollector(web)
     else:
-        from prometheus_client import REGISTRY as web
+        web = REGISTRY
     pools = CollectorRegistry(auto_describe=False)
     pools.register(PoolCollector())
     try:
