@@ -10,6 +10,8 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .onnx import ConversionError
 
 # words of the inspector's "Format/Datatype" ("Half", "Row major linear FP16 format", "Int8"...) -> precision
@@ -137,7 +139,6 @@ _TORCH_DTYPES = {"float32": "float32", "float16": "float16", "int32": "int32", "
 
 def tensorrt_run(*, engine_path: Path, inputs: dict) -> dict:
     """Run the engine once on `inputs` (name → float32 numpy array); returns output name → numpy array."""
-    import numpy as np
     import tensorrt as trt
     import torch
 

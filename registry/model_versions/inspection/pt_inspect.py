@@ -13,6 +13,7 @@ ultralytics stripped `model.args` to a dict still hold. Django-free on purpose.
 import importlib
 import json
 import os
+import pickle
 import sys
 
 # Must be set before ultralytics is imported: no pip installs, no network, no settings sync.
@@ -77,8 +78,6 @@ def _disallowed_globals(path: str) -> list[str]:
 
 
 def load_checkpoint(path: str):
-    import pickle
-
     import torch
 
     disallowed = _disallowed_globals(path)
