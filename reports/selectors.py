@@ -1,9 +1,11 @@
 """Reads for reports: the ones a user may read (their own, shared ones, all for admins)."""
 from django.db.models import QuerySet
 from django.http import Http404
+from rest_framework.exceptions import ValidationError
 
 from accounts.visibility import visible_to
 
+from .collectors import SubjectUnavailable, collector_for
 from .models import Report
 
 
@@ -30,10 +32,6 @@ def report_get_by_link(*, report_id: int) -> Report:
 def subject_get_visible(*, user, kind: str, object_id: int, field: str):
     """The subject (or baseline) object if `user` may see it: 404 when not, 400 naming `field` when its kind
     cannot be reported on here."""
-    from rest_framework.exceptions import ValidationError
-
-    from .collectors import SubjectUnavailable, collector_for
-
     try:
         collector = collector_for(kind)
     except SubjectUnavailable as exc:

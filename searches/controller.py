@@ -28,6 +28,7 @@ from training.services import training_run_start
 
 from . import measures, study
 from .models import INDIVIDUAL_ACTIVE_STATES, Individual, IndividualState, Search
+from .results import search_finish
 from .services import LATENCY_TASK_NAME, individuals_cancel
 from .space import baseline_genome, baseline_mutants, genome_run_arguments, space_distributions
 from .step_lock import step_locked
@@ -75,8 +76,6 @@ def _step_once(job_id: int) -> str:
             moved = True
         else:
             _progress(search)
-            from .results import search_finish
-
             search_finish(search=search)
             return "finished"
     _progress(search)

@@ -28,7 +28,7 @@ HEAVY = {"torch", "torchvision", "ultralytics", "onnx", "onnxruntime", "onnxsim"
 # Restructured in parallel (issue 17: the benchmark runner's steps, the conversion runner); they comment their own
 # function-level imports. Remove an entry once its module is done.
 PENDING = ("benchmarks", "registry.conversions.runner")
-NOT_YET = ("reports", "searches")
+NOT_YET = ()
 
 
 def _package(module: str) -> str:

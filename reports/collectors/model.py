@@ -14,9 +14,10 @@ from .common import (
     model_chain,
     model_facts,
     number,
-    search_of,
     table,
 )
+from .benchmark import model_benchmarks
+from .origin import search_of
 
 KIND = "model"
 LABEL = "model"
@@ -68,13 +69,7 @@ def collect(*, obj: ModelVersion, user) -> dict:
     tables = {"versions": table(title=f"Versions of {model.name}", columns=VERSION_COLUMNS, rows=versions),
               "conversions": table(title="Conversions from this version, with parity against the source",
                                    columns=CONVERSION_COLUMNS, rows=conversions)}
-    plots, benchmark_findings = [], []
-    try:
-        from .benchmark import model_benchmarks
-    except ImportError:
-        benchmark_rows = None
-    else:
-        benchmark_rows, plots, benchmark_findings = model_benchmarks(model=model, user=user)
+    benchmark_rows, plots, benchmark_findings = model_benchmarks(model=model, user=user)
     if benchmark_rows is not None:
         tables["benchmarks"] = benchmark_rows
     found_metrics = dict(model.metrics or {})
