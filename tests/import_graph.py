@@ -26,7 +26,7 @@ class Import:
     target: str  # the dotted name imported (a project module when `project` is True)
     project: bool
     function_level: bool
-    reason: bool  # carries a reason comment
+    reason: str  # the reason comment's tag ("deferred", "cycle", "layer"), "" without one
 
     @property
     def where(self) -> str:
@@ -82,10 +82,10 @@ def _resolve(name: str, modules: dict[str, Path]) -> str | None:
     return None
 
 
-def _has_reason(lines: list[str], node: ast.stmt) -> bool:
+def _reason(lines: list[str], node: ast.stmt) -> str:
     above = lines[node.lineno - 2].strip() if node.lineno > 1 else ""
-    own = lines[node.lineno - 1:(node.end_lineno or node.lineno)]
-    return any(REASON.search(line) for line in own) or (above.startswith("#") and bool(REASON.search(above)))
+    candidates = lines[node.lineno - 1:(node.end_lineno or node.lineno)] + ([above] if above.startswith("#") else [])
+    return next((found.group(1) for line in candidates if (found := REASON.search(line))), "")
 
 
 def imports_of(name: str, path: Path, modules: dict[str, Path]) -> list[Import]:
@@ -105,7 +105,7 @@ def imports_of(name: str, path: Path, modules: dict[str, Path]) -> list[Import]:
             # `from package import submodule` depends on the submodule; `from module import name` on the module
             targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
                        for alias in node.names]
-        reason = _has_reason(lines, node)
+        reason = _reason(lines, node)
         for target in dict.fromkeys(targets):
             resolved = _resolve(target, modules)
             if resolved != name:
@@ -120,10 +120,11 @@ def all_imports() -> list[Import]:
 
 
 def import_graph(*, function_level: bool = False) -> dict[str, set[str]]:
-    """Module -> the project modules it imports at module level (and in functions too, with function_level)."""
+    """Module -> the project modules it imports at module level (and in functions too, with function_level, but for
+    the ones commented `# cycle:`, which break a loop on purpose)."""
     graph: dict[str, set[str]] = {name: set() for name in project_modules()}
     for imp in all_imports():
-        if imp.project and (function_level or not imp.function_level):
+        if imp.project and (not imp.function_level or (function_level and imp.reason != "cycle")):
             graph[imp.module].add(imp.target)
     return graph
 

@@ -1,9 +1,10 @@
 """The house's shape, checked from the source: no import loop between the project's modules and no module over
 300 lines (migrations and tests aside). The imports are read by tests/import_graph.py.
 
-The loop check follows module-level imports only: an import inside a function runs when it is called, after every
-module has loaded, so it cannot take part in a loop at import time. Whether such an import is allowed at all is
-tests/test_import_layers.py's question.
+An import inside a function runs when it is called, after every module has loaded, so it cannot take part in a loop
+at import time; but a loop that only a function-level import closes is still a tangle, so those count too, except
+the ones commented `# cycle: ...` (which break a loop on purpose, and say so). Whether an import inside a function
+is allowed at all is tests/test_import_layers.py's question.
 """
 from tests.import_graph import ROOT, import_cycles, import_graph, project_modules
 
@@ -26,6 +27,13 @@ def test_no_module_imports_itself_back_through_others():
     cycles = import_cycles(import_graph())
 
     assert cycles == [], "import loops (module-level imports): " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
+def test_no_loop_closes_through_an_import_inside_a_function_unless_it_says_so():
+    cycles = import_cycles(import_graph(function_level=True))
+
+    assert cycles == [], ("import loops through imports inside functions (restructure, or comment the one that "
+                          "breaks it `# cycle: ...`): " + "; ".join(" <-> ".join(c) for c in cycles))
 
 
 def test_no_project_module_is_over_300_lines():
