@@ -32,7 +32,7 @@ def best_epoch_fitness(epochs) -> float | None:
 
 def onnxruntime_cpu_p50_ms(*, weights: Path, imgsz: int, scratch_root: Path | None = None) -> float:
     """Export `weights` to ONNX at `imgsz` and time batch-1 ONNX Runtime CPU runs; returns the p50 in ms."""
-    import onnxruntime as ort
+    import onnxruntime as ort  # deferred: onnxruntime
 
     workdir = Path(tempfile.mkdtemp(prefix="search-latency-", dir=scratch_root))
     try:

@@ -60,7 +60,7 @@ def choose_device() -> str:
     forced = settings.TRAINING_DEVICE.strip()
     if forced:
         return forced
-    import torch
+    import torch  # deferred: torch
 
     if not torch.cuda.is_available():
         return "cpu"

@@ -24,11 +24,11 @@ class TensorrtEngine(Engine):
     @classmethod
     def available(cls) -> tuple[bool, str]:
         try:
-            import tensorrt  # noqa: F401
+            import tensorrt  # noqa: F401  # deferred: tensorrt
         except ImportError:
             return False, "TensorRT is not installed on this worker (pip install tensorrt on a CUDA host)"
         try:
-            import torch
+            import torch  # deferred: torch
         except ImportError:
             return False, "torch is needed for CUDA buffers and is not installed"
         if not torch.cuda.is_available():
@@ -36,8 +36,8 @@ class TensorrtEngine(Engine):
         return True, ""
 
     def _deserialise(self, path: Path) -> None:
-        import tensorrt as trt
-        import torch
+        import tensorrt as trt  # deferred: tensorrt
+        import torch  # deferred: torch
 
         self.torch = torch
         logger = trt.Logger(trt.Logger.WARNING)
@@ -66,7 +66,7 @@ class TensorrtEngine(Engine):
         self.precision = engine_precision(self.engine, trt)
 
     def _load(self, path: Path, device: str) -> None:
-        import torch
+        import torch  # deferred: torch
 
         self.cuda_device = torch.device(device if device.startswith("cuda") else "cuda")
         self.device = str(self.cuda_device)

@@ -55,11 +55,11 @@ def tensorrt_missing() -> list[str]:
     """What this worker lacks for TensorRT builds ([] when it can build)."""
     missing = []
     try:
-        import tensorrt  # noqa: F401
+        import tensorrt  # noqa: F401  # deferred: tensorrt
     except (ImportError, OSError):
         missing.append("TensorRT is not installed on this worker")
     try:
-        import torch
+        import torch  # deferred: torch
 
         has_gpu = torch.cuda.is_available()
     except Exception:
@@ -70,7 +70,7 @@ def tensorrt_missing() -> list[str]:
 
 
 def _logger():
-    import tensorrt as trt
+    import tensorrt as trt  # deferred: tensorrt
 
     return trt.Logger(trt.Logger.WARNING)
 
@@ -78,8 +78,8 @@ def _logger():
 def tensorrt_build(*, onnx_path: Path, engine_path: Path, half: bool, workspace_gb: int, imgsz: int,
                    max_batch: int = 1) -> dict:
     """Parse the ONNX, build a serialized engine (FP16 when `half`), write it; returns build facts."""
-    import tensorrt as trt
-    import torch
+    import tensorrt as trt  # deferred: tensorrt
+    import torch  # deferred: torch
 
     major = int(trt.__version__.split(".")[0])
     if (major, int(trt.__version__.split(".")[1])) < (8, 5):
@@ -139,8 +139,8 @@ _TORCH_DTYPES = {"float32": "float32", "float16": "float16", "int32": "int32", "
 
 def tensorrt_run(*, engine_path: Path, inputs: dict) -> dict:
     """Run the engine once on `inputs` (name → float32 numpy array); returns output name → numpy array."""
-    import tensorrt as trt
-    import torch
+    import tensorrt as trt  # deferred: tensorrt
+    import torch  # deferred: torch
 
     runtime = trt.Runtime(_logger())
     engine = runtime.deserialize_cuda_engine(engine_path.read_bytes())

@@ -39,7 +39,7 @@ def preset_build(*, preset: str, directory: Path) -> tuple[Path, dict]:
     # train_args as training writes them, so the input size travels with the file
     model.ckpt = {"train_args": {"imgsz": PRESET_INPUT_SIZE, "task": model.task, "model": PRESETS[preset]}}
     model.save(str(target))
-    import torch
+    import torch  # deferred: torch
 
     # our own file, just built: loading it here is safe (and it goes through the same allowlist as uploads)
     with torch.serialization.safe_globals(resolve_safe_globals()):

@@ -28,7 +28,7 @@ def _shape(dims, imgsz: int) -> list[int]:
 
 
 def load_and_run(path: str, imgsz: int) -> None:
-    import onnxruntime as ort
+    import onnxruntime as ort  # deferred: onnxruntime
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
