@@ -33,8 +33,9 @@ def _jobs_ended_before_the_tables_are_emptied(request):
         return
     request.getfixturevalue("transactional_db")  # set up first, so torn down after this fixture's end
     yield
-    from jobs.lifecycle import job_request_cancel, jobs_reap_lost
+    from jobs.lifecycle import job_request_cancel
     from jobs.models import Job, JobState
+    from jobs.rerun import jobs_reap_lost
     from tests.waiting import wait_for
 
     for job in Job.objects.filter(state__in=[JobState.QUEUED, JobState.RUNNING]):

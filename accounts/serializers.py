@@ -1,4 +1,5 @@
 """Request and response shapes for auth and user management."""
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
@@ -75,8 +76,6 @@ class ApiTokenCreateSerializer(serializers.Serializer):
                                            help_text="When the token stops working; none: until it is revoked.")
 
     def validate_expires_at(self, value):
-        from django.utils import timezone
-
         if value is not None and value <= timezone.now():
             raise serializers.ValidationError("must be in the future.")
         return value

@@ -10,7 +10,9 @@ from datetime import datetime
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.errors import Invalid
@@ -73,9 +75,6 @@ def user_change_password(*, user: User, old_password: str, new_password: str) ->
 
 def user_tokens_revoke(*, user: User) -> int:
     """Blacklist every outstanding, unexpired refresh token of `user`; the number newly blacklisted."""
-    from django.utils import timezone
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-
     outstanding = (OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now())
                    .exclude(blacklistedtoken__isnull=False))
     created = BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in outstanding],

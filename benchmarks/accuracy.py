@@ -1,6 +1,6 @@
 """mAP50 and mAP50-95 of one engine on a dataset's validation split, with the inference pool's own processing.
 
-Every engine goes through the same code: decode with cv2, `inference.processing.preprocess` (letterbox),
+Every engine goes through the same code: decode with cv2, `core.yolo_processing.preprocess` (letterbox),
 `engine.run`, `postprocess` (NMS at ultralytics' validation settings: conf 0.001, IoU 0.7, 300 boxes), then
 greedy matching at IoU 0.50:0.95 as ultralytics' DetectionValidator does and its `ap_per_class`. Differences
 between engines are therefore the engines' own, not the pipeline's.
@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from inference.processing import postprocess, preprocess
+from core.yolo_processing import postprocess, preprocess
 
 from .splits import accuracy_images, label_path
 from .val_letterbox import PROTOCOL, to_image_pixels, val_preprocess, val_shapes

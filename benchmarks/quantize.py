@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from inference.processing import preprocess
+from core.yolo_processing import preprocess
 
 from .splits import calibration_set
 
@@ -66,6 +66,7 @@ def quantize_int8(*, source: Path, target: Path, dataset_root: Path, imgsz: int,
     """Write the INT8 QDQ model of `source` to `target`; returns what was done (for the version's metadata)."""
     import onnx  # deferred: onnx, loaded with onnxruntime only when quantizing
     import onnxruntime  # deferred: onnxruntime
+
     # deferred: onnxruntime
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 

@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from inference.processing import PAD_VALUE
+from core.yolo_processing import PAD_VALUE
 
 VAL_BATCH = 32
 VAL_STRIDE = 32

@@ -11,12 +11,19 @@ import time
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.queues import POOL_QUEUE, QUEUES
+from core.redis import redis_client
+from hosts.liveness import processes_live
+from inference.channel import pools_live
+from jobs.models import Job, JobState
+
+from .celery import app
 
 
 def check_database() -> str:
@@ -29,8 +36,6 @@ def check_database() -> str:
 
 
 def check_redis() -> str:
-    from core.redis import redis_client
-
     try:
         redis_client().ping()
         return "ok"
@@ -54,8 +59,6 @@ def workers_per_queue_cached() -> dict:
 
 
 def workers_per_queue(timeout: float = 1.0) -> dict:
-    from config.celery import app
-
     counts = dict.fromkeys(QUEUES, 0)
     replies = app.control.inspect(timeout=timeout).active_queues() or {}
     for queues in replies.values():
@@ -63,22 +66,14 @@ def workers_per_queue(timeout: float = 1.0) -> dict:
             if queue.get("name") in counts:
                 counts[queue["name"]] += 1
     # The inference pool is not Celery: its processes register with a heartbeat in Redis (inference/channel.py).
-    from inference.channel import pools_live
-
     counts[POOL_QUEUE] = len(pools_live(max_age=0))
     return counts
 
 
 def queues_waiting_on_no_consumer(workers: dict) -> dict:
     """{queue: number of QUEUED jobs} for each queue that has queued jobs and no worker consuming it."""
-    from django.db.models import Count
-
-    from jobs.models import Job, JobState
-
     queued = dict(Job.objects.filter(state=JobState.QUEUED).order_by().values_list("queue").annotate(n=Count("id")))
     if any(queue.startswith("gpu.host.") for queue in queued):  # a benchmark target: consumed while its host lives
-        from hosts.liveness import processes_live
-
         workers = {**workers, **{f"gpu.host.{p['host']}": 1 for p in processes_live() if p["role"] == "gpu"}}
     return {queue: count for queue, count in sorted(queued.items()) if count and not workers.get(queue)}
 

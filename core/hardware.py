@@ -27,7 +27,7 @@ def library_version(module: str) -> str | None:
 def gpu_devices() -> dict:
     """CUDA devices through NVML: name, memory and driver; `error` says why there are none."""
     try:
-        import pynvml
+        import pynvml  # deferred: optional (a host without NVIDIA's library has no GPU to list)
     except ImportError:
         return {"devices": [], "driver": None, "error": "nvidia-ml-py is not installed"}
     try:

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse, UnreadablePostError
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -106,6 +107,4 @@ def csrf_failure(request, reason=""):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": f"CSRF check failed: {reason} Send the X-CSRFToken header with a session "
                                        "cookie, or authenticate with a bearer token."}, status=403)
-    from django.views.csrf import csrf_failure as django_csrf_failure
-
     return django_csrf_failure(request, reason=reason)

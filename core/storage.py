@@ -16,6 +16,8 @@ from pathlib import Path
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 CHUNK = 1024 * 1024
 
@@ -112,7 +114,7 @@ def artifact_stream(name: str, chunk_size: int = CHUNK) -> Iterator[bytes]:
         with default_storage.open(name, "rb") as handle:
             yield from iter(lambda: handle.read(chunk_size), b"")
         return
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError  # deferred: botocore (only the S3 store loads it)
 
     try:
         body = default_storage.bucket.Object(default_storage._normalize_name(name)).get()["Body"]
@@ -160,9 +162,6 @@ def _is_folder(name: str) -> bool:
 
 def artifact_download_response(*, name: str, filename: str, content_type: str):
     """A download the web host streams from the store, chunk by chunk (the caller has checked permissions)."""
-    from django.http import StreamingHttpResponse
-    from django.utils.http import content_disposition_header
-
     response = StreamingHttpResponse(artifact_stream(name), content_type=content_type)
     response["Content-Length"] = str(artifact_size(name))
     response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -1,11 +1,21 @@
 """What this host is, read from the machine once per process: name, hardware class, CPU, memory, GPUs, engines."""
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 import psutil
 from django.conf import settings
 
 from core.hardware import cpu_features, cpu_model, gpu_devices, hardware_class_of
+
+# Which engines this host can run is the inference app's to say, and it sits above hosts: it hands its probe in
+# when Django loads it (inference/apps.py). {name: {"available": bool, ...}}, as inference.probe.available_engines.
+_engines_probe: Callable[[], dict] | None = None
+
+
+def engines_probe_register(probe: Callable[[], dict]) -> None:
+    global _engines_probe
+    _engines_probe = probe
 
 
 @lru_cache(maxsize=1)
@@ -34,8 +44,6 @@ def host_facts(*, engines: bool | list[str]) -> dict:
              "gpu_driver": driver}
     if isinstance(engines, list):
         facts["engines"] = sorted(engines)
-    elif engines:
-        from jobs.probe import available_engines
-
-        facts["engines"] = sorted(name for name, info in available_engines().items() if info["available"])
+    elif engines and _engines_probe is not None:
+        facts["engines"] = sorted(name for name, info in _engines_probe().items() if info["available"])
     return facts

@@ -3,6 +3,7 @@ target (`{"host": "gpu-2"}`, `{"gpu": "NVIDIA H100"}`, `{"cpu": "AMX"}`) picks a
 gpu worker; the job is sent to that host's queue."""
 from core.errors import Invalid
 from core.hardware import feature_key
+from core.redis import redis_client
 from jobs.services import HOST_QUEUE_PREFIX
 
 from .liveness import processes_live
@@ -31,8 +32,6 @@ def _describe(target: dict) -> str:
 def target_host(*, target: dict) -> Host:
     """The live host with a gpu worker that matches `target` and has the fewest jobs waiting in its queue; a 400
     that says so when none does (a host that is gone, or no such hardware among the live ones)."""
-    from core.redis import redis_client
-
     live = {p["host"] for p in processes_live() if p["role"] == "gpu"}
     matching = [host for host in Host.objects.filter(name__in=live) if host_matches(host, target)]
     if not matching:

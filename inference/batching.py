@@ -4,9 +4,10 @@ rest by what serves them, and run their images through an engine in batches (dec
 import time
 from dataclasses import dataclass, field
 
+from core.yolo_processing import (ImageDecodeError, detections_json, image_decode, image_shape, postprocess,
+                                  preprocess, tensor_image)
+
 from . import channel
-from .processing import (ImageDecodeError, detections_json, image_decode, image_shape, postprocess, preprocess,
-                         tensor_image)
 
 
 class RequestError(Exception):

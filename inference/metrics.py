@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.http import HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest,
+                               multiprocess)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
 from core.http_errors import http_status_of
@@ -113,12 +114,10 @@ def metrics_view(request):
     if not _allowed(request):
         return HttpResponse("forbidden\n", status=403, content_type="text/plain")
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
         web = CollectorRegistry()
         multiprocess.MultiProcessCollector(web)
     else:
-        from prometheus_client import REGISTRY as web
+        web = REGISTRY
     pools = CollectorRegistry(auto_describe=False)
     pools.register(PoolCollector())
     try:

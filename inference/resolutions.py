@@ -9,7 +9,10 @@ import logging
 
 from django.db import close_old_connections
 
+from core.errors import Conflict
+from registry.models import ModelVersion
 from serving.invalidation import serving_generation
+from serving.selectors import ModelUnservable, serving_resolve
 
 from .batching import RequestError
 
@@ -38,10 +41,6 @@ class Resolutions:
         return target
 
     def _lookup(self, model_id: int) -> dict:
-        from core.errors import Conflict
-        from registry.models import ModelVersion
-        from serving.selectors import ModelUnservable, serving_resolve
-
         close_old_connections()  # a pool idle for hours may hold a connection the database has closed
         self.lookups += 1
         model = ModelVersion.objects.filter(pk=model_id).first()

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from .models import Job, JobTransition
+from .services import job_cancel
 
 
 class JobTransitionInline(admin.TabularInline):
@@ -28,8 +29,6 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel selected jobs")
     def cancel_jobs(self, request, queryset):
-        from .services import job_cancel
-
         for job in queryset:
             if not job.is_terminal:
                 job_cancel(job=job)

@@ -15,7 +15,9 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from accounts.authentication import ApiTokenAuthentication
 from core.redis import redis_client
 
-from . import lifecycle, selectors
+from . import selectors
+from .models import Job
+from .progress import channel
 from .serializers import JobSerializer
 
 POLL_SECONDS = 2.0
@@ -52,12 +54,10 @@ def job_events(request, job_id: int):
 
 
 def _stream(job_id: int, max_seconds: float):
-    from .models import Job
-
     pubsub = None
     try:
         pubsub = redis_client().pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(lifecycle.channel(job_id))
+        pubsub.subscribe(channel(job_id))
     except Exception:
         pubsub = None  # fall back to polling the database
     deadline = time.monotonic() + max_seconds

@@ -4,16 +4,18 @@ QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED, and QUEUED -> CANCELLED | F
 job whose host was lost again (jobs/rerun.py decides, job_requeue_lost moves it).
 Progress is pushed best-effort over Redis pub/sub; the database row is the authoritative state.
 """
-import json
 import logging
-from datetime import timedelta
 
-from django.conf import settings
+from celery import current_app
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.redis import redis_available
+
 from .models import TERMINAL_STATES, Job, JobState, JobTransition
+from .progress import publish
+from .signals import job_finished
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +59,6 @@ def transition(*, job_id: int, to_state: str, from_states: list[str] | None = No
 
 def _announce_finished(job_id: int, state: str) -> None:
     """Tell listeners (jobs/signals.py) that a job ended; their errors are logged, never raised into a transition."""
-    from .signals import job_finished
-
     try:
         kind = Job.objects.filter(pk=job_id).values_list("kind", flat=True).first() or ""
         for receiver, outcome in job_finished.send_robust(sender=Job, job_id=job_id, state=state, kind=kind):
@@ -132,27 +132,6 @@ def job_request_cancel(*, job: Job) -> Job:
     return job
 
 
-def jobs_reap_lost(*, now=None) -> list[int]:
-    """RUNNING jobs whose heartbeat went stale (their worker died without finishing them): a gpu job is sent again
-    to another worker while it has attempts left (jobs/rerun.py), any other is failed. Returns the jobs handled."""
-    from .rerun import job_rerun_if_host_lost
-
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
-    stale = list(Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True))
-    reaped = []
-    for job_id in stale:
-        message = (f"worker lost: no heartbeat for more than {settings.JOB_STALE_AFTER_SECONDS:g} s "
-                   "(the worker process was killed or lost its connection)")
-        if job_rerun_if_host_lost(job_id=job_id, cutoff=cutoff, reason=message):
-            reaped.append(job_id)
-            continue
-        if Job.objects.filter(pk=job_id, heartbeat_at__lt=cutoff).exists() and job_fail(job_id=job_id, error=message):
-            reaped.append(job_id)
-            log.warning("reaped job %s: %s", job_id, message)
-    return reaped
-
-
 def job_fail_worker_lost(*, task_id: str, detail: str) -> int | None:
     """Celery saw the process running `task_id` die (SIGKILL, out of memory): fail its job now, not a stale
     heartbeat later. Only the job sent with this very task id; returns its id if it was failed. A RUNNING job that
@@ -169,29 +148,9 @@ def job_fail_worker_lost(*, task_id: str, detail: str) -> int | None:
 
 
 def _revoke(task_id: str) -> None:
-    from core.redis import redis_available
-
     if not task_id or not redis_available():  # Celery's broadcast would retry for minutes against a dead Redis
         return
     try:
-        from config.celery import app
-
-        app.control.revoke(task_id)
+        current_app.control.revoke(task_id)
     except Exception:  # best effort: the claim refuses a cancelled job anyway
         log.info("could not revoke task %s", task_id, exc_info=True)
-
-
-def channel(job_id: int) -> str:
-    return f"vp:jobs:{job_id}"
-
-
-def publish(job_id: int, payload: dict) -> None:
-    from core.redis import redis_client, redis_mark_down, redis_recently_down
-
-    if redis_recently_down():
-        return
-    try:
-        redis_client().publish(channel(job_id), json.dumps(payload))
-    except Exception:  # progress over Redis is best effort
-        redis_mark_down()
-        log.debug("progress publish failed for job %s", job_id, exc_info=True)

@@ -12,12 +12,14 @@ import json
 import logging
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from core.queues import celery_consumes
+from core.redis import redis_client
 
 from .lifecycle import job_fail
 from .models import Job, JobState, JobTransition
@@ -32,8 +34,6 @@ _UNACKED = "unacked"
 
 def jobs_reap_lost_messages(*, now=None) -> dict[str, list[int]]:
     """Re-send or fail the QUEUED jobs whose message is lost; {"resent": [job ids], "failed": [job ids]}."""
-    from core.redis import redis_client
-
     now = now or timezone.now()
     grace = settings.JOB_LOST_MESSAGE_SECONDS
     queued = list(Job.objects.filter(state=JobState.QUEUED, created_at__lt=now - timedelta(seconds=2))
@@ -77,8 +77,6 @@ def jobs_reap_lost_messages(*, now=None) -> dict[str, list[int]]:
 def _resend(job: dict) -> bool:
     """Send the job's task again (same task id: the claim stays idempotent); counted in the same transaction, so
     two reapers at once send it once and a send that fails is not counted (the next sweep tries again)."""
-    from config.celery import app
-
     message = (f"sent again ({job['resends'] + 1} of {settings.JOB_LOST_MESSAGE_RESENDS}): its message vanished "
                f"from the {job['queue']!r} queue in Redis")
     try:
@@ -87,8 +85,8 @@ def _resend(job: dict) -> bool:
                 .update(resends=F("resends") + 1)
             if not counted:
                 return False
-            app.send_task(job["task_name"], args=[job["pk"]], queue=job["queue"], task_id=job["celery_task_id"],
-                          **(job["task_limits"] or {}))
+            current_app.send_task(job["task_name"], args=[job["pk"]], queue=job["queue"],
+                                  task_id=job["celery_task_id"], **(job["task_limits"] or {}))
             JobTransition.objects.create(job_id=job["pk"], from_state=JobState.QUEUED, to_state=JobState.QUEUED,
                                          message=message)
     except Exception:  # one job's failed send must not stop the sweep of the others

@@ -10,16 +10,38 @@ what killed it.
 """
 import logging
 import uuid
+from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from .lifecycle import job_requeue_lost
-from .models import Job, JobKind
+from .lifecycle import job_fail, job_requeue_lost
+from .models import Job, JobKind, JobState
 
 log = logging.getLogger(__name__)
 
 RERUN_KINDS = (JobKind.TRAINING, JobKind.CONVERSION, JobKind.BENCHMARK)
+
+
+def jobs_reap_lost(*, now=None) -> list[int]:
+    """RUNNING jobs whose heartbeat went stale (their worker died without finishing them): a gpu job is sent again
+    to another worker while it has attempts left (jobs/rerun.py), any other is failed. Returns the jobs handled."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
+    stale = list(Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True))
+    reaped = []
+    for job_id in stale:
+        message = (f"worker lost: no heartbeat for more than {settings.JOB_STALE_AFTER_SECONDS:g} s "
+                   "(the worker process was killed or lost its connection)")
+        if job_rerun_if_host_lost(job_id=job_id, cutoff=cutoff, reason=message):
+            reaped.append(job_id)
+            continue
+        if Job.objects.filter(pk=job_id, heartbeat_at__lt=cutoff).exists() and job_fail(job_id=job_id, error=message):
+            reaped.append(job_id)
+            log.warning("reaped job %s: %s", job_id, message)
+    return reaped
 
 
 def job_rerun_if_host_lost(*, job_id: int, cutoff, reason: str) -> bool:
@@ -40,10 +62,8 @@ def job_rerun_if_host_lost(*, job_id: int, cutoff, reason: str) -> bool:
 
 
 def _send(job: dict, job_id: int, task_id: str) -> None:
-    from config.celery import app
-
     try:
-        app.send_task(job["task_name"], args=[job_id], queue=job["queue"], task_id=task_id,
-                      **(job["task_limits"] or {}))
+        current_app.send_task(job["task_name"], args=[job_id], queue=job["queue"], task_id=task_id,
+                              **(job["task_limits"] or {}))
     except Exception:  # the lost-message sweep (jobs/lost_messages.py) sends a QUEUED job whose message is missing
         log.warning("could not send job %s again now; the lost-message sweep will", job_id, exc_info=True)

@@ -18,6 +18,7 @@ import threading
 import time
 import traceback
 
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -215,11 +216,12 @@ def _soft_limit(task) -> float:
     return limits[1] or task.soft_time_limit or settings.CELERY_TASK_SOFT_TIME_LIMIT
 
 
-def job_task(celery_app, name: str, **options):
-    """Declare a Celery task that runs `body(ctx)` as job `job_id` (the task's only argument)."""
+def job_task(name: str, **options):
+    """Declare a Celery task that runs `body(ctx)` as job `job_id` (the task's only argument). A shared task: the
+    apps never import the Celery app (config/, at the top of the house), which binds it when it loads."""
 
     def decorator(body):
-        @celery_app.task(name=name, bind=True, **options)
+        @shared_task(name=name, bind=True, **options)
         def task(self, job_id: int):
             return run_job(self, int(job_id), body)
 

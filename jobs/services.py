@@ -3,14 +3,16 @@ import logging
 import uuid
 from typing import TypeVar
 
+from celery import current_app
 from django.db import transaction
 
-from .quota import job_quota_applies, job_quota_check
 from core.errors import Unavailable
 from core.queues import CELERY_QUEUES
+from core.redis import redis_client
 
 from . import lifecycle
 from .models import Job, JobSubject
+from .quota import job_quota_applies, job_quota_check
 
 log = logging.getLogger(__name__)
 
@@ -61,15 +63,11 @@ def job_subject_start(subject_model: type[Subject], /, *, owner, kind: str, task
 
 
 def _send(job_id: int, task_name: str, queue: str, task_id: str, **limits) -> None:
-    from config.celery import app
-
-    from core.redis import redis_client
-
     try:
         redis_client().ping()  # fail fast: kombu and the result backend would otherwise retry for many seconds
-        app.send_task(task_name, args=[job_id], queue=queue, task_id=task_id,
-                      retry=True, retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
-                                                "interval_max": 0.5}, **limits)
+        current_app.send_task(task_name, args=[job_id], queue=queue, task_id=task_id, retry=True,
+                              retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                            "interval_max": 0.5}, **limits)
     except Exception as exc:
         log.error("could not enqueue job %s: %s", job_id, exc)
         lifecycle.job_fail(job_id=job_id, error=f"the job could not be queued: the broker is unreachable ({exc})")

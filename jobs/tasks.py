@@ -1,31 +1,14 @@
-"""Thin Celery tasks for the jobs app: the worker probe, the reaper of lost jobs, and the worker-lost hook."""
+"""The jobs app's Celery hook: a job whose worker child died fails at once. The worker probe task is
+inference/tasks.py, the reaper of lost jobs hosts/tasks.py (both keep their `jobs.` names)."""
 import logging
 
-from celery import signals
 from billiard.exceptions import WorkerLostError
-
-from config.celery import app
+from celery import signals
+from django.db import close_old_connections
 
 from . import lifecycle
-from .lost_messages import jobs_reap_lost_messages
-from .probe import worker_probe
-from .runner import job_task
 
 log = logging.getLogger(__name__)
-
-
-@job_task(app, "jobs.probe")
-def probe(ctx):
-    ctx.progress(0.5, "probing the worker")
-    return worker_probe()
-
-
-@app.task(name="jobs.reap_lost_jobs")
-def reap_lost_jobs():
-    from hosts.reaping import jobs_fail_on_gone_hosts
-
-    return {"reaped": lifecycle.jobs_reap_lost(), "lost_messages": jobs_reap_lost_messages(),
-            "gone_hosts": jobs_fail_on_gone_hosts()}
 
 
 @signals.task_failure.connect
@@ -35,8 +18,6 @@ def fail_the_job_of_a_lost_worker(sender=None, task_id=None, exception=None, **k
     worker host lost, where no parent survives to tell)."""
     if not isinstance(exception, WorkerLostError):
         return
-    from django.db import close_old_connections
-
     try:
         close_old_connections()
         lifecycle.job_fail_worker_lost(task_id=task_id or "", detail=str(exception))

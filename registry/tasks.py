@@ -1,10 +1,8 @@
 """Celery tasks of the registry. Names starting with `registry.convert` are routed to the gpu queue."""
-from config.celery import app
 from jobs.runner import job_task
+from registry.conversions.runner import conversion_execute
 
 
-@job_task(app, "registry.convert")
+@job_task("registry.convert")
 def convert_job(ctx):
-    from registry.conversions.runner import conversion_execute
-
     return conversion_execute(ctx=ctx)

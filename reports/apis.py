@@ -85,7 +85,7 @@ def _ready_report(request, report_id: int):
 
 def _exports():
     # Imported on first download: it pulls in matplotlib (a third of a second), which web start-up need not pay.
-    from . import exports
+    from . import exports  # deferred: matplotlib
 
     return exports
 

@@ -6,6 +6,7 @@ REPORT_LINK_MAX_AGE_SECONDS (default 24 h). A tampered or expired link is refuse
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 SALT = "reports.link"
 
@@ -35,8 +36,6 @@ def link_check(*, token: str, report_id: int) -> None:
 
 def report_links(*, request, report_id: int) -> dict:
     """Absolute URLs of both views carrying a fresh signature, and when they stop working."""
-    from django.utils import timezone
-
     token = link_token(report_id=report_id)
     technical = reverse("report-technical", args=[report_id])
     simple = reverse("report-simple", args=[report_id])

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from accounts.visibility import visible_to
 from core.errors import Invalid, NotFound
 
+from .collectors import SubjectUnavailable, collector_for
 from .models import Report
 
 
@@ -30,8 +31,6 @@ def report_get_by_link(*, report_id: int) -> Report:
 def subject_get_visible(*, user, kind: str, object_id: int, field: str):
     """The subject (or baseline) object if `user` may see it: 404 when not, 400 naming `field` when its kind
     cannot be reported on here."""
-    from .collectors import SubjectUnavailable, collector_for
-
     try:
         collector = collector_for(kind)
     except SubjectUnavailable as exc:

@@ -1,9 +1,11 @@
 """Report request and response shapes. The request is explicit: a known subject kind, an id, an optional baseline."""
 from rest_framework import serializers
 
+from accounts.visibility import can_modify
 from core.serializers import StrictSerializer
 
 from .collectors import KINDS
+from .links import report_links
 from .models import Report
 
 
@@ -64,10 +66,6 @@ class ReportDetailSerializer(ReportListSerializer):
     def get_links(self, report) -> dict:
         """The downloads; the signed share links only for whoever may change the report (its owner or an admin):
         a reader of a shared report must not be able to hand it on beyond the owner's control."""
-        from accounts.visibility import can_modify
-
-        from .links import report_links
-
         request = self.context["request"]
         links = report_links(request=request, report_id=report.pk) if can_modify(report, request.user) else {}
         base = f"/api/reports/{report.pk}/"

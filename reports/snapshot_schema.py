@@ -3,6 +3,8 @@
 `snapshot_errors` validates with `jsonschema` (installed with drf-spectacular); the build refuses to store a
 snapshot that does not match, and the tests validate every report they make.
 """
+import jsonschema
+
 SCHEMA_VERSION = 1
 
 _nullable_number = {"type": ["number", "null"]}
@@ -119,8 +121,6 @@ REPORT_SCHEMA = {
 
 def snapshot_errors(snapshot: dict) -> list[str]:
     """Every way `snapshot` breaks the schema, as 'path: message' strings (empty when it is valid)."""
-    import jsonschema
-
     validator = jsonschema.Draft202012Validator(REPORT_SCHEMA)
     return [f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
             for error in sorted(validator.iter_errors(snapshot), key=lambda e: [str(p) for p in e.absolute_path])]

@@ -1,13 +1,12 @@
 """Thin Celery task for reports: `reports.render(job_id)` on the default queue (collecting needs no GPU slot)."""
-from config.celery import app
 from jobs.runner import job_task
 
+from .models import Report
+from .services import report_build
 
-@job_task(app, "reports.render")
+
+@job_task("reports.render")
 def render(ctx):
-    from .models import Report
-    from .services import report_build
-
     report = Report.objects.select_related("owner").get(job_id=ctx.job_id)
     ctx.progress(0.1, "collecting")
     snapshot = report_build(report=report)

@@ -87,8 +87,8 @@ def host_rows(environment: dict) -> list[tuple[str, str]]:
 
 def _technical_context(snapshot: dict) -> dict:
     # Imported on first use: both pull in matplotlib, which web start-up need not pay for.
-    from .exports import cell_text
-    from .plots import plot_svg
+    from .exports import cell_text  # deferred: matplotlib
+    from .plots import plot_svg  # deferred: matplotlib
 
     tables = [{"name": name, "title": data["title"], "note": data.get("note") or "", "columns": data["columns"],
                "rows": [[cell_text(row.get(c), width=48) for c in data["columns"]] for row in data["rows"]]}

@@ -13,6 +13,7 @@ holds no worker: its heartbeat stays empty, so the reaper (which fails jobs whos
 """
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from training.services import training_run_start
 
 from . import measures, study
 from .models import INDIVIDUAL_ACTIVE_STATES, Individual, IndividualState, Search
+from .results import search_finish
 from .services import LATENCY_TASK_NAME, individuals_cancel
 from .space import baseline_genome, baseline_mutants, genome_run_arguments, space_distributions
 from .step_lock import step_locked
@@ -74,8 +76,6 @@ def _step_once(job_id: int) -> str:
             moved = True
         else:
             _progress(search)
-            from .results import search_finish
-
             search_finish(search=search)
             return "finished"
     _progress(search)
@@ -135,9 +135,7 @@ def _after_training(search: Search, individual: Individual, run) -> dict:
 
 
 def _measure_later(individual_id: int) -> None:
-    from config.celery import app
-
-    transaction.on_commit(lambda: app.send_task(LATENCY_TASK_NAME, args=[individual_id]))
+    transaction.on_commit(lambda: current_app.send_task(LATENCY_TASK_NAME, args=[individual_id]))
 
 
 def _values(search: Search, individual: Individual) -> list[float]:

@@ -10,6 +10,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from registry.conversions.onnx import onnx_export
+
 WORST_FITNESS = 0.0  # fitness lies in [0, 1]: a failed individual ranks with the models that detect nothing
 WORST_LATENCY_MS = 1e6  # a failed measurement ranks behind every real one
 LATENCY_WARMUP_RUNS = 5
@@ -28,10 +32,7 @@ def best_epoch_fitness(epochs) -> float | None:
 
 def onnxruntime_cpu_p50_ms(*, weights: Path, imgsz: int, scratch_root: Path | None = None) -> float:
     """Export `weights` to ONNX at `imgsz` and time batch-1 ONNX Runtime CPU runs; returns the p50 in ms."""
-    import numpy as np
-    import onnxruntime as ort
-
-    from registry.conversions.onnx import onnx_export
+    import onnxruntime as ort  # deferred: onnxruntime
 
     workdir = Path(tempfile.mkdtemp(prefix="search-latency-", dir=scratch_root))
     try:

@@ -10,8 +10,8 @@ from .measures import WORST_LATENCY_MS
 
 
 def _canvas(width: float, height: float):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred: matplotlib
+    from matplotlib.figure import Figure  # deferred: matplotlib
 
     figure = Figure(figsize=(width, height), dpi=100)
     return figure, FigureCanvasAgg(figure)

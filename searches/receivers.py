@@ -4,15 +4,16 @@ import logging
 
 from jobs.models import JobKind
 
+from .measures import fitness_of
+from .models import Individual, IndividualState
+from .services import individual_report_epoch, search_step_later
+
 log = logging.getLogger(__name__)
 
 
 def on_job_finished(sender, job_id: int, state: str, kind: str = "", **kwargs) -> None:
     if kind != JobKind.TRAINING:
         return
-    from .models import Individual
-    from .services import search_step_later
-
     search_job_id = (Individual.objects.filter(training_run__job_id=job_id)
                      .values_list("search__job_id", flat=True).first())
     if search_job_id is not None:
@@ -21,10 +22,6 @@ def on_job_finished(sender, job_id: int, state: str, kind: str = "", **kwargs) -
 
 
 def on_epoch_ended(sender, run, epoch: int, values: dict, **kwargs) -> None:
-    from .measures import fitness_of
-    from .models import Individual, IndividualState
-    from .services import individual_report_epoch
-
     individual = (Individual.objects.select_related("search", "training_run__job")
                   .filter(training_run=run, state=IndividualState.TRAINING, elite=False).first())
     if individual is None or not individual.search.params.get("prune") or individual.search.multi_objective:

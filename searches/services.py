@@ -5,6 +5,8 @@ controller.py.
 import logging
 import uuid
 
+import optuna
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from jobs.models import JobKind, JobState
 from jobs.services import job_subject_start
 from registry.model_versions.selectors import model_file_local
 from registry.models import Dataset, ModelVersion
+from training.models import TrainingRun
 
 from . import measures, study
 from .models import INDIVIDUAL_ACTIVE_STATES, Individual, IndividualState, Search
@@ -24,6 +27,7 @@ log = logging.getLogger(__name__)
 
 STEP_TASK_NAME = "searches.step"  # default queue: a controller never holds a gpu slot
 SWEEP_TASK_NAME = "searches.sweep"
+STEP_TASK_NAME = "searches.step"  # default queue (searches/tasks.py)
 LATENCY_TASK_NAME = "searches.measure_latency"  # gpu queue (settings: CELERY_TASK_ROUTES)
 
 
@@ -45,9 +49,7 @@ def search_start(*, owner, dataset: Dataset, model: ModelVersion | None, preset:
 
 def search_step_later(*, search_job_id: int) -> None:
     """Send a controller step once the current transaction commits (now, outside one)."""
-    from .tasks import step
-
-    transaction.on_commit(lambda: step.delay(search_job_id))
+    transaction.on_commit(lambda: current_app.send_task(STEP_TASK_NAME, args=[search_job_id]))
 
 
 def individuals_cancel(*, search: Search) -> int:
@@ -89,8 +91,6 @@ def search_delete(*, user, search: Search) -> None:
 def individual_report_epoch(*, individual: Individual, epoch: int, fitness: float) -> bool:
     """Report an epoch's fitness to the individual's trial and ask the pruner; prunes (cancels the run) if it says
     so. Returns whether it pruned. Single-objective studies only: Optuna's pruners need one objective."""
-    import optuna
-
     search = individual.search
     opened = study.study_open(name=search.study_name, params=search.params)
     trial = optuna.trial.Trial(opened, individual.trial_id)
@@ -107,8 +107,6 @@ def individual_report_epoch(*, individual: Individual, epoch: int, fitness: floa
 def individual_measure_latency(*, individual: Individual) -> float:
     """Measure the individual's deployed latency (ONNX Runtime CPU p50) and record it; a failure records the worst
     latency and the error. The controller moves the individual on at its next step."""
-    from training.models import TrainingRun
-
     run = TrainingRun.objects.select_related("result_model").get(pk=individual.training_run_id)
     imgsz = run.params.get("imgsz") or individual.search.params["imgsz"]
     error = ""

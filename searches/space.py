@@ -10,6 +10,7 @@ A gene is written as in the request:
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import yaml
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
@@ -166,8 +167,6 @@ def baseline_mutants(space: dict, baseline: dict, *, count: int, seed: int) -> l
     0.8 multiplied by a factor 1 + N(0, 0.2) x U(0, 1), clipped to [0.3, 3] and into its range; a choice gene takes
     another choice with probability 0.2). With a small budget, a first generation drawn uniformly from a wide space
     is mostly far worse than the default recipe; around it, NSGA-II starts where the recipe is already good."""
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     mutants = []
     for _ in range(count):

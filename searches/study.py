@@ -11,6 +11,7 @@ import warnings
 import optuna
 from django.db import connection
 from optuna.samplers.nsgaii import BLXAlphaCrossover, SBXCrossover, UniformCrossover
+from sqlalchemy.engine import URL
 
 log = logging.getLogger(__name__)
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -25,8 +26,6 @@ _storages: dict[str, optuna.storages.RDBStorage] = {}
 
 def search_storage_url() -> str:
     """The SQLAlchemy URL of Django's default database (the test database under pytest, since this is read live)."""
-    from sqlalchemy.engine import URL
-
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{settings['NAME']}"

@@ -4,25 +4,26 @@
 """
 import logging
 
-from config.celery import app
+from celery import shared_task
+
+from .controller import search_step
+from .models import Individual, IndividualState
+from .selectors import searches_needing_a_step
+from .services import LATENCY_TASK_NAME, STEP_TASK_NAME, individual_measure_latency, search_step_later
+
 
 log = logging.getLogger(__name__)
 
 
-@app.task(name="searches.step", ignore_result=True)
+@shared_task(name=STEP_TASK_NAME, ignore_result=True)
 def step(job_id: int) -> str:
-    from .controller import search_step
-
     return search_step(job_id=int(job_id))
 
 
-@app.task(name="searches.sweep", ignore_result=True)
+@shared_task(name="searches.sweep", ignore_result=True)
 def sweep() -> int:
     """Step every search that is not over (and clean up after any that is, if individuals still run): what makes a
     search resume after its control worker was killed, whatever events were lost with it."""
-    from .controller import search_step
-    from .selectors import searches_needing_a_step
-
     job_ids = list(searches_needing_a_step())
     for job_id in job_ids:
         try:
@@ -32,11 +33,8 @@ def sweep() -> int:
     return len(job_ids)
 
 
-@app.task(name="searches.measure_latency", ignore_result=True)
+@shared_task(name=LATENCY_TASK_NAME, ignore_result=True)
 def measure_latency(individual_id: int) -> None:
-    from .models import Individual, IndividualState
-    from .services import individual_measure_latency, search_step_later
-
     individual = Individual.objects.select_related("search").filter(pk=individual_id).first()
     if individual is None or individual.state != IndividualState.MEASURING or individual.latency_ms is not None:
         return  # cancelled with its search, or measured already (a resend): no export in a gpu slot for nothing

@@ -1,9 +1,9 @@
 """Reads for serving: the choice that applies to a model on a hardware class, what a pool of that class loads for
 it (the resolution), whether any live pool can serve it, and the choices as the model's API shows them."""
 from core.errors import Conflict, Unavailable, Unprocessable
-from inference.engines import DEFAULT_ORDER, ENGINES
 from registry.models import ModelVersion
 
+from .engine_catalogue import DEFAULT_ORDER, ENGINE_FORMATS, engine_loads
 from .models import EVERY_CLASS, ServingChoice
 from .rules import serving_version_default
 
@@ -21,16 +21,12 @@ def serving_choice_for(*, model: ModelVersion, hardware_class: str) -> ServingCh
     return choices.get(hardware_class) or choices.get(EVERY_CLASS)
 
 
-def _loads(engine: str, model_format: str) -> bool:
-    return engine in ENGINES and model_format in ENGINES[engine].formats
-
-
 def _candidates(model: ModelVersion, choice: ServingChoice | None, hardware_class: str) -> list[tuple]:
     """(version, engine) pairs that could serve `model`, preferred first: the choice, then the defaults (a .pt
     model's full-precision ONNX conversion, with that conversion's own choice for the class, and the .pt itself)."""
     selected = choice.engine if choice else ""
-    chosen = [(choice.version, selected)] if choice and _loads(selected, choice.version.format) else []
-    own = (model, selected if _loads(selected, model.format) else "")
+    chosen = [(choice.version, selected)] if choice and engine_loads(selected, choice.version.format) else []
+    own = (model, selected if engine_loads(selected, model.format) else "")
     if model.format != "pytorch":
         return [*chosen, own]
     onnx = serving_version_default(model=model, formats=("onnx",))
@@ -38,8 +34,8 @@ def _candidates(model: ModelVersion, choice: ServingChoice | None, hardware_clas
         return [*chosen, own]
     onnx_choice = serving_choice_for(model=onnx, hardware_class=hardware_class)
     onnx_engine = (onnx_choice.engine if onnx_choice and onnx_choice.version_id == onnx.pk
-                   else (selected if _loads(selected, "onnx") else ""))
-    return [*chosen, *([own, (onnx, onnx_engine)] if _loads(selected, "pytorch") else [(onnx, onnx_engine), own])]
+                   else (selected if engine_loads(selected, "onnx") else ""))
+    return [*chosen, *([own, (onnx, onnx_engine)] if engine_loads(selected, "pytorch") else [(onnx, onnx_engine), own])]
 
 
 def _servable_by(version: ModelVersion, available: set[str]) -> bool:
@@ -82,18 +78,6 @@ def serving_check_servable(*, model: ModelVersion, pools: list[dict]) -> None:
             conflict = exc
     reasons = sorted({f"{name}: {info.get('reason')}" for pool in pools
                       for name, info in pool.get("engines", {}).items()
-                      if model.format in ENGINES.get(name, ENGINES["onnxruntime-cpu"]).formats
+                      if model.format in ENGINE_FORMATS.get(name, ENGINE_FORMATS["onnxruntime-cpu"])
                       and not info.get("available")})
     raise Conflict(f"{conflict.message} ({'; '.join(reasons) or 'no engine'})")
-
-
-def serving_summary(model: ModelVersion) -> tuple[dict, list[dict]]:
-    """(the latest choice as {engine, version, benchmark} or all None, every choice by class) from the model's
-    prefetched `serving_choices`."""
-    choices = sorted(model.serving_choices.all(), key=lambda c: (c.updated_at, c.pk))
-    latest = choices[-1] if choices else None
-    by_class = [{"hardware_class": c.hardware_class, "engine": c.engine, "version": c.version_id,
-                 "benchmark": c.benchmark_id, "updated_at": c.updated_at}
-                for c in sorted(choices, key=lambda c: c.hardware_class)]
-    return ({"engine": latest.engine if latest else None, "version": latest.version_id if latest else None,
-             "benchmark": latest.benchmark_id if latest else None}, by_class)

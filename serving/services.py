@@ -4,9 +4,9 @@ from django.db import transaction
 
 from accounts.visibility import check_can_modify
 from core.errors import Invalid
-from inference.engines import ENGINES
 from registry.models import ModelVersion
 
+from .engine_catalogue import ENGINE_FORMATS
 from .invalidation import serving_changed
 from .models import EVERY_CLASS, ServingChoice
 from .rules import lineage_contains, serving_version_default
@@ -19,9 +19,9 @@ def serving_set(*, user, model: ModelVersion, engine: str, version: ModelVersion
     Without a class (EVERY_CLASS) the choice is the model's one engine everywhere, as before classes existed: the
     per-class choices are replaced. A class's choice (a benchmark's apply, or by hand) concerns that class only."""
     check_can_modify(model, user, action="change the serving engine of")
-    if engine not in ENGINES:
-        raise Invalid(errors={"engine": [f"unknown engine {engine!r}; known: {', '.join(sorted(ENGINES))}"]})
-    formats = ENGINES[engine].formats
+    if engine not in ENGINE_FORMATS:
+        raise Invalid(errors={"engine": [f"unknown engine {engine!r}; known: {', '.join(sorted(ENGINE_FORMATS))}"]})
+    formats = ENGINE_FORMATS[engine]
     if version is None:
         version = serving_version_default(model=model, formats=formats)
         if version is None:

@@ -1,11 +1,10 @@
 """Test-only job kinds, loaded into test workers with --include: a job that sleeps with checkpoints."""
 import time
 
-from config.celery import app
 from jobs.runner import job_task
 
 
-@job_task(app, "tests.sleep")
+@job_task("tests.sleep")
 def sleep_job(ctx):
     seconds = float(ctx.params.get("seconds", 5))
     steps = max(int(seconds / 0.1), 1)
@@ -17,7 +16,7 @@ def sleep_job(ctx):
     return {"slept": seconds}
 
 
-@job_task(app, "tests.dataloader")
+@job_task("tests.dataloader")
 def dataloader_job(ctx):
     """Iterate a torch DataLoader with worker processes inside the job, as ultralytics does when training on CUDA."""
     import torch
@@ -29,7 +28,7 @@ def dataloader_job(ctx):
     return {"total": total, "workers": workers}
 
 
-@job_task(app, "tests.ultralytics_loader")
+@job_task("tests.ultralytics_loader")
 def ultralytics_loader_job(ctx):
     """ultralytics' own build_dataloader over a dataset folder, with loader workers forced on."""
     from ultralytics.cfg import get_cfg
@@ -44,7 +43,7 @@ def ultralytics_loader_job(ctx):
     return {"images": images, "workers": loader.num_workers}
 
 
-@job_task(app, "tests.busy_progress")
+@job_task("tests.busy_progress")
 def busy_progress_job(ctx):
     """Writes progress in a tight loop, so a soft time limit lands in the middle of a database or Redis call."""
     step = 0

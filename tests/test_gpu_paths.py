@@ -79,7 +79,7 @@ def _timed(fn, runs=100) -> tuple[float, float]:
 
 
 def test_the_probe_sees_the_gpu_through_nvml():
-    from jobs.probe import worker_probe
+    from inference.probe import worker_probe
 
     probe = worker_probe()
     assert probe["torch"]["cuda_available"] is True

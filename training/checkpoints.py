@@ -4,7 +4,7 @@ run's outputs at the end, and the checkpoint fetched back when the job runs agai
 The run trains in a local scratch folder (SCRATCH_ROOT/training-<id>); `training/<id>/weights/last.pt` in the store
 is replaced after an epoch ends (ultralytics' last.pt: weights, EMA, optimizer state and the epoch), at most every
 TRAINING_CHECKPOINT_SECONDS, and `TrainingRun.checkpoint_epoch` is set only once the upload is complete, so the
-row never names a checkpoint the store does not have. A re-run (jobs/lifecycle.jobs_reap_lost: the host died)
+row never names a checkpoint the store does not have. A re-run (jobs/rerun.jobs_reap_lost: the host died)
 fetches it and resumes with ultralytics' `resume` from that epoch (training/runner.py).
 """
 import logging

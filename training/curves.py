@@ -19,8 +19,8 @@ PANELS = [
 
 def curves_png(*, epochs: list, title: str) -> bytes:
     """A 2x2 figure of the given TrainingEpoch rows (or objects with the same attributes); PNG bytes."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # deferred: matplotlib
+    from matplotlib.figure import Figure  # deferred: matplotlib
 
     figure = Figure(figsize=(10, 6.5), dpi=100)
     figure.suptitle(title)

@@ -5,9 +5,13 @@ child processes 0..c-1 and gives a replacement child the index its predecessor f
 `--max-tasks-per-child 1`), so slot i uses `cuda:(i % device_count)`. One GPU: both slots share `cuda:0`.
 TRAINING_DEVICE (e.g. `cpu`, `0`) overrides the choice for the whole worker.
 """
+import importlib
 import os
+import tempfile
 from pathlib import Path
 
+import numpy as np
+from billiard.process import current_process
 from django.conf import settings
 
 
@@ -32,8 +36,6 @@ PRELOAD_MODULES = (
 
 def preload_training_modules() -> list[str]:
     """Import PRELOAD_MODULES (no CUDA initialisation, no torch ops); returns the ones that failed."""
-    import importlib
-
     prepare_ultralytics_environment()
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # an incidental availability check must not init CUDA
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -48,8 +50,6 @@ def preload_training_modules() -> list[str]:
 
 def pool_slot_index() -> int:
     try:
-        from billiard.process import current_process
-
         return int(getattr(current_process(), "index", 0) or 0)
     except Exception:  # not inside a billiard pool (eager mode, a benchmark calling in-process)
         return 0
@@ -60,7 +60,7 @@ def choose_device() -> str:
     forced = settings.TRAINING_DEVICE.strip()
     if forced:
         return forced
-    import torch
+    import torch  # deferred: torch
 
     if not torch.cuda.is_available():
         return "cpu"
@@ -86,10 +86,6 @@ def save_dataset_cache_atomically(prefix: str, path: Path, x: dict, version: str
     search's individuals): ultralytics checks for the file, unlinks it and rewrites it in place, so a second run
     doing the same raced it ("No such file or directory: .../labels/train.cache") or read it half-written. Here the
     cache is written to a file of this process's own and renamed over the old one in one atomic step."""
-    import tempfile
-
-    import numpy as np
-
     x["version"] = version
     try:
         handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False)

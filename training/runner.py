@@ -160,9 +160,9 @@ def training_run_execute(ctx) -> dict:
     run_dir = training_scratch_dir(run)
     resume_from = checkpoint_restore(run=run, run_dir=run_dir)
 
-    from ultralytics import YOLO
-    from ultralytics.data import dataset as dataset_module
-    from ultralytics.engine import trainer as trainer_module
+    from ultralytics import YOLO  # deferred: ultralytics
+    from ultralytics.data import dataset as dataset_module  # deferred: ultralytics
+    from ultralytics.engine import trainer as trainer_module  # deferred: ultralytics
 
     imported = time.monotonic()
     # AMP's self-check downloads yolo26n.pt; offline it cannot, and AMP on a CUDA device is what we want anyway.

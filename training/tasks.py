@@ -7,20 +7,23 @@ forked children can. TRAINING_PRELOAD=0 turns the preload off.
 """
 import logging
 
+from celery import shared_task
 from celery.signals import celeryd_after_setup
 from django.conf import settings
 
-from config.celery import app
 from jobs.runner import job_task
+
+from . import devices
+from .models import TrainingRun
+from .runner import training_run_execute
+from .services import training_curves_save
 
 log = logging.getLogger(__name__)
 CURVES_TASK_NAME = "training.curves"  # routed to the default queue (settings: exact names win over "training.*")
 
 
-@job_task(app, "training.train")
+@job_task("training.train")
 def train(ctx):
-    from .runner import training_run_execute
-
     try:
         return training_run_execute(ctx)
     finally:
@@ -30,8 +33,6 @@ def train(ctx):
 def _curves_save_later(*, job_id: int) -> None:
     """Queue the drawing of the run's curves on the default queue (a killed child never gets here: the API then
     draws them on request)."""
-    from .models import TrainingRun
-
     try:
         run_id = TrainingRun.objects.filter(job_id=job_id).values_list("pk", flat=True).first()
         if run_id is not None:
@@ -40,11 +41,8 @@ def _curves_save_later(*, job_id: int) -> None:
         log.exception("could not queue the curves of the run of job %s", job_id)
 
 
-@app.task(name=CURVES_TASK_NAME, ignore_result=True)
+@shared_task(name=CURVES_TASK_NAME, ignore_result=True)
 def curves_save(run_id: int) -> None:
-    from .models import TrainingRun
-    from .services import training_curves_save
-
     # One table per query (no joins): a reader that locks one table at a time cannot deadlock a test's TRUNCATE.
     run = TrainingRun.objects.filter(pk=run_id).first()
     if run is not None:
@@ -59,8 +57,6 @@ def _preload_training_stack(sender=None, instance=None, conf=None, **kwargs):
         return
     if "gpu" not in queues or not settings.TRAINING_PRELOAD:
         return
-    from . import devices
-
     failed = devices.preload_training_modules()
     if failed:  # a worker without part of the ML stack still serves its other tasks
         log.warning("could not preload %s", ", ".join(failed))

@@ -5,7 +5,7 @@ import gc
 import cv2
 import numpy as np
 
-from inference.processing import preprocess
+from core.yolo_processing import preprocess
 
 from ..models import BenchmarkResult, BenchmarkRun
 from .slot import others_running

@@ -1,10 +1,10 @@
 """A long timed loop keeps every timing for its statistics but stores a bounded uniform sample of them."""
 import numpy as np
 
-from benchmarks.steps.load import Loaded
-from benchmarks.steps.timing import engines_time
 from benchmarks.measure import timings_sample
 from benchmarks.models import timings_unpack
+from benchmarks.steps.load import Loaded
+from benchmarks.steps.timing import engines_time
 from benchmarks.tests.test_graph_rows import _State
 
 

@@ -1,4 +1,7 @@
-"""Inference engines by name, which of them this worker can run, and the default choice per model format."""
+"""Inference engines by name, which of them this worker can run, and the default choice per model format (the
+names, formats and default order are serving/engine_catalogue.py's, re-exported here)."""
+from serving.engine_catalogue import DEFAULT_ORDER
+
 from .base import Engine, EngineUnavailable
 from .onnxruntime import OnnxRuntimeCpuEngine, OnnxRuntimeCudaEngine, OnnxRuntimeTensorrtEngine
 from .openvino import OpenVinoCpuEngine, OpenVinoGpuEngine
@@ -8,14 +11,6 @@ from .tensorrt import TensorrtEngine
 ENGINES: dict[str, type[Engine]] = {cls.name: cls for cls in (
     OnnxRuntimeCpuEngine, OnnxRuntimeCudaEngine, OnnxRuntimeTensorrtEngine, OpenVinoCpuEngine, OpenVinoGpuEngine,
     PytorchCpuEngine, PytorchCudaEngine, PytorchCudaFp16Engine, PytorchCudaFp16GraphEngine, TensorrtEngine)}
-
-# The default engine for a format is the first available one here. ORT's TensorRT provider is left out of the
-# default: it builds an engine for minutes on first load, so it serves only when a model selects it.
-DEFAULT_ORDER = {
-    "onnx": ("onnxruntime-cuda", "onnxruntime-cpu", "openvino-cpu"),
-    "pytorch": ("pytorch-cuda", "pytorch-cpu"),
-    "tensorrt": ("tensorrt",),
-}
 
 __all__ = ["ENGINES", "DEFAULT_ORDER", "Engine", "EngineUnavailable", "engines_available", "engine_choose"]
 

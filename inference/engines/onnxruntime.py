@@ -21,7 +21,7 @@ class OnnxRuntimeEngine(Engine):
     @classmethod
     def available(cls) -> tuple[bool, str]:
         try:
-            import onnxruntime
+            import onnxruntime  # deferred: onnxruntime
         except ImportError:
             return False, "onnxruntime is not installed"
         if cls.provider not in onnxruntime.get_available_providers():
@@ -30,7 +30,7 @@ class OnnxRuntimeEngine(Engine):
         return (True, "") if cls.provider == "CPUExecutionProvider" else _gpu_present()
 
     def session_options(self):
-        import onnxruntime
+        import onnxruntime  # deferred: onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -49,7 +49,7 @@ class OnnxRuntimeEngine(Engine):
         return [self.provider]
 
     def _load(self, path: Path, device: str) -> None:
-        import onnxruntime
+        import onnxruntime  # deferred: onnxruntime
 
         self.session = onnxruntime.InferenceSession(str(path), sess_options=self.session_options(),
                                                     providers=self.providers())

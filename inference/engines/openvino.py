@@ -20,7 +20,7 @@ class OpenVinoEngine(Engine):
     @classmethod
     def available(cls) -> tuple[bool, str]:
         try:
-            import openvino
+            import openvino  # deferred: openvino
         except ImportError:
             return False, "openvino is not installed"
         try:
@@ -42,7 +42,7 @@ class OpenVinoEngine(Engine):
         return config
 
     def _load(self, path: Path, device: str) -> None:
-        import openvino
+        import openvino  # deferred: openvino
 
         core = openvino.Core()
         model = core.read_model(str(path))

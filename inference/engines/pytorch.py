@@ -35,8 +35,8 @@ class PytorchEngine(Engine):
     @classmethod
     def available(cls) -> tuple[bool, str]:
         try:
-            import torch  # noqa: F401
-            import ultralytics  # noqa: F401
+            import torch  # noqa: F401  # deferred: torch
+            import ultralytics  # noqa: F401  # deferred: ultralytics
         except ImportError as exc:
             return False, f"{exc.name} is not installed"
         return True, ""
@@ -46,8 +46,8 @@ class PytorchEngine(Engine):
         return "fp16" if self.half else "fp32"
 
     def _load(self, path: Path, device: str) -> None:
-        import torch
-        from ultralytics.nn.tasks import load_checkpoint
+        import torch  # deferred: torch
+        from ultralytics.nn.tasks import load_checkpoint  # deferred: ultralytics
 
         self.torch = torch
         self.device = device
@@ -84,7 +84,7 @@ class PytorchCudaEngine(PytorchEngine):
         ok, reason = super().available()
         if not ok:
             return ok, reason
-        import torch
+        import torch  # deferred: torch
 
         return (True, "") if torch.cuda.is_available() else (False, "torch sees no CUDA device on this worker")
 

@@ -7,47 +7,13 @@ cast) is queued on the engine's one stream, in that order, and the stream is syn
 read. Queuing the copy on the current stream and executing on another one, as an earlier version did, let the
 engine read an input whose copy had not finished when requests came back to back.
 """
-import json
 from pathlib import Path
 
 import numpy as np
 
+from registry.conversions.tensorrt import engine_precision
+
 from .base import Engine
-
-# words of the inspector's "Format/Datatype" ("Half", "Row major linear FP16 format", "Int8"...) -> precision
-_DATATYPES = {"half": "fp16", "fp16": "fp16", "float": "fp32", "fp32": "fp32", "int8": "int8", "fp8": "fp8",
-              "bfloat16": "bf16", "bf16": "bf16"}
-
-
-def engine_precision(engine, trt) -> str:
-    """The precision a built engine really computes in, read from the engine (not from how it was asked for).
-
-    The engine inspector lists every layer's output format ("Half", "Float", "Int8"...) when the engine was built
-    with detailed profiling verbosity (registry/conversions/tensorrt.py builds so); the lowest precision any
-    compute layer uses names the engine (an FP16 build keeps a few layers in FP32). Without layer details, the input
-    tensor's type: HALF means fp16; otherwise "unknown" rather than a guess.
-    """
-    found = set()
-    try:
-        inspector = engine.create_engine_inspector()
-        info = json.loads(inspector.get_engine_information(trt.LayerInformationFormat.JSON))
-        for layer in info.get("Layers", []):
-            for output in (layer.get("Outputs") or []) if isinstance(layer, dict) else []:
-                words = str(output.get("Format/Datatype", "")).lower().replace(",", " ").split()
-                found.update(_DATATYPES[word] for word in words if word in _DATATYPES)
-    except Exception:  # an engine without an inspector (older TensorRT): fall through to the I/O types
-        found = set()
-    for label in ("int8", "fp8", "fp16", "bf16", "fp32"):
-        if label in found:
-            return label
-    try:
-        name = next(engine.get_tensor_name(i) for i in range(engine.num_io_tensors)
-                    if engine.get_tensor_mode(engine.get_tensor_name(i)) == trt.TensorIOMode.INPUT)
-        if engine.get_tensor_dtype(name) == trt.DataType.HALF:
-            return "fp16"
-    except Exception:
-        pass
-    return "unknown"
 
 
 class TensorrtEngine(Engine):
@@ -58,11 +24,11 @@ class TensorrtEngine(Engine):
     @classmethod
     def available(cls) -> tuple[bool, str]:
         try:
-            import tensorrt  # noqa: F401
+            import tensorrt  # noqa: F401  # deferred: tensorrt
         except ImportError:
             return False, "TensorRT is not installed on this worker (pip install tensorrt on a CUDA host)"
         try:
-            import torch
+            import torch  # deferred: torch
         except ImportError:
             return False, "torch is needed for CUDA buffers and is not installed"
         if not torch.cuda.is_available():
@@ -70,8 +36,8 @@ class TensorrtEngine(Engine):
         return True, ""
 
     def _deserialise(self, path: Path) -> None:
-        import tensorrt as trt
-        import torch
+        import tensorrt as trt  # deferred: tensorrt
+        import torch  # deferred: torch
 
         self.torch = torch
         logger = trt.Logger(trt.Logger.WARNING)
@@ -100,7 +66,7 @@ class TensorrtEngine(Engine):
         self.precision = engine_precision(self.engine, trt)
 
     def _load(self, path: Path, device: str) -> None:
-        import torch
+        import torch  # deferred: torch
 
         self.cuda_device = torch.device(device if device.startswith("cuda") else "cuda")
         self.device = str(self.cuda_device)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from inference.engines import onnxruntime as ort_engines
-from inference.engines.tensorrt import engine_precision
+from registry.conversions.tensorrt import engine_precision
 
 
 class _CpuOnlySession:

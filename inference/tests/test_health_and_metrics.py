@@ -71,7 +71,7 @@ def test_metrics_can_be_restricted_by_token_and_by_address(settings):
 
 def test_the_probe_lists_engines_from_the_engines_themselves():
     from inference.engines import ENGINES
-    from jobs.probe import available_engines
+    from inference.probe import available_engines
 
     engines = available_engines()
     assert set(engines) == set(ENGINES)

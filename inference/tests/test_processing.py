@@ -7,7 +7,7 @@ import pytest
 def test_letterbox_matches_ultralytics(shape):
     from ultralytics.data.augment import LetterBox
 
-    from inference.processing import preprocess
+    from core.yolo_processing import preprocess
 
     image = np.random.default_rng(0).integers(0, 255, (*shape, 3), dtype=np.uint8)
     ours = preprocess([image], 320)[0]
@@ -19,7 +19,7 @@ def test_postprocess_matches_ultralytics_nms_and_scaling():
     import torch
     from ultralytics.utils import nms, ops
 
-    from inference.processing import postprocess
+    from core.yolo_processing import postprocess
 
     rng = np.random.default_rng(1)
     raw = np.zeros((1, 4 + 3, 500), dtype=np.float32)
@@ -34,7 +34,7 @@ def test_postprocess_matches_ultralytics_nms_and_scaling():
 
 
 def test_a_tensor_of_8_bit_levels_travels_as_bytes_and_comes_back_the_same_floats():
-    from inference.processing import tensor_image
+    from core.yolo_processing import tensor_image
     from inference.v2_services import tensor_packed
 
     rng = np.random.default_rng(0)

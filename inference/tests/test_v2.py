@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import requests
 
-from inference.processing import image_decode, preprocess
+from core.yolo_processing import image_decode, preprocess
 from tests.ml_fixtures import TINY_IMGSZ
 from tests.web_server import gunicorn_start
 

@@ -69,11 +69,11 @@ def test_the_reaper_fails_a_job_whose_heartbeat_stopped(alice):
 
     from django.utils import timezone
 
-    from jobs import lifecycle
+    from jobs import rerun
 
     stale = make_job(alice, state=JobState.RUNNING, heartbeat_at=timezone.now() - timedelta(hours=1))
     fresh = make_job(alice, state=JobState.RUNNING, heartbeat_at=timezone.now())
-    assert lifecycle.jobs_reap_lost() == [stale.id]
+    assert rerun.jobs_reap_lost() == [stale.id]
     stale.refresh_from_db(), fresh.refresh_from_db()
     assert stale.state == JobState.FAILED and "worker lost" in stale.error
     assert fresh.state == JobState.RUNNING

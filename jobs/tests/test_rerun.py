@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jobs import lifecycle
+from jobs import lifecycle, rerun
 from jobs.models import Job, JobState
 
 STALE = timezone.now() - timedelta(hours=1)
@@ -19,7 +19,7 @@ def stale_job(owner, kind="training", **fields):
 @pytest.mark.django_db
 def test_a_training_whose_host_died_is_queued_again_as_a_new_task(alice):
     job = stale_job(alice)
-    assert lifecycle.jobs_reap_lost() == [job.id]
+    assert rerun.jobs_reap_lost() == [job.id]
     job.refresh_from_db()
     assert job.state == JobState.QUEUED and job.celery_task_id != "first" and job.worker == ""
     assert job.heartbeat_at is None and job.error == ""
@@ -31,7 +31,7 @@ def test_a_training_whose_host_died_is_queued_again_as_a_new_task(alice):
 @pytest.mark.parametrize("kind", ["conversion", "benchmark"])
 def test_conversions_and_benchmarks_are_simply_run_again(alice, kind):
     job = stale_job(alice, kind=kind)
-    lifecycle.jobs_reap_lost()
+    rerun.jobs_reap_lost()
     job.refresh_from_db()
     assert job.state == JobState.QUEUED
 
@@ -39,7 +39,7 @@ def test_conversions_and_benchmarks_are_simply_run_again(alice, kind):
 @pytest.mark.django_db
 def test_a_job_whose_attempts_are_used_up_is_failed(alice, settings):
     job = stale_job(alice, attempts=settings.JOB_MAX_ATTEMPTS)
-    lifecycle.jobs_reap_lost()
+    rerun.jobs_reap_lost()
     job.refresh_from_db()
     assert job.state == JobState.FAILED and "worker lost" in job.error
 
@@ -48,7 +48,7 @@ def test_a_job_whose_attempts_are_used_up_is_failed(alice, settings):
 def test_a_job_being_cancelled_or_not_a_gpu_job_is_failed_not_run_again(alice):
     cancelling = stale_job(alice, cancel_requested=True)
     diagnostic = stale_job(alice, kind="diagnostic", task_name="tests.sleep")
-    lifecycle.jobs_reap_lost()
+    rerun.jobs_reap_lost()
     assert {j.state for j in Job.objects.filter(pk__in=[cancelling.pk, diagnostic.pk])} == {JobState.FAILED}
 
 

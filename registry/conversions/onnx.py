@@ -24,7 +24,7 @@ def onnx_export(*, weights: Path, workdir: Path, imgsz: int, opset: int | None, 
     The prepared module is the exporter's own: fused, eval mode, its Detect head in export mode, exactly what
     went into torch.onnx, so the parity check compares like with like.
     """
-    from ultralytics import YOLO
+    from ultralytics import YOLO  # deferred: ultralytics
 
     workdir.mkdir(parents=True, exist_ok=True)
     local = workdir / "source.pt"
@@ -45,7 +45,7 @@ def onnx_export(*, weights: Path, workdir: Path, imgsz: int, opset: int | None, 
 
 
 def onnx_check(*, path: Path) -> None:
-    import onnx
+    import onnx  # deferred: onnx
 
     try:
         onnx.checker.check_model(str(path))
@@ -55,7 +55,7 @@ def onnx_check(*, path: Path) -> None:
 
 def onnx_run(*, path: Path, images) -> list:
     """Outputs of ONNX Runtime (CPU) for `images` (N, C, H, W float32), in the graph's output order."""
-    import onnxruntime as ort
+    import onnxruntime as ort  # deferred: onnxruntime
 
     options = ort.SessionOptions()
     options.log_severity_level = 3
@@ -65,7 +65,7 @@ def onnx_run(*, path: Path, images) -> list:
 
 def torch_run(*, module, images) -> list:
     """Outputs of the prepared PyTorch module for the same images, flattened to a list of arrays."""
-    import torch
+    import torch  # deferred: torch
 
     with torch.inference_mode():
         output = module(torch.from_numpy(images))

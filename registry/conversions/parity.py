@@ -12,8 +12,12 @@ of 0.64 on a score. The two parts are judged apart:
 Any other output (or a layout that is not a detection head) is judged with the relative tolerance.
 """
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
+import cv2
 import numpy as np
+
+from core.yolo_processing import MAX_WH, nms, postprocess, preprocess
 
 DETECTION_CONF = 0.25  # ultralytics' predict default: the detections a user sees
 NMS_CONF = 0.001  # ultralytics' val default: the detections mAP is computed from (matched too, best first)
@@ -36,12 +40,6 @@ def parity_inputs(*, batch: int, imgsz: int, channels: int = 3, seed: int = 0) -
 def parity_images(*, root, imgsz: int, limit: int = 4) -> np.ndarray | None:
     """Up to `limit` real images of a dataset tree, letterboxed like predict: random inputs rarely trigger a trained
     model's detections, real ones do. None when the tree has no image."""
-    from pathlib import Path
-
-    import cv2
-
-    from inference.processing import preprocess
-
     paths = sorted(p for p in Path(root).rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png", ".bmp"})[:limit]
     images = [image for image in (cv2.imread(str(p)) for p in paths) if image is not None]
     return preprocess(images, imgsz) if images else None
@@ -73,8 +71,6 @@ def _pair_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _detections_kept(out: np.ndarray, classes: int) -> np.ndarray:
     """The anchors a reference head's detections come from after NMS (predict's rules: best class per anchor,
     `> NMS_CONF`, class-aware greedy IoU NMS), best first."""
-    from inference.processing import MAX_WH, nms
-
     scores = out[4:4 + classes]
     best, cls = scores.max(0), scores.argmax(0)
     idx = np.flatnonzero(best > NMS_CONF)
@@ -89,8 +85,6 @@ def detections_compare(*, reference: np.ndarray, candidate: np.ndarray, classes:
     """The detections a user sees, compared: each reference detection after NMS (the best `MATCHED_TOP` per image)
     against the candidate's output at the same anchor (box IoU, score of the same class: no NMS tie can swap
     which box is compared), and the number of detections above `DETECTION_CONF` each side decodes."""
-    from inference.processing import postprocess
-
     huge = 10**6  # orig_shape == imgsz: postprocess leaves boxes in the model's pixels
     ious, score_diffs, counts_ref, counts_got, borderline = [], [], 0, 0, 0
     for ref, got in zip(reference, candidate):

@@ -3,23 +3,63 @@
 Needs a worker with the `tensorrt` package and a CUDA GPU (PyTorch's CUDA tensors serve as the engine's I/O
 buffers, so no pycuda is required). `tensorrt_missing()` says which of the two a worker lacks, so a job on a CPU
 worker fails at once with that message. Supports TensorRT 8.5+ (named I/O tensors) and 10.x.
-An engine is tied to the GPU model and the TensorRT version that built it: both are recorded in the metadata.
+An engine is tied to the GPU model and the TensorRT version that built it: both are recorded in the metadata, with
+the precision it really computes in (`engine_precision`, which the inference engine reads too).
 """
+import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from .onnx import ConversionError
+
+# words of the inspector's "Format/Datatype" ("Half", "Row major linear FP16 format", "Int8"...) -> precision
+_DATATYPES = {"half": "fp16", "fp16": "fp16", "float": "fp32", "fp32": "fp32", "int8": "int8", "fp8": "fp8",
+              "bfloat16": "bf16", "bf16": "bf16"}
+
+
+def engine_precision(engine, trt) -> str:
+    """The precision a built engine really computes in, read from the engine (not from how it was asked for).
+
+    The engine inspector lists every layer's output format ("Half", "Float", "Int8"...) when the engine was built
+    with detailed profiling verbosity (tensorrt_build builds so); the lowest precision any compute layer uses names
+    the engine (an FP16 build keeps a few layers in FP32). Without layer details, the input tensor's type: HALF
+    means fp16; otherwise "unknown" rather than a guess.
+    """
+    found = set()
+    try:
+        inspector = engine.create_engine_inspector()
+        info = json.loads(inspector.get_engine_information(trt.LayerInformationFormat.JSON))
+        for layer in info.get("Layers", []):
+            for output in (layer.get("Outputs") or []) if isinstance(layer, dict) else []:
+                words = str(output.get("Format/Datatype", "")).lower().replace(",", " ").split()
+                found.update(_DATATYPES[word] for word in words if word in _DATATYPES)
+    except Exception:  # an engine without an inspector (older TensorRT): fall through to the I/O types
+        found = set()
+    for label in ("int8", "fp8", "fp16", "bf16", "fp32"):
+        if label in found:
+            return label
+    try:
+        name = next(engine.get_tensor_name(i) for i in range(engine.num_io_tensors)
+                    if engine.get_tensor_mode(engine.get_tensor_name(i)) == trt.TensorIOMode.INPUT)
+        if engine.get_tensor_dtype(name) == trt.DataType.HALF:
+            return "fp16"
+    except Exception:
+        pass
+    return "unknown"
+
 
 
 def tensorrt_missing() -> list[str]:
     """What this worker lacks for TensorRT builds ([] when it can build)."""
     missing = []
     try:
-        import tensorrt  # noqa: F401
+        import tensorrt  # noqa: F401  # deferred: tensorrt
     except (ImportError, OSError):
         missing.append("TensorRT is not installed on this worker")
     try:
-        import torch
+        import torch  # deferred: torch
 
         has_gpu = torch.cuda.is_available()
     except Exception:
@@ -30,7 +70,7 @@ def tensorrt_missing() -> list[str]:
 
 
 def _logger():
-    import tensorrt as trt
+    import tensorrt as trt  # deferred: tensorrt
 
     return trt.Logger(trt.Logger.WARNING)
 
@@ -38,8 +78,8 @@ def _logger():
 def tensorrt_build(*, onnx_path: Path, engine_path: Path, half: bool, workspace_gb: int, imgsz: int,
                    max_batch: int = 1) -> dict:
     """Parse the ONNX, build a serialized engine (FP16 when `half`), write it; returns build facts."""
-    import tensorrt as trt
-    import torch
+    import tensorrt as trt  # deferred: tensorrt
+    import torch  # deferred: torch
 
     major = int(trt.__version__.split(".")[0])
     if (major, int(trt.__version__.split(".")[1])) < (8, 5):
@@ -76,8 +116,6 @@ def tensorrt_build(*, onnx_path: Path, engine_path: Path, half: bool, workspace_
     if serialized is None:
         raise ConversionError("TensorRT failed to build the engine (see the worker log for the builder's errors)")
     engine_path.write_bytes(bytes(serialized))
-    from inference.engines.tensorrt import engine_precision
-
     built = trt.Runtime(logger).deserialize_cuda_engine(bytes(serialized))
     precision = engine_precision(built, trt) if built is not None else "unknown"
     capability = torch.cuda.get_device_capability(0)
@@ -101,9 +139,8 @@ _TORCH_DTYPES = {"float32": "float32", "float16": "float16", "int32": "int32", "
 
 def tensorrt_run(*, engine_path: Path, inputs: dict) -> dict:
     """Run the engine once on `inputs` (name → float32 numpy array); returns output name → numpy array."""
-    import numpy as np
-    import tensorrt as trt
-    import torch
+    import tensorrt as trt  # deferred: tensorrt
+    import torch  # deferred: torch
 
     runtime = trt.Runtime(_logger())
     engine = runtime.deserialize_cuda_engine(engine_path.read_bytes())

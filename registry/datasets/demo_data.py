@@ -5,6 +5,7 @@ over a noisy gradient background, so a yolov8n reaches a non-zero mAP after a fe
 """
 import io
 import random
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -83,8 +84,6 @@ def write_demo_dataset(target: Path, *, images: int = 64, imgsz: int = 128, val_
 
 def demo_dataset_zip(*, images: int = 64, imgsz: int = 128, seed: int = 0) -> bytes:
     """The demo dataset as zip bytes, ready to upload."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as scratch:
         root = write_demo_dataset(Path(scratch), images=images, imgsz=imgsz, seed=seed)
         buffer = io.BytesIO()

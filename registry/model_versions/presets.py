@@ -29,20 +29,19 @@ def preset_build(*, preset: str, directory: Path) -> tuple[Path, dict]:
         raise UnknownPreset(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     os.environ.setdefault("YOLO_OFFLINE", "1")
     os.environ.setdefault("YOLO_AUTOINSTALL", "false")
-    from ultralytics import YOLO
+    from ultralytics import YOLO  # deferred: ultralytics (and its environment set just above)
 
-    from registry.model_versions.inspection.pt_inspect import describe_checkpoint
+    # deferred: importing pt_inspect sets ultralytics' offline environment for the whole process
+    from .inspection.pt_inspect import describe_checkpoint, resolve_safe_globals
 
     model = YOLO(PRESETS[preset])
     target = Path(directory) / f"{preset}.pt"
     # train_args as training writes them, so the input size travels with the file
     model.ckpt = {"train_args": {"imgsz": PRESET_INPUT_SIZE, "task": model.task, "model": PRESETS[preset]}}
     model.save(str(target))
-    import torch
+    import torch  # deferred: torch
 
     # our own file, just built: loading it here is safe (and it goes through the same allowlist as uploads)
-    from registry.model_versions.inspection.pt_inspect import resolve_safe_globals
-
     with torch.serialization.safe_globals(resolve_safe_globals()):
         ckpt = torch.load(target, map_location="cpu", weights_only=True)
     metadata = describe_checkpoint(ckpt)

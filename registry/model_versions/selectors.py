@@ -57,3 +57,15 @@ def conversion_get(*, user, conversion_id: int) -> Conversion:
 def model_file_local(version: ModelVersion) -> Lease:
     """The version's file on this host's disk, from the artifact cache (verified against its SHA-256)."""
     return cached_file(name=version.file, sha256=version.sha256)
+
+
+def model_serving_summary(model: ModelVersion) -> tuple[dict, list[dict]]:
+    """(the latest choice as {engine, version, benchmark} or all None, every choice by class) from the model's
+    prefetched `serving_choices` (the reverse relation of serving.ServingChoice: serving sits above the registry)."""
+    choices = sorted(model.serving_choices.all(), key=lambda c: (c.updated_at, c.pk))
+    latest = choices[-1] if choices else None
+    by_class = [{"hardware_class": c.hardware_class, "engine": c.engine, "version": c.version_id,
+                 "benchmark": c.benchmark_id, "updated_at": c.updated_at}
+                for c in sorted(choices, key=lambda c: c.hardware_class)]
+    return ({"engine": latest.engine if latest else None, "version": latest.version_id if latest else None,
+             "benchmark": latest.benchmark_id if latest else None}, by_class)

@@ -3,9 +3,9 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from registry.models import Conversion, ModelFormat, ModelVersion
-from serving.selectors import serving_summary
 
 from .presets import PRESETS
+from .selectors import model_serving_summary
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$"
 NAME_HELP = "1-150 characters: letters, digits, '.', '_' or '-', starting with a letter or digit."
@@ -74,13 +74,13 @@ class ModelVersionSerializer(serializers.ModelSerializer):
     def get_serving(self, model) -> dict:
         """The latest serving choice (any class): its engine, the version it serves and the benchmark it came from
         (empty: by hand or none). `serving_by_class` lists every class's choice (serving/)."""
-        return serving_summary(model)[0]
+        return model_serving_summary(model)[0]
 
     def get_serving_by_class(self, model) -> list[dict]:
-        return serving_summary(model)[1]
+        return model_serving_summary(model)[1]
 
     def get_selected_engine(self, model) -> str:
-        return serving_summary(model)[0]["engine"] or ""
+        return model_serving_summary(model)[0]["engine"] or ""
 
     def get_download_url(self, model) -> str:
         return reverse("model-download", args=[model.pk])

@@ -31,7 +31,6 @@ from registry.uploads import (
     upload_quota_check_locked,
     upload_save,
 )
-from serving.invalidation import serving_changed
 
 from . import selectors as model_selectors
 from .presets import UnknownPreset, preset_build
@@ -72,8 +71,6 @@ def model_version_register(*, owner, name: str, format: str, source: str, path: 
                     gflops=gflops, file=stored, file_size=size, sha256=sha256, metadata=metadata or {},
                     parent=parent, dataset=dataset, job=job, hyperparameters=hyperparameters or {},
                     metrics=metrics or {})
-                if source == ModelSource.CONVERSION:
-                    serving_changed()  # a new conversion may be what serves its parent by default now
                 return version
         except IntegrityError:
             if attempt == 4:
@@ -170,7 +167,6 @@ def model_delete(*, user, model: ModelVersion) -> None:
     file_name = model.file
     shared_file = model_selectors.model_file_in_use_elsewhere(model=model)
     with transaction.atomic():
-        delete_or_conflict(model)
-        serving_changed()  # its serving choices went with it, and its parent may have served through it
+        delete_or_conflict(model)  # the inference pools hear of it through serving/receivers.py
         if not shared_file:
             transaction.on_commit(lambda: artifact_delete(file_name))

@@ -8,7 +8,8 @@ from benchmarks.selectors import benchmark_run_get, benchmark_run_list
 
 from ..deltas import delta, map_resolution
 from .common import (HIGHER, LOWER, dataset_facts, finding, iso, jobs_facts, metric, model_chain, number, plot,
-                     search_of, state_finding, table)
+                     state_finding, table)
+from .origin import search_of
 
 KIND = "benchmark"
 LABEL = "benchmark"

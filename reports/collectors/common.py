@@ -6,7 +6,9 @@ later by reports/plots.py) and `findings` (plain sentences with a traffic light 
 """
 import math
 
+from accounts.visibility import visible_to
 from jobs.models import Job
+from registry.model_versions.selectors import model_list_visible
 
 HIGHER, LOWER = "higher", "lower"
 
@@ -55,8 +57,6 @@ def sees(obj, user) -> bool:
     """Whether the report's owner may see `obj` (a dataset, model, job or search: the one visibility rule). A report
     never copies what its owner may not see, such as the private dataset or job behind another user's shared model:
     only the id of such an object is kept, marked `"visible": False`."""
-    from accounts.visibility import visible_to
-
     return visible_to(type(obj).objects.filter(pk=obj.pk), user).exists()
 
 
@@ -107,8 +107,6 @@ def model_facts(model, *, user) -> dict | None:
 def model_chain(model, *, user, limit: int = 10) -> list[dict]:
     """The model and its ancestors (model -> parent -> ...), each with its dataset and hyperparameters, up to the
     first one `user` may not see (a shared model can descend from its owner's private one)."""
-    from registry.model_versions.selectors import model_list_visible
-
     visible = model_list_visible(user=user)
     chain, seen = [], set()
     while model is not None and model.pk not in seen and len(chain) < limit:
@@ -118,13 +116,6 @@ def model_chain(model, *, user, limit: int = 10) -> list[dict]:
         chain.append(model_facts(model, user=user))
         model = model.parent
     return chain
-
-
-def search_of(*, user, job_id: int | None, training_run_id: int | None = None) -> dict | None:
-    """The search a job or training run came from, if the report's owner may see that search."""
-    from .search import search_origin
-
-    return search_origin(user=user, job_id=job_id, training_run_id=training_run_id)
 
 
 def state_finding(*, what: str, job: Job | None) -> dict | None:

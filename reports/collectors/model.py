@@ -1,9 +1,8 @@
 """The model collector: the version and its lineage, its sibling versions, its conversions with parity, and its
 benchmarks (once the benchmarks app has runs)."""
 from accounts.visibility import visible_to
-from registry.model_versions.selectors import model_get_visible, model_list_visible
+from registry.model_versions.selectors import model_get_visible, model_list_visible, model_serving_summary
 from registry.models import Conversion, ModelVersion
-from serving.selectors import serving_summary
 
 from .common import (
     HIGHER,
@@ -15,9 +14,10 @@ from .common import (
     model_chain,
     model_facts,
     number,
-    search_of,
     table,
 )
+from .benchmark import model_benchmarks
+from .origin import search_of
 
 KIND = "model"
 LABEL = "model"
@@ -69,13 +69,7 @@ def collect(*, obj: ModelVersion, user) -> dict:
     tables = {"versions": table(title=f"Versions of {model.name}", columns=VERSION_COLUMNS, rows=versions),
               "conversions": table(title="Conversions from this version, with parity against the source",
                                    columns=CONVERSION_COLUMNS, rows=conversions)}
-    plots, benchmark_findings = [], []
-    try:
-        from .benchmark import model_benchmarks
-    except ImportError:
-        benchmark_rows = None
-    else:
-        benchmark_rows, plots, benchmark_findings = model_benchmarks(model=model, user=user)
+    benchmark_rows, plots, benchmark_findings = model_benchmarks(model=model, user=user)
     if benchmark_rows is not None:
         tables["benchmarks"] = benchmark_rows
     found_metrics = dict(model.metrics or {})
@@ -94,7 +88,7 @@ def collect(*, obj: ModelVersion, user) -> dict:
         "title": title_of(model),
         "subject": {"kind": KIND, "id": model.pk, **{k: v for k, v in facts.items() if k != "id"},
                     "task": model.task, "class_names": list(model.class_names or []),
-                    "selected_engine": serving_summary(model)[0]["engine"] or "", "shared": model.shared},
+                    "selected_engine": model_serving_summary(model)[0]["engine"] or "", "shared": model.shared},
         "lineage": {"models": model_chain(model, user=user), "dataset": facts["dataset"],
                     "hyperparameters": dict(model.hyperparameters or {}),
                     "search": search_of(user=user, job_id=model.job_id)},

@@ -1,8 +1,8 @@
 """The search collector: one row per individual (genome, fitness, latency, fate), a summary per generation, the
-best individual and the Pareto front, and for other collectors the search a training run or model came from."""
+best individual and the Pareto front (the search a training run or model came from is origin.py's)."""
 from searches.measures import WORST_LATENCY_MS
-from searches.models import Individual, IndividualState, Search
-from searches.selectors import search_get, search_list
+from searches.models import IndividualState, Search
+from searches.selectors import search_get
 
 from .common import (HIGHER, LOWER, dataset_facts, finding, iso, jobs_facts, metric, model_chain, model_facts, number,
                      plot, state_finding, table)
@@ -20,24 +20,6 @@ def resolve(*, user, object_id: int) -> Search:
 def title_of(search: Search) -> str:
     start = search.preset or (f"{search.model.name} v{search.model.version}" if search.model_id else "?")
     return f"Search #{search.pk} ({start} on {search.dataset.name} v{search.dataset.version})"
-
-
-def search_origin(*, user, job_id: int | None, training_run_id: int | None = None) -> dict | None:
-    """The individual whose training run is `training_run_id` (or ran as job `job_id`), and its search, if `user`
-    may see that search."""
-    found = Individual.objects.filter(elite=False, search__in=search_list(user=user))
-    if training_run_id is not None:
-        found = found.filter(training_run_id=training_run_id)
-    elif job_id is not None:
-        found = found.filter(training_run__job_id=job_id)
-    else:
-        return None
-    individual = found.select_related("search").first()
-    if individual is None:
-        return None
-    return {"search": individual.search_id, "individual": individual.pk, "generation": individual.generation,
-            "trial": individual.number, "fitness": number(individual.fitness),
-            "latency_ms": number(individual.latency_ms), "genome": dict(individual.hyperparameters or {})}
 
 
 def collect(*, obj: Search, user) -> dict:

@@ -4,7 +4,8 @@ from training.selectors import training_run_get
 
 from ..deltas import map_resolution
 from .common import (HIGHER, LOWER, dataset_facts, finding, iso, jobs_facts, metric, model_chain, model_facts,
-                     number, plot, search_of, state_finding, table)
+                     number, plot, state_finding, table)
+from .origin import search_of
 
 KIND = "training_run"
 LABEL = "training run"

@@ -2,7 +2,7 @@
 its search, or measured already (a resend), costs no gpu slot."""
 import pytest
 
-from searches import services, tasks
+from searches import tasks
 from searches.models import Individual, IndividualState
 from tests.support.rows import individual_row, search_row
 
@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def measured(monkeypatch):
     calls = []
-    monkeypatch.setattr(services, "individual_measure_latency", lambda *, individual: calls.append(individual.pk))
-    monkeypatch.setattr(services, "search_step_later", lambda *, search_job_id: None)
+    monkeypatch.setattr(tasks, "individual_measure_latency", lambda *, individual: calls.append(individual.pk))
+    monkeypatch.setattr(tasks, "search_step_later", lambda *, search_job_id: None)
     return calls
 
 

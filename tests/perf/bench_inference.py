@@ -75,7 +75,7 @@ class Raw:
     def __init__(self, onnx: Path, jpeg: bytes):
         import onnxruntime
 
-        from inference.processing import image_decode, preprocess
+        from core.yolo_processing import image_decode, preprocess
 
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL

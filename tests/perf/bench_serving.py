@@ -55,7 +55,7 @@ class InProcess:
 
     def __init__(self, engine: str, onnx: Path, jpeg: bytes):
         from inference.engines import ENGINES
-        from inference.processing import image_decode, preprocess
+        from core.yolo_processing import image_decode, preprocess
 
         self.engine = ENGINES[engine]().load(str(onnx))
         self.jpeg, self.x = jpeg, preprocess([image_decode(jpeg)], IMGSZ)
@@ -63,7 +63,7 @@ class InProcess:
             self.from_jpeg()
 
     def from_jpeg(self) -> float:
-        from inference.processing import image_decode, postprocess, preprocess
+        from core.yolo_processing import image_decode, postprocess, preprocess
 
         started = time.perf_counter()
         image = image_decode(self.jpeg)
@@ -72,7 +72,7 @@ class InProcess:
         return (time.perf_counter() - started) * 1000
 
     def from_tensor(self) -> float:
-        from inference.processing import postprocess
+        from core.yolo_processing import postprocess
 
         started = time.perf_counter()
         output = self.engine.run(self.x)

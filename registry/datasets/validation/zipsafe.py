@@ -10,6 +10,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from django.conf import settings
+
 from .problems import Problems
 
 NESTED_ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".zst", ".lz4", ".lzma")
@@ -38,8 +40,6 @@ class ZipLimits:
 
     @classmethod
     def from_settings(cls) -> "ZipLimits":
-        from django.conf import settings
-
         return cls(max_members=settings.DATASET_MAX_MEMBERS,
                    max_total_bytes=settings.DATASET_MAX_UNCOMPRESSED_MB * 1024 * 1024,
                    max_ratio=settings.DATASET_MAX_RATIO)

@@ -7,6 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.datasets.demo_data import demo_dataset_zip, write_demo_dataset
+from registry.datasets.services import DatasetRejected, dataset_ingest
+from registry.models import Dataset
 
 
 class Command(BaseCommand):
@@ -41,9 +43,6 @@ class Command(BaseCommand):
         self._register(images=images, imgsz=imgsz, seed=seed, owner=owner, name=name, if_missing=if_missing)
 
     def _register(self, *, images, imgsz, seed, owner, name, if_missing):
-        from registry.datasets.services import DatasetRejected, dataset_ingest
-        from registry.models import Dataset
-
         user = get_user_model().objects.filter(username=owner).first()
         if user is None:
             raise CommandError(f"No user {owner!r}: create it first (manage.py seed_demo_accounts).")

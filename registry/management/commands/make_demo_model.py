@@ -3,6 +3,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.model_versions.presets import PRESETS
+from registry.model_versions.services import model_preset_create
+from registry.models import ModelVersion
 
 
 class Command(BaseCommand):
@@ -16,9 +18,6 @@ class Command(BaseCommand):
                             help="Do nothing when the owner already has a model of this name.")
 
     def handle(self, *args, preset, owner, name, if_missing, **options):
-        from registry.model_versions.services import model_preset_create
-        from registry.models import ModelVersion
-
         user = get_user_model().objects.filter(username=owner).first()
         if user is None:
             raise CommandError(f"No user {owner!r}: create it first (manage.py seed_demo_accounts).")

@@ -28,7 +28,7 @@ def _literal(text: str):
 
 
 def _value_info(value) -> dict:
-    import onnx
+    import onnx  # deferred: onnx
 
     tensor = value.type.tensor_type
     shape = []
@@ -84,8 +84,8 @@ def _check_dimensions(inputs: list[dict], input_size) -> None:
 
 def onnx_describe(*, path: Path) -> dict:
     """Registry metadata of the ONNX model at `path`, or OnnxInspectionError naming the problem."""
-    import onnx
-    from onnx.external_data_helper import uses_external_data
+    import onnx  # deferred: onnx
+    from onnx.external_data_helper import uses_external_data  # deferred: onnx
 
     path = Path(path)
     try:

@@ -9,6 +9,8 @@ turns such an allocation into a refusal here instead of a dead inference worker 
 import json
 import sys
 
+import numpy as np
+
 DTYPES = {"tensor(float)": "float32", "tensor(float16)": "float16", "tensor(double)": "float64",
           "tensor(uint8)": "uint8", "tensor(int8)": "int8", "tensor(int32)": "int32", "tensor(int64)": "int64",
           "tensor(bool)": "bool"}
@@ -26,8 +28,7 @@ def _shape(dims, imgsz: int) -> list[int]:
 
 
 def load_and_run(path: str, imgsz: int) -> None:
-    import numpy as np
-    import onnxruntime as ort
+    import onnxruntime as ort  # deferred: onnxruntime
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1

@@ -13,6 +13,7 @@ ultralytics stripped `model.args` to a dict still hold. Django-free on purpose.
 import importlib
 import json
 import os
+import pickle
 import sys
 
 # Must be set before ultralytics is imported: no pip installs, no network, no settings sync.
@@ -67,7 +68,7 @@ def resolve_safe_globals() -> list:
 
 def _disallowed_globals(path: str) -> list[str]:
     """Globals in a zip checkpoint outside torch's defaults and SAFE_GLOBALS, read statically (nothing runs)."""
-    import torch
+    import torch  # deferred: torch
 
     with torch.serialization.safe_globals(resolve_safe_globals()):
         try:
@@ -77,9 +78,7 @@ def _disallowed_globals(path: str) -> list[str]:
 
 
 def load_checkpoint(path: str):
-    import pickle
-
-    import torch
+    import torch  # deferred: torch
 
     disallowed = _disallowed_globals(path)
     if disallowed:
@@ -111,7 +110,7 @@ def _as_dict(value) -> dict:
 
 def describe_checkpoint(ckpt) -> dict:
     """Metadata of a loaded ultralytics checkpoint dict (also used on trusted, freshly built presets)."""
-    import torch
+    import torch  # deferred: torch
 
     if not isinstance(ckpt, dict):
         raise InspectionFailed(f"the checkpoint holds a {type(ckpt).__name__}, not an ultralytics checkpoint "
@@ -123,8 +122,8 @@ def describe_checkpoint(ckpt) -> dict:
                                    "ultralytics checkpoint as written by training or YOLO(...).save()",
                                    "state_dict")
         raise InspectionFailed("the checkpoint has no 'model' entry holding an ultralytics model", "no_model")
-    from ultralytics.nn.tasks import guess_model_task
-    from ultralytics.utils.torch_utils import get_flops
+    from ultralytics.nn.tasks import guess_model_task  # deferred: ultralytics
+    from ultralytics.utils.torch_utils import get_flops  # deferred: ultralytics
 
     model = model.float().eval()
     train_args = _as_dict(ckpt.get("train_args") or {})

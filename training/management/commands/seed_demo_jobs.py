@@ -4,6 +4,13 @@ ends with a model that really detects shapes."""
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from registry.conversions.services import conversion_request
+from registry.model_versions.serializers import ConversionRequestSerializer
+from registry.models import Dataset, ModelVersion
+from training.models import TrainingRun
+from training.parameters import default_time_limit_seconds
+from training.services import training_run_start
+
 DEMO_RUN_NAME = "shapes-detector"
 
 
@@ -15,13 +22,6 @@ class Command(BaseCommand):
         parser.add_argument("--epochs", type=int, default=15)
 
     def handle(self, *args, owner, epochs, **options):
-        from registry.conversions.services import conversion_request
-        from registry.model_versions.serializers import ConversionRequestSerializer
-        from registry.models import Dataset, ModelVersion
-        from training.models import TrainingRun
-        from training.parameters import default_time_limit_seconds
-        from training.services import training_run_start
-
         user = get_user_model().objects.filter(username=owner).first()
         dataset = Dataset.objects.filter(owner=user, name="shapes-demo").order_by("-version").first()
         preset = ModelVersion.objects.filter(owner=user, name="yolov8n-demo").order_by("-version").first()

@@ -1,4 +1,5 @@
-"""Pre- and post-processing shared by every engine, vectorised with numpy and OpenCV.
+"""Pre- and post-processing shared by every inference engine, the conversion parity check and the benchmarks,
+vectorised with numpy and OpenCV.
 
 They reproduce ultralytics' `predict` exactly: decoding with cv2 (BGR, EXIF orientation applied), LetterBox
 (auto=False, center=True, padding 114, cv2 INTER_LINEAR), RGB float 0-1, and `non_max_suppression`

@@ -8,18 +8,18 @@ import psutil
 
 from core.hardware import gpu_devices, library_version as _version
 
+from .engines import engines_available
+
 
 def available_engines() -> dict:
     """Each inference engine and whether this worker can run it, with the reason when not (inference.engines)."""
-    from inference.engines import engines_available
-
     return engines_available()
 
 
 def worker_probe() -> dict:
     torch_info = {"version": _version("torch"), "cuda_available": False, "cuda_version": None}
     try:
-        import torch
+        import torch  # deferred: torch (seconds to import; a worker without it still answers)
 
         torch_info.update(cuda_available=torch.cuda.is_available(), cuda_version=torch.version.cuda)
     except ImportError:
