@@ -15,13 +15,8 @@ from registry.model_versions.selectors import model_get_visible
 
 from . import selectors, services
 from .charts import latency_png
-from .serializers import (
-    CSV_COLUMNS,
-    BenchmarkResultSerializer,
-    BenchmarkRunDetailSerializer,
-    BenchmarkRunListSerializer,
-    BenchmarkStartSerializer,
-)
+from .serializers import (CSV_COLUMNS, BenchmarkResultSerializer, BenchmarkRunDetailSerializer,
+                          BenchmarkRunListSerializer, BenchmarkStartSerializer)
 
 
 class BenchmarkListStartApi(APIView):

@@ -1,6 +1,6 @@
 """Celery tasks of the registry. Names starting with `registry.convert` are routed to the gpu queue."""
 from jobs.runner import job_task
-from registry.conversions.runner import conversion_execute
+from .conversions.runner import conversion_execute
 
 
 @job_task("registry.convert")

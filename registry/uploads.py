@@ -21,10 +21,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
-from django.core.files.uploadhandler import (
-    FileUploadHandler,
-    TemporaryFileUploadHandler,
-)
+from django.core.files.uploadhandler import FileUploadHandler, TemporaryFileUploadHandler
 from django.db.models import Sum
 
 from core.errors import QuotaExceeded, TooLarge

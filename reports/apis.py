@@ -6,7 +6,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import CanWriteOrReadOnly
-from accounts.visibility import check_can_modify
 from core.errors import Conflict
 from core.pagination import paginated_response
 from core.parsers import JSONObjectParser
@@ -54,10 +53,10 @@ class ReportDetailApi(APIView):
 
     @extend_schema(request=ReportUpdateSerializer, responses=ReportDetailSerializer)
     def patch(self, request, report_id: int):
-        report = _owned_report(request, report_id, action="change")
+        report = selectors.report_get(user=request.user, report_id=report_id)
         serializer = ReportUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = services.report_update(report=report, **serializer.validated_data)
+        report = services.report_update(user=request.user, report=report, **serializer.validated_data)
         return Response(ReportDetailSerializer(report, context={"request": request}).data)
 
     @extend_schema(responses={204: None})
@@ -65,13 +64,6 @@ class ReportDetailApi(APIView):
         report = selectors.report_get(user=request.user, report_id=report_id)
         services.report_delete(user=request.user, report=report)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _owned_report(request, report_id: int, *, action: str):
-    """The report if the user may see it (else 404) and change it: its owner or an admin (else 403)."""
-    report = selectors.report_get(user=request.user, report_id=report_id)
-    check_can_modify(report, request.user, action=action)
-    return report
 
 
 def _ready_report(request, report_id: int):

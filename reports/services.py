@@ -17,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.visibility import check_can_modify
 from core.errors import NotFound
 from core.hardware import LIBRARIES, host_info
 from jobs.deletion import job_subject_delete
@@ -108,8 +109,9 @@ def report_build(*, report: Report) -> dict:
     return snapshot
 
 
-def report_update(*, report: Report, title: str | None = None, shared: bool | None = None) -> Report:
-    """Rename or (un)share a report; the snapshot itself never changes."""
+def report_update(*, user, report: Report, title: str | None = None, shared: bool | None = None) -> Report:
+    """Rename or (un)share a report: its owner or an admin (else Forbidden). The snapshot itself never changes."""
+    check_can_modify(report, user, action="change")
     fields = {name: value for name, value in (("title", title), ("shared", shared)) if value is not None}
     for name, value in fields.items():
         setattr(report, name, value)

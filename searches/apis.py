@@ -17,12 +17,7 @@ from registry.datasets.selectors import dataset_get
 from registry.model_versions.selectors import model_get_visible
 
 from . import plots, selectors, services
-from .serializers import (
-    IndividualSerializer,
-    SearchDetailSerializer,
-    SearchListSerializer,
-    SearchStartSerializer,
-)
+from .serializers import (IndividualSerializer, SearchDetailSerializer, SearchListSerializer, SearchStartSerializer)
 from .space import RUN_GENES, genome_run_arguments
 
 CSV_COLUMNS = ["id", "generation", "number", "state", "fitness", "latency_ms", "elite", "pruned", "pruned_at_epoch",

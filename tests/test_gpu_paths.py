@@ -135,12 +135,8 @@ def test_two_trainings_at_once_share_one_gpu(alice, api, gpu_worker, demo_datase
 
 def test_the_pytorch_cuda_variants_match_the_cpu_on_the_trained_model(tiny_weights, demo_dataset_tree):
     """Random weights score about 1e-4 everywhere: only a trained model's scores and detections test parity."""
-    from inference.engines.pytorch import (
-        PytorchCpuEngine,
-        PytorchCudaEngine,
-        PytorchCudaFp16Engine,
-        PytorchCudaFp16GraphEngine,
-    )
+    from inference.engines.pytorch import (PytorchCpuEngine, PytorchCudaEngine, PytorchCudaFp16Engine,
+                                           PytorchCudaFp16GraphEngine)
 
     images = parity_images(root=demo_dataset_tree / "images" / "val", imgsz=64, limit=8)
     expected = PytorchCpuEngine().load(tiny_weights).run(images)
@@ -158,12 +154,8 @@ def test_the_pytorch_cuda_variants_match_the_cpu_and_graph_replay_is_fast(tmp_pa
     import torch
     from ultralytics import YOLO
 
-    from inference.engines.pytorch import (
-        PytorchCpuEngine,
-        PytorchCudaEngine,
-        PytorchCudaFp16Engine,
-        PytorchCudaFp16GraphEngine,
-    )
+    from inference.engines.pytorch import (PytorchCpuEngine, PytorchCudaEngine, PytorchCudaFp16Engine,
+                                           PytorchCudaFp16GraphEngine)
 
     weights = tmp_path / "yolov8n.pt"
     YOLO("yolov8n.yaml").save(str(weights))  # built from its YAML: no download

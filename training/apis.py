@@ -11,11 +11,7 @@ from registry.datasets.selectors import dataset_get
 from registry.model_versions.selectors import model_get_visible
 
 from . import selectors, services
-from .serializers import (
-    TrainingRunDetailSerializer,
-    TrainingRunListSerializer,
-    TrainingRunStartSerializer,
-)
+from .serializers import (TrainingRunDetailSerializer, TrainingRunListSerializer, TrainingRunStartSerializer)
 
 
 class TrainingRunListStartApi(APIView):

@@ -14,11 +14,11 @@ from django.conf import settings
 
 from jobs.models import Job, JobState
 from jobs.runner import PermanentJobError
-from registry.datasets.archive import dataset_local
-from registry.model_versions.inspection.onnx_inspect import onnx_describe
-from registry.model_versions.selectors import model_file_local
-from registry.model_versions.services import model_version_register
-from registry.models import Conversion, ModelFormat, ModelSource, ModelVersion
+from ..datasets.archive import dataset_local
+from ..model_versions.inspection.onnx_inspect import onnx_describe
+from ..model_versions.selectors import model_file_local
+from ..model_versions.services import model_version_register
+from ..models import Conversion, ModelFormat, ModelSource, ModelVersion
 
 from .onnx import ConversionError, onnx_check, onnx_export, onnx_run, torch_run
 from .parity import ParityTolerance, parity_compare, parity_images, parity_inputs

@@ -14,7 +14,7 @@ from core.errors import Invalid
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
 from jobs.services import job_subject_start
-from registry.models import Conversion, ModelFormat, ModelVersion
+from ..models import Conversion, ModelFormat, ModelVersion
 
 TASK_NAME = "registry.convert"
 DEFAULT_IMGSZ = 640

@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from core.errors import Conflict
-from registry.models import Dataset
+from ..models import Dataset
 
 from .services import dataset_delete
 

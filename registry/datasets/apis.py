@@ -9,15 +9,10 @@ from rest_framework.views import APIView
 from accounts.permissions import CanWriteOrReadOnly
 from core.pagination import paginated_response
 from core.storage import artifact_download_response, artifact_exists
-from registry.uploads import DATASET_CAP, UploadOnDisk, uploads_capped
+from ..uploads import DATASET_CAP, UploadOnDisk, uploads_capped
 
 from . import selectors, services
-from .serializers import (
-    DatasetFilterSerializer,
-    DatasetListSerializer,
-    DatasetSerializer,
-    DatasetUploadSerializer,
-)
+from .serializers import DatasetFilterSerializer, DatasetListSerializer, DatasetSerializer, DatasetUploadSerializer
 
 
 class DatasetListCreateApi(APIView):

@@ -13,7 +13,7 @@ import yaml
 
 from core.artifact_cache import Lease, host_artifact_cache
 from core.storage import artifact_store_file
-from registry.models import Dataset
+from ..models import Dataset
 
 ARCHIVE_KIND = "datasets"
 # Images are already compressed: storing them as they are packs and unpacks at disk speed.

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 
 from accounts.visibility import visible_to
 from core.errors import NotFound
-from registry.models import Dataset
+from ..models import Dataset
 
 
 def dataset_list(*, user, name: str | None = None) -> QuerySet[Dataset]:

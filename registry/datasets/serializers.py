@@ -1,7 +1,7 @@
 """Dataset request and response shapes."""
 from rest_framework import serializers
 
-from registry.models import Dataset
+from ..models import Dataset
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,149}$"
 

@@ -17,11 +17,11 @@ from accounts.visibility import check_can_modify
 from core.deletion import delete_or_conflict
 from core.errors import Conflict
 from core.storage import artifact_delete, artifact_store_file, sha256_of
-from registry.datasets.validation.problems import Problems
-from registry.datasets.validation.yolo import validate_yolo_dataset
-from registry.datasets.validation.zipsafe import UnsafeArchive, ZipLimits, safe_extract
-from registry.models import Dataset
-from registry.uploads import scratch_dir, upload_quota_check, upload_quota_check_locked
+from .validation.problems import Problems
+from .validation.yolo import validate_yolo_dataset
+from .validation.zipsafe import UnsafeArchive, ZipLimits, safe_extract
+from ..models import Dataset
+from ..uploads import scratch_dir, upload_quota_check, upload_quota_check_locked
 
 from .archive import ARCHIVE_KIND, dataset_archive_pack
 

@@ -10,12 +10,7 @@ from django.db import migrations, models
 
 
 def pack_stored_trees(apps, schema_editor):
-    from core.storage import (
-        artifact_delete,
-        artifact_fetch,
-        artifact_list,
-        artifact_store_file,
-    )
+    from core.storage import (artifact_delete, artifact_fetch, artifact_list, artifact_store_file)
     from registry.datasets.archive import dataset_archive_pack
 
     Dataset = apps.get_model("registry", "Dataset")

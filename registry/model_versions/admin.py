@@ -1,7 +1,7 @@
 """Admin pages for model versions and conversions (read-mostly: files are managed through the API)."""
 from django.contrib import admin
 
-from registry.models import Conversion, ModelVersion
+from ..models import Conversion, ModelVersion
 
 
 class ConversionInline(admin.TabularInline):

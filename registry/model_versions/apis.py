@@ -12,20 +12,14 @@ from accounts.permissions import CanWriteOrReadOnly
 from core.pagination import paginated_response
 from core.parsers import JSONObjectParser
 from core.storage import artifact_download_response, artifact_exists
-from registry.conversions import services as conversion_services
-from registry.uploads import MODEL_CAP, uploads_capped
+from ..conversions import services as conversion_services
+from ..uploads import MODEL_CAP, uploads_capped
 
 from . import selectors as model_selectors
 from . import services as model_services
-from .serializers import (
-    ConversionRequestSerializer,
-    ConversionSerializer,
-    ModelFilterSerializer,
-    ModelPresetSerializer,
-    ModelUploadSerializer,
-    ModelVersionDetailSerializer,
-    ModelVersionSerializer,
-)
+from .serializers import (ConversionRequestSerializer, ConversionSerializer, ModelFilterSerializer,
+                          ModelPresetSerializer, ModelUploadSerializer, ModelVersionDetailSerializer,
+                          ModelVersionSerializer)
 from .services import SUFFIXES
 
 

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from accounts.visibility import visible_to
 from core.artifact_cache import Lease, cached_file
 from core.errors import NotFound
-from registry.models import Conversion, ModelVersion
+from ..models import Conversion, ModelVersion
 
 
 def model_list_visible(*, user) -> QuerySet[ModelVersion]:

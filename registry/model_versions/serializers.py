@@ -2,7 +2,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from registry.models import Conversion, ModelFormat, ModelVersion
+from ..models import Conversion, ModelFormat, ModelVersion
 
 from .presets import PRESETS
 from .selectors import model_serving_summary

@@ -13,24 +13,12 @@ from accounts.visibility import check_can_modify
 from core.deletion import delete_or_conflict
 from core.errors import Invalid, QuotaExceeded
 from core.storage import artifact_delete, artifact_store_file, sha256_of
-from registry.model_versions.inspection.onnx_inspect import (
-    OnnxInspectionError,
-    onnx_describe,
-)
-from registry.model_versions.inspection.sandbox import (
-    PtInspectionError,
-    onnx_load_in_subprocess,
-    pt_inspect_in_subprocess,
-)
-from registry.models import ModelFormat, ModelSource, ModelVersion
-from registry.uploads import (
-    MODEL_CAP,
-    scratch_cleanup,
-    scratch_dir,
-    upload_quota_check,
-    upload_quota_check_locked,
-    upload_save,
-)
+from .inspection.onnx_inspect import OnnxInspectionError, onnx_describe
+from .inspection.sandbox import (PtInspectionError, onnx_load_in_subprocess,
+                                                        pt_inspect_in_subprocess)
+from ..models import ModelFormat, ModelSource, ModelVersion
+from ..uploads import (MODEL_CAP, scratch_cleanup, scratch_dir, upload_quota_check, upload_quota_check_locked,
+                              upload_save)
 
 from . import selectors as model_selectors
 from .presets import UnknownPreset, preset_build

@@ -6,11 +6,7 @@ from pathlib import Path
 import pytest
 
 from jobs.models import Job, JobKind, JobState
-from registry.conversions.runner import (
-    SCRATCH_PREFIX,
-    scratch_root,
-    scratch_sweep_abandoned,
-)
+from registry.conversions.runner import (SCRATCH_PREFIX, scratch_root, scratch_sweep_abandoned)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,12 +5,7 @@ import uuid
 import pytest
 from django.apps import apps
 
-from core.storage import (
-    artifact_exists,
-    artifact_list,
-    artifact_put,
-    artifact_put_bytes,
-)
+from core.storage import (artifact_exists, artifact_list, artifact_put, artifact_put_bytes)
 from registry.datasets.archive import dataset_local
 from registry.models import Dataset
 

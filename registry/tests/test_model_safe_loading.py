@@ -1,10 +1,7 @@
 """Uploaded pickles are hostile: a .pt is inspected in a sandboxed subprocess with an allowlist, never unpickled here."""
 import pytest
 
-from registry.model_versions.inspection.sandbox import (
-    PtInspectionError,
-    pt_inspect_in_subprocess,
-)
+from registry.model_versions.inspection.sandbox import (PtInspectionError, pt_inspect_in_subprocess)
 from registry.model_versions.presets import PRESETS, preset_build
 from tests.support.model_files import CanaryCommand, CanaryOpen, bytes_upload, model_upload, raw_pickle, torch_saved
 

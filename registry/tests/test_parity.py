@@ -4,12 +4,7 @@ fails (the former single tolerance, scaled by the largest box coordinate, let 0.
 import numpy as np
 import pytest
 
-from registry.conversions.parity import (
-    ParityTolerance,
-    parity_compare,
-    parity_images,
-    parity_inputs,
-)
+from registry.conversions.parity import (ParityTolerance, parity_compare, parity_images, parity_inputs)
 from tests.ml_fixtures import TINY_IMGSZ
 
 FP32 = ParityTolerance(box_rel=1e-3, score_abs=1e-3)

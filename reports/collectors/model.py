@@ -4,18 +4,7 @@ from accounts.visibility import visible_to
 from registry.model_versions.selectors import model_get_visible, model_list_visible, model_serving_summary
 from registry.models import Conversion, ModelVersion
 
-from .common import (
-    HIGHER,
-    LOWER,
-    finding,
-    iso,
-    jobs_facts,
-    metric,
-    model_chain,
-    model_facts,
-    number,
-    table,
-)
+from .common import (HIGHER, LOWER, finding, iso, jobs_facts, metric, model_chain, model_facts, number, table)
 from .benchmark import model_benchmarks
 from .origin import search_of
 

@@ -16,15 +16,8 @@ from PIL import Image, UnidentifiedImageError
 from core.filekind import not_an_image
 
 from .problems import Problems
-from .yolo_yaml import (
-    YAML_NAMES,
-    check_names,
-    check_split_paths,
-    find_dataset_root,
-    load_yaml,
-    relative,
-    relative_text,
-)
+from .yolo_yaml import (YAML_NAMES, check_names, check_split_paths, find_dataset_root, load_yaml, relative,
+                        relative_text)
 
 IMAGE_SUFFIXES = (".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp")
 DECODED_FORMATS = {"BMP", "JPEG", "MPO", "PNG", "TIFF", "WEBP"}
