@@ -11,7 +11,9 @@ a path that stays valid while it holds the lease. Properties, each tested in cor
 - bounded: after a fetch, least recently used entries are removed until the cache is under its size, except
   those a job holds: a lease is a shared `flock` on the entry's pin file, and eviction takes it exclusively
   without waiting, so a held entry is skipped. A killed job's locks go with its process: nothing stale is left.
-Entries of deleted artifacts are never asked for again; they age out like any other.
+- pruned on request: each entry records the store name it came from; `prune()` (`manage.py artifact_cache_prune`,
+  on each host) removes the entries whose object the store no longer has (a deleted model), never a held one.
+  Left alone, they are never asked for again and age out like any other.
 """
 import fcntl
 import hashlib
@@ -113,7 +115,7 @@ class ArtifactCache:
                 fetched = not self._valid_file(path, sha256)
                 if fetched:
                     self._download(name=name, sha256=sha256, target=path, stamp=True)
-                self._touch(path)
+                self._touch(path, name)
         except BaseException:
             pin.close()
             raise
@@ -143,7 +145,7 @@ class ArtifactCache:
                         self._stamp(folder).write_text(str(_tree_size(folder)))
                     finally:
                         archive.unlink(missing_ok=True)
-                self._touch(folder)
+                self._touch(folder, name)
         except BaseException:
             pin.close()
             raise
@@ -181,18 +183,37 @@ class ArtifactCache:
             for _used, size, sha256, path in entries:
                 if total <= self.max_bytes:
                     break
-                with open(self.root / "pins" / sha256, "a+") as pin:
-                    try:
-                        fcntl.flock(pin, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except BlockingIOError:
-                        continue  # a running job holds it
-                    self._stamp(path).unlink(missing_ok=True)
-                    shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-                total -= size
-                removed.append(sha256)
+                if self._remove(sha256, path):
+                    total -= size
+                    removed.append(sha256)
         if removed:
             log.info("artifact cache %s: evicted %d entr(ies), %d bytes kept", self.root, len(removed), total)
         return removed
+
+    def prune(self, *, exists: Callable[[str], bool]) -> list[tuple[str, int]]:
+        """Remove the entries whose recorded store name `exists` no longer finds (deleted artifacts), never a held
+        one; returns (store name, bytes) of each. An entry with no recorded name (cached before names were) stays."""
+        removed: list[tuple[str, int]] = []
+        with open(self.root / "locks" / ".evict", "a+") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)  # not beside an eviction
+            for _used, size, sha256, path in self.entries():
+                recorded = self._name_file(path)
+                name = recorded.read_text() if recorded.is_file() else ""
+                if name and not exists(name) and self._remove(sha256, path):
+                    removed.append((name, size))
+        return removed
+
+    def _remove(self, sha256: str, path: Path) -> bool:
+        """Remove an entry unless a job holds it (its pin cannot be taken exclusively without waiting)."""
+        with open(self.root / "pins" / sha256, "a+") as pin:
+            try:
+                fcntl.flock(pin, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False  # a running job holds it
+            self._stamp(path).unlink(missing_ok=True)
+            self._name_file(path).unlink(missing_ok=True)
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+        return True
 
     # --- the parts ----------------------------------------------------------------------------------------------
     def _pin(self, sha256: str):
@@ -209,6 +230,10 @@ class ArtifactCache:
     @staticmethod
     def _stamp(path: Path) -> Path:
         return path.with_name(path.name + ".ok")
+
+    @staticmethod
+    def _name_file(path: Path) -> Path:
+        return path.with_name(path.name + ".name")  # the store name it came from, for prune()
 
     def _valid_file(self, path: Path, sha256: str) -> bool:
         stamp = self._stamp(path)
@@ -241,10 +266,13 @@ class ArtifactCache:
         finally:
             temporary.unlink(missing_ok=True)
 
-    def _touch(self, path: Path) -> None:
+    def _touch(self, path: Path, name: str) -> None:
         stamp = self._stamp(path)
         if stamp.exists():
             os.utime(stamp)  # the stamp's mtime is the entry's last use (the LRU order)
+        recorded = self._name_file(path)
+        if not recorded.is_file() or recorded.read_text() != name:
+            recorded.write_text(name)
 
 
 _host_cache: ArtifactCache | None = None

@@ -20,12 +20,21 @@ from .models import Host
 log = logging.getLogger("hosts")
 
 
+# What a process sees of the GPUs depends on its container, not only on its machine: the processes of one machine
+# share its HOST_NAME (docker-compose.yml), and the inference pool and default worker, which have no GPU reservation,
+# see none. They must not wipe what the gpu worker recorded (a `{"gpu": ...}` benchmark target reads it).
+GPU_FACTS = ("hardware_class", "gpus", "gpu_driver", "engines")
+
+
 def host_record(*, facts: dict, role: str) -> Host:
-    """Create or refresh the Host row from `facts`; the roles seen on it accumulate."""
+    """Create or refresh the Host row from `facts`; the roles seen on it accumulate. The gpu worker's view of the
+    GPUs is the one that counts; a process that sees no GPU leaves the GPU facts another process recorded."""
     fields = {key: value for key, value in facts.items() if key != "name"}
     host, created = Host.objects.get_or_create(name=facts["name"], defaults={
         **fields, "roles": [role], "last_seen": timezone.now()})
     if not created:
+        if role != "gpu" and not fields.get("gpus") and host.gpus:
+            fields = {key: value for key, value in fields.items() if key not in GPU_FACTS}
         for key, value in fields.items():
             setattr(host, key, value)
         host.roles = sorted(set(host.roles or []) | {role})

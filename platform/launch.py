@@ -148,6 +148,19 @@ def _secret_key_file(env: dict, var_dir: Path) -> None:
     env["SECRET_KEY_FILE"] = str(key_file)
 
 
+def storage_checked(manage: list[str], env: dict) -> int:
+    """With S3 (many hosts), check the store before anything starts: an unreachable endpoint, a missing bucket or
+    refused keys is one clear line now rather than a failed upload later. The filesystem store needs no check."""
+    if env.get("ARTIFACT_STORAGE", "filesystem") != "s3":
+        return 0
+    checked = subprocess.run([*manage, "storage_check"], env=env, capture_output=True, text=True)
+    print(checked.stdout, end="")
+    if checked.returncode:
+        say(f"the artifact store is not usable (see docs/operations.md#artifact-storage-and-the-per-host-cache):\n"
+            f"{checked.stderr.strip()}")
+    return checked.returncode
+
+
 def main() -> int:
     os.chdir(ROOT)
     env = dict(os.environ)
@@ -171,6 +184,8 @@ def main() -> int:
     manage = [sys.executable, "manage.py"]
     try:
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], env=env, check=True)
+        if code := storage_checked(manage, env):
+            return code
         seeded = subprocess.run([*manage, "seed_demo"], env=env, capture_output=True, text=True)
         print(seeded.stdout, end="")
         if seeded.returncode:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from core.embedded_redis import free_port
 
-ACCESS_KEY, SECRET_KEY = "vp-test", "vp-test-secret"  # a fresh `weed mini` without IAM accepts any signed request
+ACCESS_KEY, SECRET_KEY = "vp-test", "vp-test-secret"  # a fresh `weed mini` without IAM accepts any signed request,
+# one started with `credentials=True` only these (weed reads them from its environment, as compose's s3 service does)
 
 
 def weed_binary() -> str:
@@ -25,8 +26,9 @@ def weed_binary() -> str:
 
 
 class S3Server:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, credentials: bool = False):
         self.folder = Path(folder)
+        self.credentials = credentials
         self.port = 0
         self.process: subprocess.Popen | None = None
 
@@ -45,7 +47,8 @@ class S3Server:
         self.log_path = self.folder / "weed.log"
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                            env={**os.environ, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
+                                            env={**os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY if self.credentials else "",
+                                                 "AWS_SECRET_ACCESS_KEY": SECRET_KEY if self.credentials else ""})
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:

@@ -65,3 +65,16 @@ def test_the_gpu_image_cuda_matches_the_cuda_torch_is_built_for():
 
 def test_flower_requires_basic_auth_in_compose():
     assert "FLOWER_BASIC_AUTH" in SERVICES["flower"]["environment"]
+
+
+def test_the_processes_of_the_main_machine_register_one_host_name():
+    names = {SERVICES[name]["environment"]["HOST_NAME"] for name in
+             ("web", "worker-gpu", "worker-inference", "worker-default", "beat", "flower")}
+    assert names == {"${HOST_NAME:-main}"}
+
+
+def test_a_gpu_host_must_be_given_a_name_of_its_own():
+    gpu_host = yaml.safe_load((ROOT / "docker-compose.gpu-host.yml").read_text())
+    environment = gpu_host["services"]["worker-gpu"]["environment"]
+    assert environment["HOST_NAME"].startswith("${HOST_NAME:?")  # compose refuses to start without it
+    assert environment["ARTIFACT_STORAGE"] == "s3" and "ARTIFACT_S3_CREATE_BUCKET" not in environment

@@ -2,7 +2,7 @@
 space that uploads stream into."""
 from pathlib import Path
 
-from core.env import ImproperlyConfiguredEnv, env_float, env_int, env_str
+from core.env import ImproperlyConfiguredEnv, env_bool, env_float, env_int, env_str
 
 from .base import VAR_DIR
 
@@ -23,6 +23,11 @@ elif ARTIFACT_STORAGE == "s3":
         "file_overwrite": True, "default_acl": None, "querystring_expire": 300}}
 else:
     raise ImproperlyConfiguredEnv(f"ARTIFACT_STORAGE={ARTIFACT_STORAGE!r} must be 'filesystem' or 's3'")
+# `manage.py storage_check` (run at start) creates a missing bucket instead of failing: opt-in, as a misspelt
+# ARTIFACT_S3_BUCKET would otherwise quietly become a new, empty bucket.
+ARTIFACT_S3_CREATE_BUCKET = env_bool("ARTIFACT_S3_CREATE_BUCKET", False)
+# How long the start check waits for an S3 endpoint that does not answer yet (a store starting beside this host).
+ARTIFACT_S3_WAIT_SECONDS = env_float("ARTIFACT_S3_WAIT_SECONDS", 30.0, minimum=0.0)
 STORAGES = {
     "default": _artifact_backend,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
