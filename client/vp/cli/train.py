@@ -57,7 +57,8 @@ def train(dataset: Annotated[str, typer.Option(help="Dataset id or name.")],
     if not watch:
         return emit(run) if as_json else out().print(
             f"training run [bold]{run['id']}[/] started (job {run['job']})"
-            + (f" on host {run['routed_to']}" if run.get("routed_to") else "") + f"; follow it: vp jobs watch {run['job']}")
+            + (f" on host {run['routed_to']}" if run.get("routed_to") else "")
+            + f"; follow it: vp jobs watch {run['job']}")
     job = follow(c, run, quiet=as_json)
     run = c.training_run(run["id"])
     if job["state"] != "SUCCEEDED":
