@@ -1,7 +1,7 @@
 """Aiming gpu work (a training, a conversion, a benchmark) at a host or a hardware class: each gpu worker also
 consumes `gpu.host.<its HOST_NAME>`, and a target (`{"host": "gpu-2"}`, `{"gpu": "NVIDIA H100"}`, `{"cpu": "AMX"}`)
-picks a live host that matches and has a gpu worker; the job is sent to that host's queue. A job whose host is gone
-before it ran is routed again by the reaper (hosts/reaping.py)."""
+picks a live host that matches and has a gpu worker; the job is sent to that host's queue. A job left in the queue
+of a host that is gone is routed again (a class target) or failed (a host by name) by the reaper: hosts/reaping.py."""
 from core.errors import Invalid
 from core.hardware import feature_key
 from core.redis import redis_client
