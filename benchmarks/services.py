@@ -4,7 +4,7 @@
 from accounts.visibility import can_modify
 from core.errors import Forbidden
 from hosts.facts import this_host
-from hosts.routing import host_queue, target_host
+from hosts.routing import target_queue
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind
 from jobs.services import job_subject_start
@@ -21,10 +21,9 @@ def benchmark_run_start(*, owner, model: ModelVersion, dataset: Dataset | None, 
     if params["apply"] and not can_modify(model, owner):
         raise Forbidden("Only the model's owner or an admin may apply a selection to its serving engine; "
                         'benchmark it with "apply": false.')
-    queue = "gpu"
-    if params.get("target"):  # a 400 naming the target when no live host matches it
-        params = {**params, "routed_to": target_host(target=params["target"]).name}
-        queue = host_queue(params["routed_to"])
+    queue, host = target_queue(target=params.get("target"))  # a 400 naming the target when no live host matches it
+    if host:
+        params = {**params, "routed_to": host}
     return job_subject_start(BenchmarkRun, owner=owner, kind=JobKind.BENCHMARK, task_name=TASK_NAME, queue=queue,
                              job_params={"model": model.pk, "dataset": dataset.pk if dataset else None, **params},
                              model=model, dataset=dataset, params=params)

@@ -4,6 +4,9 @@ When a host dies (power, network, a SIGKILL of the whole worker) no process is l
 stale heartbeat (jobs_reap_lost). A training, conversion or benchmark then goes back to QUEUED as a new Celery task
 (a new task id: a late redelivery of the dead host's message no longer claims it), up to JOB_MAX_ATTEMPTS attempts
 in all; a training resumes from its last stored checkpoint (training/checkpoints.py), the others start again.
+A job with a routing target goes back to the queue it had, its host's: jobs sit below hosts, so the hosts app's
+reaper (hosts/reaping.py, in the same sweep) routes it again to another live host when its target is a hardware
+class, and fails it with the reason when it named the dead host.
 Cancelled jobs, and jobs whose attempts are used up, are failed as before. A worker child killed while its worker
 lives (out of memory, say) is not a lost host: that job fails at once (jobs/tasks.py), as re-running would repeat
 what killed it.

@@ -34,7 +34,7 @@ class TrainingRunListStartApi(APIView):
             owner=request.user, dataset=dataset, parent_model=parent, preset=data["preset"], name=data["name"],
             epochs=data["epochs"], imgsz=data["imgsz"], batch=data["batch"], seed=data["seed"],
             patience=data["patience"], time_limit_seconds=data["time_limit_seconds"],
-            hyperparameters=data["hyperparameters"])
+            hyperparameters=data["hyperparameters"], target=data["target"])
         run = selectors.training_run_get(user=request.user, run_id=run.pk)
         return Response(TrainingRunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 

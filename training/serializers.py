@@ -2,6 +2,7 @@
 from rest_framework import serializers
 
 from core.serializers import StrictSerializer, imgsz_multiple_of_32
+from hosts.serializers import TargetSerializer
 from jobs.models import Job
 
 from . import parameters
@@ -28,6 +29,9 @@ class TrainingRunStartSerializer(StrictSerializer):
                                                   max_value=parameters.TIME_LIMIT_SECONDS[1], required=False,
                                                   allow_null=True, default=None)
     hyperparameters = serializers.DictField(required=False, default=dict)
+    target = TargetSerializer(required=False, allow_null=True, default=None,
+                              help_text='Where to train: {"host": name}, {"gpu": "NVIDIA H100"} or {"cpu": "AMX"}; '
+                                        "none: any gpu worker.")
 
     validate_imgsz = staticmethod(imgsz_multiple_of_32)
 
@@ -93,8 +97,16 @@ class TrainingRunListSerializer(serializers.ModelSerializer):
 class TrainingRunDetailSerializer(TrainingRunListSerializer):
     job_detail = TrainingJobSummarySerializer(source="job", read_only=True)
     epochs = TrainingEpochSerializer(many=True, read_only=True)
+    target = serializers.SerializerMethodField(help_text="The routing target it was started with, if any.")
+    routed_to = serializers.SerializerMethodField(help_text="The host its target picked (again, if its host died).")
 
     class Meta(TrainingRunListSerializer.Meta):
         fields = [*TrainingRunListSerializer.Meta.fields, "artifacts", "hosts", "checkpoint_epoch", "resumed_from_epoch",
-                  "job_detail", "epochs"]
+                  "target", "routed_to", "job_detail", "epochs"]
         read_only_fields = fields
+
+    def get_target(self, run) -> dict | None:
+        return (run.job.params or {}).get("target")
+
+    def get_routed_to(self, run) -> str | None:
+        return (run.job.params or {}).get("routed_to")

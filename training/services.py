@@ -3,6 +3,7 @@ one, save its curves."""
 
 from core.errors import Invalid
 from core.storage import artifact_delete, artifact_put_bytes
+from hosts.routing import target_queue
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind
 from jobs.services import job_subject_start
@@ -17,8 +18,10 @@ HARD_LIMIT_GRACE_SECONDS = 60  # after the soft limit, time to record the failur
 
 def training_run_start(*, owner, dataset: Dataset, parent_model: ModelVersion | None, preset: str | None,
                        name: str = "", epochs: int, imgsz: int, batch: int, seed: int, patience: int,
-                       time_limit_seconds: int, hyperparameters: dict) -> TrainingRun:
-    """Create the run and queue its job; the task is sent once both rows are committed."""
+                       time_limit_seconds: int, hyperparameters: dict, target: dict | None = None) -> TrainingRun:
+    """Create the run and queue its job; the task is sent once both rows are committed. With a `target` the job goes
+    to the queue of a live host that matches it (hosts/routing.py; a 400 naming the target when none does), and its
+    params record the target and the host chosen (`routed_to`)."""
     if parent_model is not None and parent_model.format != ModelFormat.PYTORCH:
         raise Invalid(errors={"model": [f"model {parent_model.pk} is {parent_model.format}; training needs a "
                                         "PyTorch (.pt) model"]})
@@ -26,10 +29,12 @@ def training_run_start(*, owner, dataset: Dataset, parent_model: ModelVersion | 
         raise Invalid(errors={"model": ["give exactly one of `model` or `preset`"]})
     params = {"epochs": epochs, "imgsz": imgsz, "batch": batch, "seed": seed, "patience": patience,
               "time_limit_seconds": time_limit_seconds, "hyperparameters": dict(hyperparameters)}
+    queue, host = target_queue(target=target)
+    routing = {"target": dict(target), "routed_to": host} if host else {}
     return job_subject_start(
-        TrainingRun, owner=owner, kind=JobKind.TRAINING, task_name=TASK_NAME, queue="gpu",
+        TrainingRun, owner=owner, kind=JobKind.TRAINING, task_name=TASK_NAME, queue=queue,
         job_params={**params, "dataset": dataset.pk, "model": parent_model.pk if parent_model else None,
-                    "preset": preset or ""},
+                    "preset": preset or "", **routing},
         soft_time_limit=time_limit_seconds, time_limit=time_limit_seconds + HARD_LIMIT_GRACE_SECONDS,
         dataset=dataset, parent_model=parent_model, preset=preset or "", name=name, params=params)
 

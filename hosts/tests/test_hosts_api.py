@@ -1,18 +1,11 @@
 """`GET /api/hosts/` and `/api/hosts/{name}/`: admins and engineers see the registered machines and whether each is
 live (a process heartbeats it in Redis) or gone; viewers get 403; an unknown name is a 404."""
-from django.utils import timezone
-
 from hosts.liveness import process_beat, process_forget
-from hosts.models import Host
-
-
-def _host(name: str, **fields) -> Host:
-    return Host.objects.create(name=name, hardware_class="cpu:amx", cpu_model="Test CPU", cpu_features=["AMX"],
-                               cpu_cores=2, memory_mb=4096, last_seen=timezone.now(), **fields)
+from tests.support.rows import host_row
 
 
 def test_admins_and_engineers_see_hosts_viewers_and_strangers_do_not(root, alice, bob, api, db):
-    _host("h-perm")
+    host_row(name="h-perm")
     assert api(root).get("/api/hosts/").status_code == 200
     assert "h-perm" in [h["name"] for h in api(alice).get("/api/hosts/").json()["results"]]  # beside this machine's
     refused = api(bob).get("/api/hosts/")
@@ -24,7 +17,7 @@ def test_admins_and_engineers_see_hosts_viewers_and_strangers_do_not(root, alice
 
 
 def test_a_host_is_live_while_a_process_heartbeats_it_and_gone_after(alice, api, db):
-    _host("h-live", gpus=[{"index": 0, "name": "NVIDIA H100 80GB HBM3", "memory_total_mb": 81559}])
+    host_row(name="h-live", gpus=[{"index": 0, "name": "NVIDIA H100 80GB HBM3", "memory_total_mb": 81559}])
     member = process_beat(host="h-live", role="gpu", pid=4242, queues=["gpu", "gpu.host.h-live"])
     try:
         body = api(alice).get("/api/hosts/h-live/").json()
@@ -46,7 +39,7 @@ def test_the_admin_lists_hosts_with_their_state(root, db):
 
     from conftest import PASSWORD
 
-    _host("h-admin")
+    host_row(name="h-admin")
     client = Client()
     assert client.login(username=root.username, password=PASSWORD)
     page = client.get("/admin/hosts/host/").content.decode()

@@ -1,6 +1,7 @@
 """Routing a benchmark: two real gpu worker processes on this machine, started as two hosts (HOST_NAME route-a and
 route-b). A benchmark aimed at one runs there and records it; a class target picks a live host that has it; a
-target no live host matches is a 400 that says so; a job left on a host that died is failed by the reaper."""
+target no live host matches is a 400 that says so; a job left on a host that died is failed by the reaper (routed
+again when its target is a class: tests/test_job_targets.py, with trainings and conversions)."""
 import uuid
 
 import pytest
@@ -91,11 +92,11 @@ def test_a_job_queued_for_a_host_that_is_gone_is_failed_with_the_reason(alice, d
 
     from django.utils import timezone
 
-    from hosts.reaping import jobs_fail_on_gone_hosts
+    from hosts.reaping import jobs_reroute_on_gone_hosts
     from jobs.models import Job
 
     job = Job.objects.create(kind="benchmark", owner=alice, queue="gpu.host.vanished", state=JobState.QUEUED)
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=5))
-    assert jobs_fail_on_gone_hosts() == [job.pk]
+    assert jobs_reroute_on_gone_hosts() == {"rerouted": [], "failed": [job.pk]}
     job.refresh_from_db()
     assert job.state == JobState.FAILED and "'vanished' is gone" in job.error

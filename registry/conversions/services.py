@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.visibility import check_can_modify
 from core.errors import Invalid
+from hosts.routing import target_queue
 from jobs.deletion import job_subject_delete
 from jobs.models import JobKind, JobState
 from jobs.services import job_subject_start
@@ -46,14 +47,17 @@ def _check_source(*, source: ModelVersion, target: str, options: dict) -> None:
                                             f"ask for imgsz {max(static)}"]})
 
 
-def conversion_request(*, user, source: ModelVersion, target: str, options: dict) -> tuple[Conversion, bool]:
-    """Start a conversion job (202) or return the existing equivalent conversion (200)."""
+def conversion_request(*, user, source: ModelVersion, target: str, options: dict,
+                       run_on: dict | None = None) -> tuple[Conversion, bool]:
+    """Start a conversion job (202) or return the existing equivalent conversion (200). With `run_on` (a routing
+    target: hosts/routing.py) the job goes to a live host that matches it, a 400 naming it when none does; only a
+    conversion requested with the same `run_on` is equivalent (a TensorRT engine is built for the GPU it ran on)."""
     check_can_modify(source, user, action="convert")
     options = dict(options)
     if options.get("imgsz") is None:
         options["imgsz"] = _default_imgsz(source)
     _check_source(source=source, target=target, options=options)
-    key = conversion_options_key(target, options)
+    key = conversion_options_key(target, {**options, "run_on": dict(run_on)} if run_on else options)
     with transaction.atomic():
         ModelVersion.objects.select_for_update().filter(pk=source.pk).first()  # serialise requests per source
         existing = (Conversion.objects.select_related("job").filter(source=source, options_key=key)
@@ -62,8 +66,11 @@ def conversion_request(*, user, source: ModelVersion, target: str, options: dict
                     .order_by("-created_at").first())
         if existing is not None:
             return existing, False
+        queue, host = target_queue(target=run_on, field="run_on")
+        routing = {"run_on": dict(run_on), "routed_to": host} if host else {}
         conversion = job_subject_start(Conversion, owner=user, kind=JobKind.CONVERSION, task_name=TASK_NAME,
-                                       queue="gpu", job_params={"source": source.pk, "target": target, **options},
+                                       queue=queue, job_params={"source": source.pk, "target": target, **options,
+                                                                **routing},
                                        source=source, target=target, options=options, options_key=key)
     conversion.refresh_from_db()
     return conversion, True

@@ -2,6 +2,8 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from hosts.serializers import TargetSerializer
+
 from ..models import Conversion, ModelFormat, ModelVersion
 
 from .presets import PRESETS
@@ -42,14 +44,22 @@ class ConversionSerializer(serializers.ModelSerializer):
     error = serializers.CharField(source="job.error", read_only=True)
     result = serializers.IntegerField(source="result_id", read_only=True, allow_null=True)
     parity = serializers.SerializerMethodField()
+    run_on = serializers.SerializerMethodField(help_text="The routing target it was requested with, if any.")
+    routed_to = serializers.SerializerMethodField(help_text="The host its routing target picked.")
 
     class Meta:
         model = Conversion
-        fields = ["id", "source", "target", "options", "job", "state", "progress", "error", "result", "parity",
-                  "created_at"]
+        fields = ["id", "source", "target", "options", "run_on", "routed_to", "job", "state", "progress", "error",
+                  "result", "parity", "created_at"]
 
     def get_parity(self, conversion) -> dict | None:
         return (conversion.job.result or {}).get("parity")
+
+    def get_run_on(self, conversion) -> dict | None:
+        return (conversion.job.params or {}).get("run_on")
+
+    def get_routed_to(self, conversion) -> str | None:
+        return (conversion.job.params or {}).get("routed_to")
 
 
 class ModelVersionSerializer(serializers.ModelSerializer):
@@ -106,9 +116,13 @@ CONVERSION_KEYS = {
 
 class ConversionRequestSerializer(serializers.Serializer):
     """`{"target": "onnx", "imgsz": 640, "opset": null, "dynamic": false, "simplify": true}` or
-    `{"target": "tensorrt", "imgsz": 640, "half": true, "workspace_gb": 4}`; unknown keys are refused."""
+    `{"target": "tensorrt", "imgsz": 640, "half": true, "workspace_gb": 4}`; unknown keys are refused. `run_on` is
+    the routing target other jobs call `target` (here `target` was the output format first)."""
 
     target = serializers.ChoiceField(choices=list(CONVERSION_KEYS))
+    run_on = TargetSerializer(required=False, allow_null=True, default=None,
+                              help_text='Where to convert: {"host": name}, {"gpu": "NVIDIA H100"} or {"cpu": "AMX"}; '
+                                        "none: any gpu worker.")
     imgsz = serializers.IntegerField(required=False, allow_null=True, min_value=32, max_value=2048)
     opset = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=11, max_value=22)
     dynamic = serializers.BooleanField(required=False, default=False)
@@ -125,9 +139,9 @@ class ConversionRequestSerializer(serializers.Serializer):
         target = attrs["target"]
         allowed = CONVERSION_KEYS[target]
         data = self.initial_data if isinstance(self.initial_data, dict) else {}
-        unknown = sorted(set(data) - set(allowed) - {"target"})
+        unknown = sorted(set(data) - set(allowed) - {"target", "run_on"})
         if unknown:
             raise serializers.ValidationError(
                 {key: f"unknown option for target {target!r}; allowed: {', '.join(allowed)}" for key in unknown})
         options = {key: attrs.get(key) for key in allowed}
-        return {"target": target, "options": options}
+        return {"target": target, "options": options, "run_on": attrs.get("run_on")}

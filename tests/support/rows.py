@@ -10,7 +10,10 @@ import uuid
 
 from accounts.services import user_create
 from benchmarks.models import BenchmarkRun
+from django.utils import timezone
+
 from core.storage import artifact_put_bytes
+from hosts.models import Host
 from jobs.models import Job, JobKind, JobState
 from registry.models import Conversion, Dataset, ModelVersion
 from searches.models import Individual, Search
@@ -61,6 +64,15 @@ def model_row(*, owner, name: str | None = None, version: int | None = None, sha
                                        owner=owner, shared=shared, format=format, source=source,
                                        file=_placeholder(f"models/test-{uuid.uuid4().hex}.pt"), file_size=file_size,
                                        sha256=uuid.uuid4().hex, **values)
+
+
+def host_row(*, name: str, gpus: list | None = None, cpu_features: list | None = None, **fields) -> Host:
+    """A registered machine (a CPU with AMX unless told); live only while a process heartbeats it
+    (tests/support/hosts.py)."""
+    values = {"hardware_class": "cpu:amx", "cpu_model": "Test CPU", "cpu_cores": 2, "memory_mb": 4096,
+              "last_seen": timezone.now(), **fields}
+    return Host.objects.create(name=name, gpus=gpus or [], cpu_features=["AMX"] if cpu_features is None
+                               else cpu_features, **values)
 
 
 def job_row(*, owner, kind: str = JobKind.PROBE, state: str = JobState.SUCCEEDED, queue: str = "default",

@@ -10,7 +10,7 @@ import functools
 import json
 import os
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -22,6 +22,21 @@ from ..errors import ApiError, AuthError, JobFailed, TransportError
 OK, JOB_FAILED, USAGE, AUTH = 0, 1, 2, 3
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the answer as JSON (for scripts), nothing else.")]
+TARGET_HELP = ("Where to run: host=NAME (that host), gpu=MODEL (a live host whose GPU name contains it) or "
+               "cpu=FEATURE (a live host with that CPU feature, e.g. AMX); default: any gpu worker.")
+TargetOpt = Annotated[Optional[str], typer.Option("--target", metavar="host=NAME|gpu=MODEL|cpu=FEATURE",
+                                                  help=TARGET_HELP)]
+TARGET_KEYS = ("host", "gpu", "cpu")
+
+
+def parse_target(value: str | None, option: str = "--target") -> dict | None:
+    """`host=gpu-2`, `gpu=NVIDIA H100` or `cpu=AMX` as the API's routing target (`{"gpu": "NVIDIA H100"}`)."""
+    if not value:
+        return None
+    key, sep, wanted = value.partition("=")
+    if not sep or key.strip() not in TARGET_KEYS or not wanted.strip():
+        raise typer.BadParameter(f"{value!r} is not host=NAME, gpu=MODEL or cpu=FEATURE", param_hint=option)
+    return {key.strip(): wanted.strip()}
 
 
 def out() -> Console:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..errors import JobFailed
-from .common import JsonOpt, client, emit, err, handled, out, short
+from .common import JsonOpt, TargetOpt, client, emit, err, handled, out, parse_target, short
 from .train import parse_pairs
 
 REPORT_SUBJECTS = {"benchmark": "benchmark", "training": "training_run", "training_run": "training_run",
@@ -29,8 +29,10 @@ def bench(model: Annotated[str, typer.Argument(help="Model id or name.")],
           imgsz: Optional[int] = None, warmup: Optional[int] = None, iterations: Optional[int] = None,
           batch: Annotated[Optional[list[int]], typer.Option(help="A batch size (repeat).")] = None,
           dataset: Annotated[Optional[str], typer.Option(help="Score accuracy on this dataset.")] = None,
+          target: TargetOpt = None,
           as_json: JsonOpt = False):
     """Benchmark a model on every engine the workers can run; pick (and --apply) the best that meets the limits."""
+    routing = parse_target(target)
     c = client()
     found = c.model_resolve(model)
     constraints = {k: v for k, v in dict(max_p95_ms=max_p95, max_p99_ms=max_p99, min_fps=min_fps).items()
@@ -39,6 +41,8 @@ def bench(model: Annotated[str, typer.Argument(help="Model id or name.")],
                                     objective=objective).items() if v is not None}
     if dataset:
         params["dataset"] = c.dataset_resolve(dataset)["id"]
+    if routing:
+        params["target"] = routing
     run = c.benchmark_start(model=found["id"], engines=engines if engines == "auto" else engines.split(","),
                             constraints=constraints, apply=apply, **params)
     if not as_json:

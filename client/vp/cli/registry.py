@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
 from rich.table import Table
 
-from .common import JsonOpt, client, emit, err, handled, out, short
+from .common import TARGET_HELP, JsonOpt, client, emit, err, handled, out, parse_target, short
 
 datasets_app = typer.Typer(help="Datasets: upload (validated), list, show, delete.", no_args_is_help=True)
 models_app = typer.Typer(help="Models: upload, list, show, delete.", no_args_is_help=True)
@@ -134,11 +134,16 @@ def convert(model: Annotated[str, typer.Argument(help="Model id or name.")],
             dynamic: Annotated[Optional[bool], typer.Option("--dynamic/--static")] = None,
             half: Annotated[Optional[bool], typer.Option("--half/--full")] = None,
             wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait for the conversion job.")] = True,
+            run_on: Annotated[Optional[str], typer.Option("--run-on", metavar="host=NAME|gpu=MODEL|cpu=FEATURE",
+                                                          help=TARGET_HELP + " (--target is the format here)")] = None,
             as_json: JsonOpt = False):
     """Convert a model (ONNX with a parity check against PyTorch, or TensorRT); waits for the job."""
+    routing = parse_target(run_on, "--run-on")
     c = client()
     source = c.model_resolve(model)
     options = {k: v for k, v in {"imgsz": imgsz, "dynamic": dynamic, "half": half}.items() if v is not None}
+    if routing:
+        options["run_on"] = routing
     conversion = c.model_convert(source["id"], target, **options)
     if wait:
         c.job_wait(conversion["job"])

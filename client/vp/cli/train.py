@@ -10,7 +10,7 @@ from rich.live import Live
 
 from ..errors import JobFailed
 from ..watch import training_view
-from .common import JsonOpt, client, emit, err, handled, out, short
+from .common import JsonOpt, TargetOpt, client, emit, err, handled, out, parse_target, short
 
 
 def parse_pairs(pairs: list[str] | None, option: str) -> dict:
@@ -38,10 +38,12 @@ def train(dataset: Annotated[str, typer.Option(help="Dataset id or name.")],
           name: Annotated[Optional[str], typer.Option(help="The result model's name.")] = None,
           hyp: Annotated[Optional[list[str]], typer.Option(help="A hyperparameter, KEY=VALUE (repeat).")] = None,
           watch: Annotated[bool, typer.Option("--watch", help="Follow it live until it ends.")] = False,
+          target: TargetOpt = None,
           as_json: JsonOpt = False):
-    """Train a detector on the gpu queue."""
+    """Train a detector on the gpu queue (or on the host --target picks)."""
     if not preset and not model:
         raise typer.BadParameter("give --preset (from scratch) or --model (fine-tune)", param_hint="--preset")
+    routing = parse_target(target)
     c = client()
     ds = c.dataset_resolve(dataset)
     parent = c.model_resolve(model)["id"] if model else None
@@ -49,10 +51,14 @@ def train(dataset: Annotated[str, typer.Option(help="Dataset id or name.")],
                                     name=name).items() if v is not None}
     if hyp:
         params["hyperparameters"] = parse_pairs(hyp, "--hyp")
+    if routing:
+        params["target"] = routing
     run = c.training_start(dataset=ds["id"], preset=preset, model=parent, **params)
     if not watch:
         return emit(run) if as_json else out().print(
-            f"training run [bold]{run['id']}[/] started (job {run['job']}); follow it: vp jobs watch {run['job']}")
+            f"training run [bold]{run['id']}[/] started (job {run['job']})"
+            + (f" on host {run['routed_to']}" if run.get("routed_to") else "")
+            + f"; follow it: vp jobs watch {run['job']}")
     job = follow(c, run, quiet=as_json)
     run = c.training_run(run["id"])
     if job["state"] != "SUCCEEDED":
