@@ -46,13 +46,15 @@ class HostHeartbeat:
         self.stopping = threading.Event()
         self.facts: dict = {}
         self.sampler: UsageSampler | None = None
+        self.thread: threading.Thread | None = None
         self.recorded_at: float | None = None  # when the Host row was last written (monotonic)
 
     def start(self) -> "HostHeartbeat":
         self.facts = host_facts(engines=self.engines)
         self.sampler = UsageSampler(gpu_indexes=[gpu["index"] for gpu in self.facts["gpus"]])
         self._beat_logged()
-        threading.Thread(target=self._loop, name="host-heartbeat", daemon=True).start()
+        self.thread = threading.Thread(target=self._loop, name="host-heartbeat", daemon=True)
+        self.thread.start()
         log.info("host %s (%s) registered its %s process %s", self.facts["name"], self.facts["hardware_class"],
                  self.role, self.pid)
         return self
@@ -85,6 +87,8 @@ class HostHeartbeat:
 
     def stop(self) -> None:
         self.stopping.set()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout=5)  # a beat under way would bring the key back after it is forgotten
         try:
             if self.member:
                 process_forget(self.member)
