@@ -105,7 +105,7 @@ class TopApp(App):
 
     async def on_mount(self):
         self.query_one("#queues", DataTable).add_columns("queue", "workers", "queued", "running")
-        self.query_one("#hosts", DataTable).add_columns("host", "state", "CPU", "GPUs", "work", "last seen")
+        self.query_one("#hosts", DataTable).add_columns("host", "state", "CPU", "memory", "GPUs", "work", "last seen")
         self.query_one("#running", DataTable).add_columns("id", "kind", "state", "progress", "ETA", "message",
                                                           "owner", "worker")
         self.query_one("#finished", DataTable).add_columns("id", "kind", "state", "finished", "error", "owner")
