@@ -57,19 +57,20 @@ def _hosts(client: Client, active: list[dict]) -> tuple[list[tuple[str, ...]], s
         per_worker = Counter(j.get("worker") or "?" for j in active if j["state"] == "RUNNING")
         return [(name, "busy", "", "", "", f"{count} running", "") for name, count in sorted(per_worker.items())], \
             "jobs"
-    return [(str(host.get("name")), str(host.get("state", "")), cpu_text(host), memory_text(host),
-             "; ".join(gpu_texts(host)) or "no GPU", f"{len(host.get('processes') or [])} processes",
-             seen_text(host)) for host in hosts], "api"
+    # narrow enough beside the queues at 150 columns: no load average, a live host's time of day only
+    return [(str(host.get("name")), str(host.get("state", "")), cpu_text(host, load=False), memory_text(host),
+             "\n".join(gpu_texts(host)) or "no GPU", str(len(host.get("processes") or [])),
+             seen_text(host)[11:] if host.get("usage") else seen_text(host)) for host in hosts], "api"
 
 
 # How a host reads in `vp top` and `vp hosts`: its live usage (the heartbeat's newest sample) where it has one,
 # else its facts. Usage is null for a gone host, and absent from a platform older than it.
-def cpu_text(host: dict) -> str:
+def cpu_text(host: dict, load: bool = True) -> str:
     usage = host.get("usage") or {}
     text = f"{host.get('cpu_cores') or '?'} cores"
     if usage.get("cpu_percent") is not None:
         text += f" {usage['cpu_percent']:.0f}%"
-    if usage.get("load_average"):
+    if load and usage.get("load_average"):
         text += f" load {usage['load_average'][0]:.2f}"
     return text
 
