@@ -27,13 +27,6 @@ def _busy_and_total(times) -> tuple[float, float]:
     return total - times.idle - getattr(times, "iowait", 0.0), total
 
 
-def _or_none(read):
-    try:
-        return read()
-    except Exception:  # a field the GPU or driver does not support (NVMLError_NotSupported): that field is null
-        return None
-
-
 class UsageSampler:
     """One per heartbeat. `sample()` gives {sampled_at, cpu_percent, load_average, memory_used_mb, memory_total_mb,
     gpus: [{index, utilization_percent, memory_used_mb, memory_total_mb, temperature_c}]}."""
@@ -69,17 +62,9 @@ class UsageSampler:
         gpus = []
         for index in self.gpu_indexes:
             if index not in self._handles:
-                self._handles[index] = _or_none(lambda: nvml.nvmlDeviceGetHandleByIndex(index))
-            handle = self._handles[index]
-            if handle is None:
-                continue
-            memory = _or_none(lambda: nvml.nvmlDeviceGetMemoryInfo(handle))
-            gpus.append({"index": index,
-                         "utilization_percent": _or_none(lambda: nvml.nvmlDeviceGetUtilizationRates(handle).gpu),
-                         "memory_used_mb": round(memory.used / 2**20) if memory else None,
-                         "memory_total_mb": round(memory.total / 2**20) if memory else None,
-                         "temperature_c": _or_none(
-                             lambda: nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU))})
+                self._handles[index] = _or_none(nvml, nvml.nvmlDeviceGetHandleByIndex, index)
+            if self._handles[index] is not None:
+                gpus.append(_gpu_usage(nvml, index, self._handles[index]))
         return gpus
 
     def _nvml_open(self):
@@ -91,9 +76,25 @@ class UsageSampler:
             import pynvml  # deferred: optional (core/hardware.py); only a host whose facts list a GPU loads it
 
             pynvml.nvmlInit()
-        except Exception as exc:
+        except Exception as exc:  # not installed, no driver, a library that does not load: no GPU usage, said once
             self._nvml_failed = True
             log.warning("no GPU usage in this host's heartbeat: NVML cannot be opened (%s)", exc)
             return None
         self._nvml, self._nvml_pid, self._handles = pynvml, os.getpid(), {}
         return pynvml
+
+
+def _or_none(nvml, call, *args):
+    try:
+        return call(*args)
+    except nvml.NVMLError:  # a field the GPU or driver does not report (NotSupported...): that field is null
+        return None
+
+
+def _gpu_usage(nvml, index: int, handle) -> dict:
+    memory = _or_none(nvml, nvml.nvmlDeviceGetMemoryInfo, handle)
+    utilization = _or_none(nvml, nvml.nvmlDeviceGetUtilizationRates, handle)
+    return {"index": index, "utilization_percent": utilization.gpu if utilization else None,
+            "memory_used_mb": round(memory.used / 2**20) if memory else None,
+            "memory_total_mb": round(memory.total / 2**20) if memory else None,
+            "temperature_c": _or_none(nvml, nvml.nvmlDeviceGetTemperature, handle, nvml.NVML_TEMPERATURE_GPU)}

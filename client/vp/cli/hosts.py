@@ -7,7 +7,7 @@ import typer
 from rich.table import Table
 
 from ..top_data import cpu_text, gpu_texts, memory_text, seen_text
-from .common import JsonOpt, USAGE, client, emit, err, handled, out
+from .common import USAGE, JsonOpt, client, emit, err, handled, out
 
 STATE_STYLE = {"live": "green", "gone": "dim", "unknown": "yellow"}
 
