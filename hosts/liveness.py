@@ -15,9 +15,11 @@ def process_key(member: str) -> str:
     return f"hosts:proc:{member}"
 
 
-def process_beat(*, host: str, role: str, pid: int, queues: list[str]) -> str:
+def process_beat(*, host: str, role: str, pid: int, queues: list[str], usage: dict | None = None) -> str:
+    """Refresh the process's key; `usage` is the host's live usage (hosts/usage.py), kept only while the key lives
+    (the Host row never holds it: one write per beat would be one write per process every few seconds)."""
     member = f"{host}|{role}|{pid}"
-    body = json.dumps({"host": host, "role": role, "pid": pid, "queues": queues, "at": time.time()})
+    body = json.dumps({"host": host, "role": role, "pid": pid, "queues": queues, "at": time.time(), "usage": usage})
     pipe = redis_client().pipeline(transaction=False)
     pipe.set(process_key(member), body, px=int(settings.HOST_TTL_SECONDS * 1000))
     pipe.sadd(PROCESSES, member)
@@ -33,7 +35,7 @@ def process_forget(member: str) -> None:
 
 
 def processes_live() -> list[dict]:
-    """Every live process ({host, role, pid, queues, at}); expired registrations are dropped from the set."""
+    """Every live process ({host, role, pid, queues, at, usage}); expired registrations are dropped from the set."""
     client = redis_client()
     members = sorted(m.decode() for m in client.smembers(PROCESSES))
     if not members:

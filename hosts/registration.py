@@ -1,5 +1,6 @@
 """A process registers its host on start and keeps it alive: a Redis key every HOST_HEARTBEAT_SECONDS (cheap,
-expires when the process dies) and the Host row's `last_seen` every HOST_DB_UPDATE_SECONDS (no write per job).
+expires when the process dies, and carries the host's live usage: hosts/usage.py) and the Host row's `last_seen`
+every HOST_DB_UPDATE_SECONDS (no write per job).
 
 Used by the Celery workers (hosts/worker_signals.py) and the inference pool (inference/pool.py). The beats run in a
 daemon thread; a Redis or database that is down is logged and retried on the next beat, never fatal.
@@ -16,6 +17,7 @@ from django.utils import timezone
 from .facts import host_facts
 from .liveness import process_beat, process_forget
 from .models import Host
+from .usage import UsageSampler
 
 log = logging.getLogger("hosts")
 
@@ -52,12 +54,16 @@ class HostHeartbeat:
         self.member = ""
         self.stopping = threading.Event()
         self.facts: dict = {}
+        self.sampler: UsageSampler | None = None
+        self.thread: threading.Thread | None = None
         self.recorded_at: float | None = None  # when the Host row was last written (monotonic)
 
     def start(self) -> "HostHeartbeat":
         self.facts = host_facts(engines=self.engines)
+        self.sampler = UsageSampler(gpu_indexes=[gpu["index"] for gpu in self.facts["gpus"]])
         self._beat_logged()
-        threading.Thread(target=self._loop, name="host-heartbeat", daemon=True).start()
+        self.thread = threading.Thread(target=self._loop, name="host-heartbeat", daemon=True)
+        self.thread.start()
         log.info("host %s (%s) registered its %s process %s", self.facts["name"], self.facts["hardware_class"],
                  self.role, self.pid)
         return self
@@ -65,7 +71,8 @@ class HostHeartbeat:
     def _beat_logged(self) -> None:
         due = self.recorded_at is None or time.monotonic() - self.recorded_at >= settings.HOST_DB_UPDATE_SECONDS
         try:
-            self.member = process_beat(host=self.facts["name"], role=self.role, pid=self.pid, queues=self.queues)
+            self.member = process_beat(host=self.facts["name"], role=self.role, pid=self.pid, queues=self.queues,
+                                       usage=self._usage())
             if due:
                 try:
                     close_old_connections()
@@ -76,12 +83,21 @@ class HostHeartbeat:
         except Exception:
             log.warning("host heartbeat failed (retried on the next beat)", exc_info=True)
 
+    def _usage(self) -> dict | None:
+        try:
+            return self.sampler.sample() if self.sampler else None
+        except Exception:  # the beat says the process lives even when the machine cannot be read
+            log.warning("host usage could not be sampled", exc_info=True)
+            return None
+
     def _loop(self) -> None:
         while not self.stopping.wait(settings.HOST_HEARTBEAT_SECONDS):
             self._beat_logged()
 
     def stop(self) -> None:
         self.stopping.set()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout=5)  # a beat under way would bring the key back after it is forgotten
         try:
             if self.member:
                 process_forget(self.member)

@@ -86,7 +86,27 @@ def test_the_hosts_table_reads_api_hosts_and_falls_back_to_the_workers_of_jobs()
             "gpus": [{"name": "NVIDIA H100", "memory_total_mb": 81920, "memory_free_mb": 71680}],
             "processes": [{"role": "gpu"}, {"role": "inference"}]}
     rows, source = _hosts(_Hosts([host]), [])
-    assert source == "api" and rows[0][:4] == ("gpu-1", "live", "16 cores", "H100 10.0/80 GiB")
+    assert source == "api" and rows[0] == ("gpu-1", "live", "16 cores", "", "H100 10.0/80 GiB", "2",
+                                         "2026-12-06 20:00:00")
     running = [{"state": "RUNNING", "worker": "celery@a"}, {"state": "RUNNING", "worker": "celery@a"}]
     rows, source = _hosts(_Hosts(None), running)
-    assert source == "jobs" and rows == [("celery@a", "busy", "", "", "2 running", "")]
+    assert source == "jobs" and rows == [("celery@a", "busy", "", "", "", "2 running", "")]
+
+
+def test_the_hosts_table_shows_live_usage_where_the_host_reported_it():
+    host = {"name": "gpu-2", "state": "live", "cpu_cores": 32, "memory_mb": 257000, "last_seen": "2026-12-06T20:00:00Z",
+            "gpus": [{"index": 0, "name": "NVIDIA H100 80GB HBM3", "memory_total_mb": 81559},
+                     {"index": 1, "name": "NVIDIA H100 80GB HBM3", "memory_total_mb": 81559}],
+            "processes": [{"role": "gpu"}],
+            "usage": {"sampled_at": "2026-12-06T20:00:41.5Z", "cpu_percent": 37.4, "load_average": [5.25, 4.0, 3.1],
+                      "memory_used_mb": 65536, "memory_total_mb": 257000,
+                      "gpus": [{"index": 0, "utilization_percent": 91, "memory_used_mb": 40960,
+                                "memory_total_mb": 81559, "temperature_c": 67},
+                               {"index": 1, "utilization_percent": 0, "memory_used_mb": 0, "memory_total_mb": 81559,
+                                "temperature_c": None}]}}
+    (row,), _ = _hosts(_Hosts([host]), [])
+    assert row[2:5] == ("32 cores 37%", "64.0/251 GiB",
+                        "H100 80GB HBM3 91% 40.0/80 GiB 67°C\nH100 80GB HBM3 0% 0.0/80 GiB")  # a GPU a line
+    assert row[5:] == ("1", "20:00:41")  # seen: the newest sample's time, not the row's last_seen
+    (gone,), _ = _hosts(_Hosts([{**host, "state": "gone", "usage": None}]), [])
+    assert gone[2:5] == ("32 cores", "251 GiB", "H100 80GB HBM3 80 GiB\nH100 80GB HBM3 80 GiB")

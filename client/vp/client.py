@@ -261,11 +261,14 @@ class Client:
     def inference_health(self) -> Json:
         return self._get("/api/inference/health/")
 
-    def hosts(self) -> list[Json] | None:
-        """The hosts (CPU, GPUs, heartbeat) where the platform has `/api/hosts/`; None where it has not (404)."""
+    def hosts(self, limit: int = 100) -> list[Json] | None:
+        """The hosts (CPU, GPUs, heartbeat, live `usage`) where the platform has `/api/hosts/`; None where not (404)."""
         try:
-            answer = self._get("/api/hosts/")
+            answer = self._get("/api/hosts/", limit=limit)
         except NotFound:
             return None
         return answer["results"] if isinstance(answer, dict) and "results" in answer else answer
+
+    def host(self, name: str) -> Json:
+        return self._get(f"/api/hosts/{name}/")
 

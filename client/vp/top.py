@@ -80,7 +80,8 @@ class TopApp(App):
     BINDINGS = [Binding("q", "quit", "quit"), Binding("r", "refresh", "refresh"), Binding("l", "log", "job log"),
                 Binding("c", "cancel", "cancel job"), Binding("f", "follow", "follow training")]
     DEFAULT_CSS = "DataTable { height: auto; max-height: 14; } .title { text-style: bold; margin: 1 0 0 1; } " \
-                  "#status { margin: 0 1; } Horizontal { height: auto; } Horizontal > VerticalScroll { height: auto; }"
+                  "#status { margin: 0 1; } Horizontal { height: auto; } Horizontal > VerticalScroll { height: auto; }" \
+                  " #queues-box { width: 46; } #hosts-box { width: 1fr; }"
 
     def __init__(self, client: Client, refresh: float = 2.0):
         super().__init__()
@@ -91,10 +92,10 @@ class TopApp(App):
         yield Header()
         yield Static(id="status")
         with Horizontal():
-            with VerticalScroll():
+            with VerticalScroll(id="queues-box"):
                 yield Static("Queues", classes="title")
                 yield DataTable(id="queues", cursor_type="none")
-            with VerticalScroll():
+            with VerticalScroll(id="hosts-box"):
                 yield Static("Hosts", classes="title", id="hosts-title")
                 yield DataTable(id="hosts", cursor_type="none")
         yield Static("Running and queued jobs", classes="title")
@@ -105,7 +106,7 @@ class TopApp(App):
 
     async def on_mount(self):
         self.query_one("#queues", DataTable).add_columns("queue", "workers", "queued", "running")
-        self.query_one("#hosts", DataTable).add_columns("host", "state", "CPU", "GPUs", "work", "last seen")
+        self.query_one("#hosts", DataTable).add_columns("host", "state", "CPU", "memory", "GPUs", "procs", "last seen")
         self.query_one("#running", DataTable).add_columns("id", "kind", "state", "progress", "ETA", "message",
                                                           "owner", "worker")
         self.query_one("#finished", DataTable).add_columns("id", "kind", "state", "finished", "error", "owner")
@@ -126,7 +127,7 @@ class TopApp(App):
         self.query_one("#hosts-title", Static).update(
             "Hosts" if snap.hosts_source == "api" else "Workers (busy; this platform has no /api/hosts/)")
         _fill(self.query_one("#queues", DataTable), [tuple(map(str, q)) for q in snap.queues])
-        _fill(self.query_one("#hosts", DataTable), snap.hosts)
+        _fill(self.query_one("#hosts", DataTable), snap.hosts, height=None)
         _fill(self.query_one("#running", DataTable), [
             (str(j["id"]), j["kind"], Text(j["state"], style=STATE_STYLE.get(j["state"], "")), _bar(j.get("progress")),
              eta_text(j.get("eta_seconds")), (j.get("progress_message") or "")[:40], str(j.get("owner") or ""),
@@ -176,14 +177,15 @@ def _bar(progress) -> str:
     return "█" * filled + "░" * (12 - filled) + f" {value:>4.0%}"
 
 
-def _fill(table: DataTable, rows: list, keys: list[str] | None = None):
-    """Redraw the rows, keeping the cursor on the same job when it is still there."""
+def _fill(table: DataTable, rows: list, keys: list[str] | None = None, height: int | None = 1):
+    """Redraw the rows, keeping the cursor on the same job when it is still there (`height` None: as tall as the
+    row's cells, a host's GPUs one per line)."""
     selected = None
     if keys is not None and table.row_count:
         selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
     table.clear()
     for index, row in enumerate(rows):
-        table.add_row(*row, key=keys[index] if keys else None)
+        table.add_row(*row, key=keys[index] if keys else None, height=height)
     if selected is not None and keys and selected in keys:
         table.move_cursor(row=keys.index(selected))
 

@@ -55,30 +55,57 @@ def _hosts(client: Client, active: list[dict]) -> tuple[list[tuple[str, ...]], s
         hosts = None
     if hosts is None:
         per_worker = Counter(j.get("worker") or "?" for j in active if j["state"] == "RUNNING")
-        return [(name, "busy", "", "", f"{count} running", "") for name, count in sorted(per_worker.items())], "jobs"
-    rows = []
-    for host in hosts:
-        gpus = host.get("gpus") or []
-        gpu_text = "; ".join(_gpu(g) for g in gpus) or "no GPU"
-        cpu = f"{host.get('cpu_cores') or '?'} cores" + (f" {host['cpu_percent']:.0f}%"
-                                                          if host.get("cpu_percent") is not None else "")
-        processes = host.get("processes") or []
-        rows.append((str(host.get("name")), str(host.get("state", "")), cpu, gpu_text,
-                     f"{len(processes)} processes", str(host.get("last_seen") or "")[:19].replace("T", " ")))
-    return rows, "api"
+        return [(name, "busy", "", "", "", f"{count} running", "") for name, count in sorted(per_worker.items())], \
+            "jobs"
+    # narrow enough beside the queues at 150 columns: no load average, a live host's time of day only
+    return [(str(host.get("name")), str(host.get("state", "")), cpu_text(host, load=False), memory_text(host),
+             "\n".join(gpu_texts(host)) or "no GPU", str(len(host.get("processes") or [])),
+             seen_text(host)[11:] if host.get("usage") else seen_text(host)) for host in hosts], "api"
+
+
+# How a host reads in `vp top` and `vp hosts`: its live usage (the heartbeat's newest sample) where it has one,
+# else its facts. Usage is null for a gone host, and absent from a platform older than it.
+def cpu_text(host: dict, load: bool = True) -> str:
+    usage = host.get("usage") or {}
+    text = f"{host.get('cpu_cores') or '?'} cores"
+    if usage.get("cpu_percent") is not None:
+        text += f" {usage['cpu_percent']:.0f}%"
+    if load and usage.get("load_average"):
+        text += f" load {usage['load_average'][0]:.2f}"
+    return text
+
+
+def memory_text(host: dict) -> str:
+    usage = host.get("usage") or {}
+    if usage.get("memory_total_mb"):
+        return f"{usage['memory_used_mb'] / 1024:.1f}/{usage['memory_total_mb'] / 1024:.0f} GiB"
+    return f"{host['memory_mb'] / 1024:.0f} GiB" if host.get("memory_mb") else ""
+
+
+def gpu_texts(host: dict) -> list[str]:
+    """One text per GPU: its model from the facts, utilisation, memory and temperature from the usage."""
+    live = {g.get("index"): g for g in (host.get("usage") or {}).get("gpus") or []}
+    return [_gpu({**gpu, **live.get(gpu.get("index"), {})}) for gpu in host.get("gpus") or []]
+
+
+def seen_text(host: dict) -> str:
+    """When the host was last heard of: its newest sample while live, else the row's last_seen."""
+    seen = (host.get("usage") or {}).get("sampled_at") or host.get("last_seen") or ""
+    return str(seen)[:19].replace("T", " ")
 
 
 def _gpu(gpu: dict) -> str:
     name = str(gpu.get("name", "GPU")).replace("NVIDIA ", "")
-    use = gpu.get("utilization") if gpu.get("utilization") is not None else gpu.get("util")
-    total = gpu.get("memory_total_mb") or gpu.get("memory_mb")
+    use = gpu.get("utilization_percent")
+    total = gpu.get("memory_total_mb")
     used = gpu.get("memory_used_mb")
     if used is None and total and gpu.get("memory_free_mb") is not None:  # NVML's facts: total and free
         used = total - gpu["memory_free_mb"]
-    memory = used, total
     text = name + (f" {use:.0f}%" if isinstance(use, (int, float)) else "")
-    if memory[0] is not None and memory[1]:
-        text += f" {memory[0] / 1024:.1f}/{memory[1] / 1024:.0f} GiB"
-    elif memory[1]:
-        text += f" {memory[1] / 1024:.0f} GiB"
+    if used is not None and total:
+        text += f" {used / 1024:.1f}/{total / 1024:.0f} GiB"
+    elif total:
+        text += f" {total / 1024:.0f} GiB"
+    if gpu.get("temperature_c") is not None:
+        text += f" {gpu['temperature_c']}°C"
     return text

@@ -1,5 +1,6 @@
-"""A real worker process registers its host on start (hardware read from this machine) and heartbeats it; once the
-worker is killed the host is shown as gone (HOST_TTL_SECONDS is 3 s in the suite)."""
+"""A real worker process registers its host on start (hardware read from this machine) and heartbeats it with the
+host's live usage; once the worker is killed the host is shown as gone, without usage (HOST_TTL_SECONDS is 3 s in
+the suite)."""
 import os
 import uuid
 
@@ -35,12 +36,15 @@ def test_a_gpu_worker_registers_its_host_heartbeats_and_is_gone_once_killed(alic
         (process,) = body["processes"]
         assert process["pid"] == worker.process.pid and set(process["queues"]) == {"gpu", f"gpu.host.{name}"}
         first_beat = process["at"]
-        wait_for(lambda: _state(client, name)["processes"][0]["at"] > first_beat, timeout=10,
-                 message="a second heartbeat")
+        later = wait_for(lambda: (body := _state(client, name))["processes"][0]["at"] > first_beat and body,
+                         timeout=10, message="a second heartbeat")
+        usage = later["usage"]  # sampled in the worker process, from this machine (no GPU: none listed)
+        assert usage["memory_total_mb"] == body["memory_mb"] and usage["cpu_percent"] is not None
+        assert usage["gpus"] == [] and usage["sampled_at"]
         worker.kill()
         gone = wait_for(lambda: _state(client, name)["state"] == "gone" and _state(client, name), timeout=15,
                         message=f"host {name} to be shown as gone")
-        assert gone["processes"] == [] and gone["last_seen"]
+        assert gone["processes"] == [] and gone["last_seen"] and gone["usage"] is None
     finally:
         worker.stop()
 

@@ -58,3 +58,45 @@ def test_health_counts_a_host_queue_as_consumed_while_its_gpu_worker_lives(alice
     finally:
         process_forget(member)
     assert queues_waiting_on_no_consumer(workers) == {"gpu.host.h-health": 1}  # gone: nobody takes it
+
+
+def test_a_live_host_shows_the_usage_its_heartbeat_sampled_and_none_once_gone(alice, api, transactional_db,
+                                                                           settings, monkeypatch):
+    """A real HostHeartbeat in this process (its beats in their thread, against the test Redis), NVML faked: the
+    API shows the newest sample under `usage`, per GPU too; once the process stops, the host is gone and its usage
+    null (never a stale one)."""
+    from hosts.registration import HostHeartbeat
+    from tests.support.nvml import fake_nvml
+    from tests.waiting import wait_for
+
+    settings.HOST_NAME = "h-usage"
+    fake_nvml(monkeypatch, [{"name": "NVIDIA H100 80GB HBM3", "memory_total_mb": 81559, "memory_used_mb": 40960,
+                             "utilization": 93, "temperature": 66}])
+    client = api(alice)
+    heartbeat = HostHeartbeat(role="gpu", engines=False).start()
+    try:
+        first = client.get("/api/hosts/h-usage/").json()
+        usage = first["usage"]
+        assert first["state"] == "live" and first["gpus"][0]["name"] == "NVIDIA H100 80GB HBM3"
+        assert 0 < usage["memory_used_mb"] <= usage["memory_total_mb"] and len(usage["load_average"]) == 3
+        assert usage["gpus"] == [{"index": 0, "utilization_percent": 93, "memory_used_mb": 40960,
+                                  "memory_total_mb": 81559, "temperature_c": 66}]
+        later = wait_for(lambda: (body := client.get("/api/hosts/h-usage/").json())["usage"]["sampled_at"]
+                         > usage["sampled_at"] and body, timeout=10, message="a newer sample")
+        assert later["usage"]["cpu_percent"] is not None  # a beat later, the CPU share since the first one
+        listed = {h["name"]: h for h in client.get("/api/hosts/").json()["results"]}
+        assert listed["h-usage"]["usage"]["gpus"][0]["utilization_percent"] == 93
+    finally:
+        heartbeat.stop()
+    gone = client.get("/api/hosts/h-usage/").json()
+    assert gone["state"] == "gone" and gone["usage"] is None
+
+
+def test_a_live_host_that_has_not_reported_usage_shows_null(alice, api, db):
+    _host("h-quiet")
+    member = process_beat(host="h-quiet", role="default", pid=4444, queues=["default"])  # an older process: no usage
+    try:
+        body = api(alice).get("/api/hosts/h-quiet/").json()
+        assert body["state"] == "live" and body["usage"] is None
+    finally:
+        process_forget(member)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from . import auth, experiments, jobs, registry, train
+from . import auth, experiments, hosts, jobs, registry, train
 
 app = typer.Typer(name="vp", help="The vision-model platform from your terminal (docs/cli.md).",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -20,6 +20,7 @@ app.command()(experiments.bench)
 app.command()(experiments.search)
 app.command()(experiments.report)
 app.add_typer(jobs.jobs_app, name="jobs")
+app.command()(hosts.hosts)
 
 
 @app.command()
