@@ -93,7 +93,7 @@ def test_a_live_host_shows_the_usage_its_heartbeat_sampled_and_none_once_gone(al
 
 
 def test_a_live_host_that_has_not_reported_usage_shows_null(alice, api, db):
-    _host("h-quiet")
+    host_row(name="h-quiet")
     member = process_beat(host="h-quiet", role="default", pid=4444, queues=["default"])  # an older process: no usage
     try:
         body = api(alice).get("/api/hosts/h-quiet/").json()
