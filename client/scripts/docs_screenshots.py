@@ -1,7 +1,7 @@
 """Draw docs/cli.md's two screenshots from a running platform: `vp train --watch` (rich's Console(record=True)
 .save_svg, captured while the training is half done) and `vp top` (textual's save_screenshot).
 
-    client/bin/vp train --dataset shapes --preset yolov8n --epochs 12 --imgsz 64 &   # something to show
+    client/bin/vp train --dataset shapes-demo --preset yolov8n --epochs 12 --imgsz 64 &   # something to show
     PYTHONPATH=client python client/scripts/docs_screenshots.py --run 3 --out docs/img   # VP_URL / VP_TOKEN
 """
 import argparse
