@@ -109,7 +109,8 @@ def test_after_redis_restarts_empty_every_job_finishes_fails_with_a_reason_or_ru
     url = f"redis://127.0.0.1:{port}/0"
     redis_process = start(port=port, data_dir=tmp_path / "redis-1", persist=False)
     # This test's own Redis, worker and Celery client: the session's shared Redis is never restarted.
-    app = Celery("fault-test", broker=url, backend=url)
+    # Not made the current app: the platform sends its jobs through celery.current_app, which must stay the session's.
+    app = Celery("fault-test", broker=url, backend=url, set_as_current=False)
     app.conf.update(task_serializer="json", accept_content=["json"], broker_connection_retry_on_startup=True)
     worker = WorkerProcess("gpu-fault", gpu_worker_args())
     worker.extra_env = {"REDIS_URL": url}

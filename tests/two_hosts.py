@@ -35,7 +35,8 @@ class Platform:
     def celery(self):
         from celery import Celery
 
-        app = Celery("two-hosts", broker=self.redis_url, backend=self.redis_url)
+        # Not made the current app: the platform sends its jobs through celery.current_app (the session's app).
+        app = Celery("two-hosts", broker=self.redis_url, backend=self.redis_url, set_as_current=False)
         app.conf.update(task_serializer="json", accept_content=["json"], broker_connection_retry_on_startup=True)
         return app
 
