@@ -16,7 +16,6 @@ a path that stays valid while it holds the lease. Properties, each tested in cor
   Left alone, they are never asked for again and age out like any other.
 """
 import fcntl
-import hashlib
 import logging
 import os
 import shutil
@@ -27,11 +26,10 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .storage import artifact_fetch
+from .storage import artifact_fetch, sha256_of
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1024 * 1024
 FETCH_TRIES = 2
 
 
@@ -73,14 +71,6 @@ def _checked(sha256: str) -> str:
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise ValueError(f"not a SHA-256: {sha256!r} (the artifact's hash was never recorded)")
     return sha256
-
-
-def _hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _stamp_of(path: Path) -> str:
@@ -241,7 +231,7 @@ class ArtifactCache:
             return False
         if stamp.is_file() and stamp.read_text() == _stamp_of(path):
             return True
-        if _hash(path) == sha256:  # changed since verified (or never stamped): trust the content, not the stamp
+        if sha256_of(path) == sha256:  # changed since verified (or never stamped): trust the content, not the stamp
             stamp.write_text(_stamp_of(path))
             return True
         log.warning("artifact cache %s: %s does not match its SHA-256: fetching it again", self.root, path.name)
@@ -256,7 +246,7 @@ class ArtifactCache:
             for attempt in range(1, FETCH_TRIES + 1):
                 computed = self._fetch(name=name, target=temporary)
                 self.fetches += 1
-                if (computed or _hash(temporary)) == sha256:
+                if (computed or sha256_of(temporary)) == sha256:
                     os.replace(temporary, target)
                     if stamp:
                         self._stamp(target).write_text(_stamp_of(target))

@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.perf.bench_inference import Client, Raw, _free_port, _jpeg, _load, _multipart
-from tests.perf.harness import percentiles, print_table
+from tests.perf.harness import percentiles, print_table, processes_stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "100"))
@@ -190,14 +190,7 @@ def main() -> dict:
         load = _load(make_client, CLIENTS, LOAD_SECONDS)
         after = raw.throughput([1])[1]
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        redis_process.terminate()
+        processes_stop(processes, redis_process)
         shutil.rmtree(work, ignore_errors=True)
     raw_throughput = (before + after) / 2
     fidelity = ort_row["p50_ms"] / raw_fidelity["p50"]
