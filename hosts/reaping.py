@@ -3,18 +3,23 @@ any more: nothing would ever take them. One aimed at a hardware class (`{"gpu": 
 to another live host that matches; one aimed at the host by name, or whose class no live host has now, is failed with
 the reason instead of being left QUEUED for ever. This covers a job sent again after its host was lost mid-run
 (jobs/rerun.py sends it back to the queue it had, that of the dead host) as well as one that never started."""
+import logging
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Invalid
-from jobs.lifecycle import job_fail
+from jobs.lifecycle import job_fail, job_reroute, job_send_on_commit
 from jobs.models import Job, JobKind, JobState
-from jobs.services import HOST_QUEUE_PREFIX, job_reroute
+from jobs.services import HOST_QUEUE_PREFIX
 
 from .liveness import processes_live
 from .routing import host_queue, target_describe, target_host
+
+log = logging.getLogger(__name__)
 
 # The job parameter that holds a job's routing target: a conversion's `target` is its output format.
 TARGET_PARAM = {JobKind.CONVERSION: "run_on"}
@@ -33,7 +38,7 @@ def jobs_reroute_on_gone_hosts(*, now=None) -> dict[str, list[int]]:
     # A job younger than one TTL may have been routed while its host's key was still being refreshed.
     queued = list(Job.objects.filter(state=JobState.QUEUED, queue__startswith=HOST_QUEUE_PREFIX,
                                      created_at__lt=now - timedelta(seconds=settings.HOST_TTL_SECONDS))
-                  .values("pk", "kind", "queue", "params", "attempts"))
+                  .values("pk", "kind", "queue", "params", "attempts", "task_name", "task_limits"))
     done = {"rerouted": [], "failed": []}
     if not queued:
         return done
@@ -64,7 +69,12 @@ def _reroute(job: dict, gone: str) -> tuple[bool, str]:
                        f"{target_describe(target)}; {ran}. Start it again when one is live (GET /api/hosts/).")
     message = f"routed again to {host!r}: its host {gone!r} is gone and {host!r} has {target_describe(target)}"
     params = {**job["params"], "routed_to": host}
-    if job_reroute(job_id=job["pk"], from_queue=job["queue"], to_queue=host_queue(host), params=params,
-                   message=message):
-        return True, ""
-    return False, ""  # it moved meanwhile (claimed, cancelled): nothing to do
+    task_id, queue = str(uuid.uuid4()), host_queue(host)
+    with transaction.atomic():
+        if not job_reroute(job_id=job["pk"], from_queue=job["queue"], to_queue=queue, params=params, task_id=task_id,
+                           message=message):
+            return False, ""  # it moved meanwhile (claimed, cancelled): nothing to do
+        job_send_on_commit(job_id=job["pk"], task_name=job["task_name"], queue=queue, task_id=task_id,
+                           limits=job["task_limits"])
+    log.warning("job %s: %s", job["pk"], message)
+    return True, ""

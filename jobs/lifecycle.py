@@ -20,7 +20,7 @@ from .signals import job_finished
 log = logging.getLogger(__name__)
 
 ALLOWED_TRANSITIONS = {
-    JobState.QUEUED: {JobState.RUNNING, JobState.CANCELLED, JobState.FAILED},
+    JobState.QUEUED: {JobState.RUNNING, JobState.CANCELLED, JobState.FAILED, JobState.QUEUED},  # re-routed
     JobState.RUNNING: {JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED, JobState.QUEUED},
 }
 
@@ -119,6 +119,28 @@ def job_requeue_lost(*, job_id: int, stale_before, task_id: str, message: str) -
     return transition(job_id=job_id, to_state=JobState.QUEUED, from_states=[JobState.RUNNING], message=message,
                       where={"heartbeat_at__lt": stale_before}, celery_task_id=task_id, worker="", heartbeat_at=None,
                       progress_message=message[:500])
+
+
+def job_reroute(*, job_id: int, from_queue: str, to_queue: str, params: dict, task_id: str, message: str) -> bool:
+    """QUEUED -> QUEUED in `to_queue` for a job still waiting in `from_queue` (its host is gone: hosts/reaping.py),
+    with `params`; it is to be sent as the new task `task_id`, so a late delivery of the old message no longer claims
+    it. True if it moved."""
+    return transition(job_id=job_id, to_state=JobState.QUEUED, from_states=[JobState.QUEUED], message=message,
+                      where={"queue": from_queue}, queue=to_queue, params=params, celery_task_id=task_id,
+                      progress_message=message[:500])
+
+
+def job_send_on_commit(*, job_id: int, task_name: str, queue: str, task_id: str, limits: dict | None) -> None:
+    """Send a job moved back to QUEUED (re-run, re-routed) as task `task_id` once the caller's transaction commits
+    (now, outside one). A send that fails is left to the lost-message sweep (jobs/lost_messages.py), which sends a
+    QUEUED job whose message is missing."""
+    def send():
+        try:
+            current_app.send_task(task_name, args=[job_id], queue=queue, task_id=task_id, **(limits or {}))
+        except Exception:
+            log.warning("could not send job %s to %s now; the lost-message sweep will", job_id, queue, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 def job_request_cancel(*, job: Job) -> Job:

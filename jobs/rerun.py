@@ -15,12 +15,10 @@ import logging
 import uuid
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from .lifecycle import job_fail, job_requeue_lost
+from .lifecycle import job_fail, job_requeue_lost, job_send_on_commit
 from .models import Job, JobKind, JobState
 
 log = logging.getLogger(__name__)
@@ -59,14 +57,7 @@ def job_rerun_if_host_lost(*, job_id: int, cutoff, reason: str) -> bool:
                f"{settings.JOB_MAX_ATTEMPTS}; it ran on {job['worker'] or '?'})")
     if not job_requeue_lost(job_id=job_id, stale_before=cutoff, task_id=task_id, message=message):
         return False
-    transaction.on_commit(lambda: _send(job, job_id, task_id))  # now, unless the caller holds a transaction open
+    job_send_on_commit(job_id=job_id, task_name=job["task_name"], queue=job["queue"], task_id=task_id,
+                       limits=job["task_limits"])
     log.warning("job %s: %s", job_id, message)
     return True
-
-
-def _send(job: dict, job_id: int, task_id: str) -> None:
-    try:
-        current_app.send_task(job["task_name"], args=[job_id], queue=job["queue"], task_id=task_id,
-                              **(job["task_limits"] or {}))
-    except Exception:  # the lost-message sweep (jobs/lost_messages.py) sends a QUEUED job whose message is missing
-        log.warning("could not send job %s again now; the lost-message sweep will", job_id, exc_info=True)

@@ -5,14 +5,13 @@ from typing import TypeVar
 
 from celery import current_app
 from django.db import transaction
-from django.utils import timezone
 
 from core.errors import Unavailable
 from core.queues import CELERY_QUEUES
 from core.redis import redis_client
 
 from . import lifecycle
-from .models import Job, JobState, JobSubject, JobTransition
+from .models import Job, JobSubject
 from .quota import job_quota_applies, job_quota_check
 
 log = logging.getLogger(__name__)
@@ -73,33 +72,6 @@ def _send(job_id: int, task_name: str, queue: str, task_id: str, **limits) -> No
         log.error("could not enqueue job %s: %s", job_id, exc)
         lifecycle.job_fail(job_id=job_id, error=f"the job could not be queued: the broker is unreachable ({exc})")
         raise Unavailable("The job queue (Redis) is unreachable; the job was not started.") from exc
-
-
-def job_reroute(*, job_id: int, from_queue: str, to_queue: str, params: dict, message: str) -> bool:
-    """Send a QUEUED job that still waits in `from_queue` to `to_queue` instead (its host is gone: hosts/reaping.py),
-    with `params` and a new task id, so a late delivery of the old message no longer claims it. True if it moved; a
-    failed send is left to the lost-message sweep (jobs/lost_messages.py), which sends a QUEUED job whose message is
-    missing."""
-    task_id = str(uuid.uuid4())
-    waiting = Job.objects.filter(pk=job_id, state=JobState.QUEUED, queue=from_queue)
-    with transaction.atomic():
-        job = waiting.values("task_name", "task_limits").first()
-        if job is None or not waiting.update(queue=to_queue, params=params, celery_task_id=task_id,
-                                             progress_message=message[:500], updated_at=timezone.now()):
-            return False
-        JobTransition.objects.create(job_id=job_id, from_state=JobState.QUEUED, to_state=JobState.QUEUED,
-                                     message=message[:2000])
-        transaction.on_commit(lambda: _send_rerouted(job_id, job["task_name"], to_queue, task_id,
-                                                     **(job["task_limits"] or {})))
-    log.warning("job %s: %s", job_id, message)
-    return True
-
-
-def _send_rerouted(job_id: int, task_name: str, queue: str, task_id: str, **limits) -> None:
-    try:
-        current_app.send_task(task_name, args=[job_id], queue=queue, task_id=task_id, **limits)
-    except Exception:
-        log.warning("could not send job %s to %s now; the lost-message sweep will", job_id, queue, exc_info=True)
 
 
 def job_cancel(*, job: Job) -> Job:
