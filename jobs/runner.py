@@ -182,9 +182,24 @@ def _ending(ctx, exc: Exception) -> tuple:
         return lifecycle.job_fail, {"error": ctx.timeout_message(), "result": ctx.partial_result or None}
     if isinstance(exc, (PermanentJobError, DomainError)):  # a message for users; retrying will not change it
         return lifecycle.job_fail, {"error": str(exc), "result": ctx.partial_result or None}
+    if soft_limit_hit(exc):  # an error raised while the limit unwound (the query it cut short, say)
+        return lifecycle.job_fail, {"error": ctx.timeout_message(), "result": ctx.partial_result or None}
     log.exception("job %s failed", ctx.job_id)
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return lifecycle.job_fail, {"error": detail, "result": ctx.partial_result or None}
+
+
+def soft_limit_hit(exc: BaseException | None) -> bool:
+    """True if `exc` is the soft time limit or was raised while it unwound: the signal may land half-way through a
+    query, and the database layer's clean-up then fails on the cut-short connection (psycopg's "can't change
+    'autocommit' now"), raising its own error with the time limit as its context."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, SoftTimeLimitExceeded):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _fail_if_still_running(*, job_id: int) -> bool:

@@ -13,11 +13,10 @@ import shutil
 import time
 from pathlib import Path
 
-from celery.exceptions import SoftTimeLimitExceeded
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from jobs.models import Job
-from jobs.runner import JobCancelled, PermanentJobError
+from jobs.runner import JobCancelled, PermanentJobError, soft_limit_hit
 from registry.datasets.archive import dataset_local
 from registry.model_versions.selectors import model_file_local
 
@@ -188,7 +187,10 @@ def training_run_execute(ctx) -> dict:
                         **params.get("hyperparameters", {}))
     except _CancelledAtBoundary:
         raise JobCancelled(_partial_result(run, reporter, run_dir, uploader)) from None
-    except SoftTimeLimitExceeded:
+    except Exception as exc:
+        if not soft_limit_hit(exc):
+            raise
+        connection.close()  # the limit may have cut a query short: what follows gets a fresh connection
         ctx.partial_result = _partial_result(run, reporter, run_dir, uploader)
         raise PermanentJobError(f"timeout: the run passed its time limit of {params['time_limit_seconds']} s after "
                                 f"{reporter.epochs_done} epoch(s); what was trained so far is kept") from None
