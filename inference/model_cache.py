@@ -23,6 +23,7 @@ class Loaded:
     engine: object
     note: str  # why the selected engine was not used, or ""
     last_used: float
+    loaded_at: float = 0.0
 
 
 def _load_engine(name: str, path: str):
@@ -46,20 +47,24 @@ class ModelCache:
         self.models: OrderedDict[tuple, Loaded] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, *, model_id: int, model_format: str, path, selected: str, imgsz: int) -> Loaded:
-        """`path`: the model file, or a function that returns it (asked only when the model must be loaded)."""
+    def get(self, *, model_id: int, model_format: str, file: str, selected: str, imgsz: int, path=None) -> Loaded:
+        """`file`: the model's name in the artifact store, which is content-addressed, so it names exactly the bytes
+        (the cache's key, with the model and the engine). `path`: the local file, or a function that returns it
+        (asked only when the model must be loaded); `file` itself when not given. Never key on `path`: a function
+        is a new object on every request, and a warm model would then be loaded again for every prediction."""
         name, note = engine_choose(model_format=model_format, selected=selected, available=self.available)
         if name is None:
             reasons = "; ".join(f"{n}: {self.engines[n]['reason']}" for n in ENGINES
                                 if model_format in ENGINES[n].formats and n in self.engines
                                 and not self.engines[n]["available"])
             raise RequestError(409, f"this inference worker cannot serve {model_format} models ({reasons})")
-        key = (model_id, name, path)  # the file too: a content-addressed path names exactly the bytes loaded
+        key = (model_id, name, file)
         loaded = self.models.get(key)
         if loaded is None:
             started = time.perf_counter()
             try:
-                engine = self._load(name, path() if callable(path) else path)
+                local = path() if callable(path) else (path or file)
+                engine = self._load(name, local)
                 engine.warmup(engine.fixed_imgsz or imgsz)
             except Exception as exc:
                 log.exception("loading model %s with %s failed", model_id, name)
@@ -67,7 +72,7 @@ class ModelCache:
                 # the message without the artifact store's path that engines quote
                 raise RequestError(422, f"this model cannot be served: {name} could not load model {model_id}: "
                                         f"{without_paths(exc)[:500]}", unservable=True) from exc
-            loaded = Loaded(engine=engine, note=note, last_used=time.time())
+            loaded = Loaded(engine=engine, note=note, last_used=time.time(), loaded_at=time.time())
             with self.lock:
                 self.models[key] = loaded
             log.info("loaded model %s with %s in %.0f ms", model_id, name, (time.perf_counter() - started) * 1000)
@@ -95,6 +100,6 @@ class ModelCache:
         """The loaded models for the pool's heartbeat."""
         with self.lock:
             return [{"model_id": key[0], "engine": loaded.engine.name, "note": loaded.note,
-                     "last_used": loaded.last_used, **{k: v for k, v in loaded.engine.describe().items()
+                     "loaded_at": loaded.loaded_at, "last_used": loaded.last_used, **{k: v for k, v in loaded.engine.describe().items()
                                                         if k in ("input_shape", "dynamic_batch", "device")}}
                     for key, loaded in self.models.items()]

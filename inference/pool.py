@@ -81,8 +81,8 @@ class InferencePool:
             try:
                 target = self.serving.resolve(model_id)
                 with cached_file(name=target["file"], sha256=target["sha256"]) as path:
-                    self.cache.get(model_id=target["model_id"], model_format=target["format"], path=str(path),
-                                   selected=target["engine"], imgsz=target["default_imgsz"])
+                    self.cache.get(model_id=target["model_id"], model_format=target["format"], file=target["file"],
+                                   path=str(path), selected=target["engine"], imgsz=target["default_imgsz"])
             except Exception as exc:
                 log.error("preloading model %s failed: %s", model_id, getattr(exc, "detail", exc))
 
@@ -141,8 +141,9 @@ class InferencePool:
             return str(leases[-1].path)
 
         try:
-            loaded = self.cache.get(model_id=target["model_id"], model_format=model_format, path=local_file,
-                                    selected=selected, imgsz=imgsz or requests[0].header["default_imgsz"])
+            loaded = self.cache.get(model_id=target["model_id"], model_format=model_format, file=file,
+                                    path=local_file, selected=selected,
+                                    imgsz=imgsz or requests[0].header["default_imgsz"])
             engine = loaded.engine
             engine_name = engine.name
             size = imgsz or engine.fixed_imgsz or requests[0].header["default_imgsz"]

@@ -51,7 +51,7 @@ def test_the_pool_refuses_to_serve_a_fallen_back_session_as_the_cuda_engine(cuda
 
     cache = ModelCache(engines={"onnxruntime-cuda": {"available": True, "reason": ""}}, max_models=2)
     with pytest.raises(RequestError, match="CPUExecutionProvider"):
-        cache.get(model_id=1, model_format="onnx", path=str(tmp_path / "model.onnx"), selected="onnxruntime-cuda",
+        cache.get(model_id=1, model_format="onnx", file=str(tmp_path / "model.onnx"), selected="onnxruntime-cuda",
                   imgsz=64)
     assert not cache.models
 

@@ -28,6 +28,23 @@ def test_health_lists_pool_processes_and_the_models_they_hold_warm(alice, api, o
     assert "tensorrt" in body["workers"][0]["unavailable_engines"]
 
 
+def test_a_warm_model_serves_every_later_prediction_without_loading_again(alice, api, onnx_model, test_image,
+                                                                         inference_pool):
+    """The pool's health says when each warm model was loaded: more predictions leave it unchanged (a cache keyed
+    on a per-request object once loaded and warmed the model for every prediction, ~0.4 s each)."""
+    def held(after: float = 0.0):
+        body = api(alice).get("/api/inference/health/").json()
+        return next((m for w in body["workers"] for m in w["models"]
+                     if m["model_id"] == onnx_model.pk and m["last_used"] > after), None)
+
+    assert _predict(api(alice), onnx_model.pk, test_image).status_code == 200
+    first = wait_for(held, timeout=10)
+    for _ in range(3):
+        assert _predict(api(alice), onnx_model.pk, test_image).status_code == 200
+    later = wait_for(lambda: held(after=first["last_used"]), timeout=10)
+    assert later["loaded_at"] == first["loaded_at"]
+
+
 def test_platform_health_counts_live_pool_processes_as_inference_workers(inference_pool):
     from config.health import workers_per_queue
 

@@ -34,7 +34,7 @@ def cache(loads: list, **kwargs) -> ModelCache:
 
 
 def get(models: ModelCache, model_id: int, model_format: str = "onnx", path: str | None = None):
-    return models.get(model_id=model_id, model_format=model_format, path=path or f"m{model_id}.onnx", selected="",
+    return models.get(model_id=model_id, model_format=model_format, file=path or f"m{model_id}.onnx", selected="",
                       imgsz=64)
 
 
@@ -48,7 +48,26 @@ def test_a_model_is_loaded_and_warmed_up_once_then_served_warm():
     assert loads == [("onnxruntime-cpu", "m1.onnx")]
     assert first.engine.warmed == [64]
     assert models.describe() == [{"model_id": 1, "engine": "onnxruntime-cpu", "note": "", "device": "cpu",
-                                  "input_shape": [1, 3, 64, 64], "last_used": first.last_used}]
+                                  "input_shape": [1, 3, 64, 64], "loaded_at": first.loaded_at,
+                                  "last_used": first.last_used}]
+
+
+def test_a_model_whose_local_file_comes_from_a_function_is_still_loaded_once():
+    """As the pool asks: the store name is the key, the local file a new function per request (the host's artifact
+    cache, asked only to load). Keyed on the function, every prediction loaded and warmed the model again."""
+    loads, asked = [], []
+    models = cache(loads)
+
+    def local_file():
+        asked.append(1)
+        return "/cache/m1.onnx"
+
+    for _ in range(3):
+        warm = models.get(model_id=1, model_format="onnx", file="models/ab12.onnx", path=lambda: local_file(),
+                          selected="", imgsz=64)
+
+    assert loads == [("onnxruntime-cpu", "/cache/m1.onnx")] and len(asked) == 1
+    assert warm.engine.warmed == [64]
 
 
 def test_the_least_recently_used_model_is_evicted_past_the_count():
