@@ -5,9 +5,15 @@ Cheap by design, since every beat of every process takes one: the CPU percent is
 times since the previous sample (non-blocking), memory and load are one syscall each, and NVML is opened once per
 process and read with three calls per GPU. A host whose facts list no GPU never loads NVML (like the benchmark
 sampler); a host where it cannot be opened reports no GPU usage and says so once in the log.
+
+NVML answers in microseconds, but a wedged GPU or driver can block a call for minutes, and the beat that waited
+on it would stop saying the process lives (its jobs would be taken for lost). So the GPU part is read on a thread
+of its own and waited for GPU_READ_TIMEOUT_S at most: past that, each GPU is reported `unresponsive` (said in the
+log when it starts), no second read is started while the first still hangs, and the readings come back once it returns.
 """
 import logging
 import os
+import threading
 import time
 
 import psutil
@@ -19,6 +25,7 @@ log = logging.getLogger("hosts")
 # heartbeat's first beat runs in the starting thread, the others in its own.
 _IMPORTED = (time.monotonic(), psutil.cpu_times())
 MIN_CPU_INTERVAL_S = 0.1  # a shorter interval is a few clock ticks: noise, reported as null
+GPU_READ_TIMEOUT_S = 1.0
 
 
 def _busy_and_total(times) -> tuple[float, float]:
@@ -38,6 +45,7 @@ class UsageSampler:
         self._nvml_pid: int | None = None  # NVML is opened again in a forked child, never reused across the fork
         self._nvml_failed = False
         self._handles: dict = {}
+        self._hung: _GpuRead | None = None  # a read that has not returned yet
 
     def sample(self) -> dict:
         memory = psutil.virtual_memory()
@@ -56,7 +64,29 @@ class UsageSampler:
         return round(100.0 * max(0.0, min(1.0, (busy - busy_before) / (total - total_before))), 1)
 
     def _gpus(self) -> list[dict]:
-        nvml = self._nvml_open() if self.gpu_indexes else None
+        """The GPUs' readings, or each GPU `unresponsive` while a read hangs (see the module's docstring)."""
+        if not self.gpu_indexes:
+            return []
+        if self._hung is not None and self._hung.is_alive():
+            return self._unresponsive()
+        self._hung = None
+        read = _GpuRead(self._gpus_read)
+        read.start()
+        read.join(GPU_READ_TIMEOUT_S)
+        if read.is_alive():
+            self._hung = read
+            log.warning("NVML did not answer within %.1f s: this host's GPUs are reported unresponsive until it does "
+                        "(a wedged GPU or driver; nvidia-smi will likely hang too)", GPU_READ_TIMEOUT_S)
+            return self._unresponsive()
+        if read.error is not None:
+            raise read.error
+        return read.result
+
+    def _unresponsive(self) -> list[dict]:
+        return [{"index": index, "unresponsive": True} for index in self.gpu_indexes]
+
+    def _gpus_read(self) -> list[dict]:
+        nvml = self._nvml_open()
         if nvml is None:
             return []
         gpus = []
@@ -82,6 +112,20 @@ class UsageSampler:
             return None
         self._nvml, self._nvml_pid, self._handles = pynvml, os.getpid(), {}
         return pynvml
+
+
+class _GpuRead(threading.Thread):
+    """One read of the GPUs on a daemon thread: one that never returns does not hold the process at exit."""
+
+    def __init__(self, read):
+        super().__init__(name="nvml-read", daemon=True)
+        self.read, self.result, self.error = read, [], None
+
+    def run(self) -> None:
+        try:
+            self.result = self.read()
+        except Exception as exc:  # given to the beat that started it (HostHeartbeat logs it)
+            self.error = exc
 
 
 def _or_none(nvml, call, *args):

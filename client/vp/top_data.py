@@ -108,4 +108,6 @@ def _gpu(gpu: dict) -> str:
         text += f" {total / 1024:.0f} GiB"
     if gpu.get("temperature_c") is not None:
         text += f" {gpu['temperature_c']}°C"
+    if gpu.get("unresponsive"):
+        text += " NOT ANSWERING"
     return text

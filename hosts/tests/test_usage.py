@@ -2,8 +2,10 @@
 part is empty without NVML (no GPU in the facts, or NVML that cannot be opened) and, with NVML faked (no GPU runs
 here), one entry per GPU with a field the GPU does not report left null."""
 import sys
+import threading
 import time
 
+from hosts import usage
 from hosts.usage import UsageSampler
 from tests.support.nvml import fake_nvml
 
@@ -67,3 +69,33 @@ def test_one_sample_is_cheap():
         sampler.sample()
     per_sample = (time.perf_counter() - start) / 200
     assert per_sample < 0.01, f"{per_sample * 1000:.2f} ms per sample"
+
+
+def test_a_gpu_read_that_hangs_does_not_hold_the_beat(monkeypatch, caplog):
+    """A wedged GPU or driver can block an NVML call for minutes: the beat waits GPU_READ_TIMEOUT_S at most and
+    reports the GPUs unresponsive, starts no second read while the first hangs, and reads again once it returns."""
+    import pynvml
+
+    fake_nvml(monkeypatch, [{"name": "NVIDIA L4", "memory_total_mb": 23034, "utilization": 5, "temperature": 40}])
+    monkeypatch.setattr(usage, "GPU_READ_TIMEOUT_S", 0.2)
+    answer, reads = threading.Event(), []
+    answering = pynvml.nvmlDeviceGetUtilizationRates
+
+    def wedged(handle):
+        reads.append(1)
+        answer.wait(30)
+        return answering(handle)
+
+    monkeypatch.setattr(pynvml, "nvmlDeviceGetUtilizationRates", wedged)
+    sampler = UsageSampler(gpu_indexes=[0])
+    started = time.monotonic()
+    first, second = sampler.sample(), sampler.sample()
+    assert time.monotonic() - started < 1.5  # one wait of 0.2 s, not 30
+    assert first["gpus"] == second["gpus"] == [{"index": 0, "unresponsive": True}]
+    assert first["memory_total_mb"] > 0  # the rest of the sample is there
+    assert len(reads) == 1  # the second beat did not start another read
+    assert len([r for r in caplog.records if "NVML did not answer" in r.message]) == 1
+
+    answer.set()
+    time.sleep(0.1)
+    assert sampler.sample()["gpus"][0]["utilization_percent"] == 5
