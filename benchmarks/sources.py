@@ -20,6 +20,7 @@ from jobs.models import Job, JobKind, JobState
 from jobs.runner import JobCancelled
 from registry.conversions.runner import conversion_execute
 from registry.conversions.services import conversion_options_key
+from registry.conversions.tensorrt import tensorrt_build_site
 from registry.datasets.archive import dataset_local
 from registry.model_versions.selectors import model_file_local
 from registry.model_versions.services import model_version_register
@@ -38,14 +39,19 @@ class SourceUnavailable(SourceFailed):
 
 def _existing_conversion(*, source: ModelVersion, target: str, imgsz: int, user=None) -> ModelVersion | None:
     """A succeeded conversion of `source` to `target` whose input size fits `imgsz` (or is dynamic), and whose
-    result `user` may see (their own, or shared): another user's private conversion is not reused for them."""
+    result `user` may see (their own, or shared): another user's private conversion is not reused for them. A
+    TensorRT engine only where it was built for this worker's GPU model and TensorRT version (a conversion run on
+    another host, `run_on`, may not load here)."""
     found = Conversion.objects.filter(source=source, target=target, job__state=JobState.SUCCEEDED, result__isnull=False)
     if user is not None:
         found = found.filter(Q(result__owner=user) | Q(result__shared=True))
+    site = tensorrt_build_site() if target == ModelFormat.TENSORRT else {}
     for conversion in found.select_related("result").order_by("-created_at"):
         options = conversion.options or {}
         if target == ModelFormat.TENSORRT and not options.get("half", True):
             continue  # an FP32 build asked for with half=false is not the FP16 engine the benchmark measures
+        if any((conversion.result.metadata or {}).get(key) != value for key, value in site.items()):
+            continue  # built for another GPU model or TensorRT version
         if options.get("imgsz") == imgsz or options.get("dynamic"):
             if not (conversion.result.metadata or {}).get("quantization"):
                 return conversion.result

@@ -51,6 +51,22 @@ def test_a_tensorrt_conversion_built_with_half_false_is_never_reused_as_the_fp16
     assert _existing_conversion(source=tiny_model, target="tensorrt", imgsz=64) == fp16.result != fp32.result
 
 
+def test_a_tensorrt_engine_built_for_another_gpu_or_tensorrt_version_is_not_reused(tiny_model, monkeypatch):
+    """A conversion run on another host (`run_on`) built its engine for that host's GPU: it would not load here."""
+    from benchmarks import sources
+
+    monkeypatch.setattr(sources, "tensorrt_build_site", lambda: {"gpu": "NVIDIA L4", "tensorrt_version": "10.3.0"})
+    for index, (gpu, version) in enumerate([("NVIDIA H100 80GB HBM3", "10.3.0"), ("NVIDIA L4", "8.6.1")], start=3):
+        built = _trt_conversion(tiny_model, half=True, index=index)
+        built.result.metadata = {**built.result.metadata, "gpu": gpu, "tensorrt_version": version}
+        built.result.save(update_fields=["metadata"])
+    assert sources._existing_conversion(source=tiny_model, target="tensorrt", imgsz=64) is None
+    here = _trt_conversion(tiny_model, half=True, index=5)
+    here.result.metadata = {**here.result.metadata, "gpu": "NVIDIA L4", "tensorrt_version": "10.3.0"}
+    here.result.save(update_fields=["metadata"])
+    assert sources._existing_conversion(source=tiny_model, target="tensorrt", imgsz=64) == here.result
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_inline_conversion_heartbeats_while_it_runs_without_checkpoints(alice, tiny_model, settings, monkeypatch):
     import time

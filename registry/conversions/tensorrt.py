@@ -51,6 +51,17 @@ def engine_precision(engine, trt) -> str:
 
 
 
+def tensorrt_build_site() -> dict:
+    """The GPU model and TensorRT version an engine built on this worker carries in its metadata ({} where this
+    worker cannot build one): an engine built elsewhere loads here only when both match."""
+    if tensorrt_missing():
+        return {}
+    import tensorrt  # deferred: tensorrt
+    import torch  # deferred: torch
+
+    return {"gpu": torch.cuda.get_device_name(0), "tensorrt_version": tensorrt.__version__}
+
+
 def tensorrt_missing() -> list[str]:
     """What this worker lacks for TensorRT builds ([] when it can build)."""
     missing = []
