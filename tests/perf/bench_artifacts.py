@@ -173,6 +173,9 @@ def _trainings(s3, bucket: str, work: Path, password: str, epochs: int, repeats:
         comparison = {"epochs": epochs, "repeats": repeats, "one_host_s": one_s, "two_hosts_s": two_s,
                       "ratio": round(statistics.median(two_s) / statistics.median(one_s), 3),
                       "checkpoint_upload_s": uploads}
+        # The one-host platform shares the database: its beat's reaper would race host-a's for the killed run
+        # below and, winning, send it to host-one, whose filesystem store has no copy of the dataset.
+        one.stop()
 
         full_job, full_s = _finished(two_api.train(datasets["two"], resume_epochs)["job"])
         full_rows = list(TrainingEpoch.objects.filter(run__job_id=full_job.pk).order_by("epoch"))
