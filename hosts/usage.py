@@ -9,7 +9,8 @@ sampler); a host where it cannot be opened reports no GPU usage and says so once
 NVML answers in microseconds, but a wedged GPU or driver can block a call for minutes, and the beat that waited
 on it would stop saying the process lives (its jobs would be taken for lost). So the GPU part is read on a thread
 of its own and waited for GPU_READ_TIMEOUT_S at most: past that, each GPU is reported `unresponsive` (said in the
-log when it starts), no second read is started while the first still hangs, and the readings come back once it returns.
+log when it starts), no second read is started while the first still hangs, and the readings come back once it
+returns.
 """
 import logging
 import os

@@ -100,6 +100,7 @@ class ModelCache:
         """The loaded models for the pool's heartbeat."""
         with self.lock:
             return [{"model_id": key[0], "engine": loaded.engine.name, "note": loaded.note,
-                     "loaded_at": loaded.loaded_at, "last_used": loaded.last_used, **{k: v for k, v in loaded.engine.describe().items()
-                                                        if k in ("input_shape", "dynamic_batch", "device")}}
+                     "loaded_at": loaded.loaded_at, "last_used": loaded.last_used,
+                     **{k: v for k, v in loaded.engine.describe().items()
+                        if k in ("input_shape", "dynamic_batch", "device")}}
                     for key, loaded in self.models.items()]

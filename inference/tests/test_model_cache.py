@@ -33,8 +33,8 @@ def cache(loads: list, **kwargs) -> ModelCache:
     return ModelCache(engines=ENGINES_HERE, load=load, **{"max_models": 2, **kwargs})
 
 
-def get(models: ModelCache, model_id: int, model_format: str = "onnx", path: str | None = None):
-    return models.get(model_id=model_id, model_format=model_format, file=path or f"m{model_id}.onnx", selected="",
+def get(models: ModelCache, model_id: int, model_format: str = "onnx", file: str | None = None):
+    return models.get(model_id=model_id, model_format=model_format, file=file or f"m{model_id}.onnx", selected="",
                       imgsz=64)
 
 
@@ -89,7 +89,7 @@ def test_memory_over_the_limit_evicts_all_but_the_model_just_loaded():
 
 def test_a_format_no_engine_here_serves_is_409_with_the_reason():
     with pytest.raises(RequestError) as refused:
-        get(cache([]), 1, model_format="tensorrt", path="m.engine")
+        get(cache([]), 1, model_format="tensorrt", file="m.engine")
 
     assert refused.value.status == 409
     assert "tensorrt: no GPU" in refused.value.detail
@@ -98,7 +98,7 @@ def test_a_format_no_engine_here_serves_is_409_with_the_reason():
 def test_a_model_that_does_not_load_is_422_unservable_and_is_not_cached():
     models = cache([])
     with pytest.raises(RequestError) as failed:
-        get(models, 1, path="broken.onnx")
+        get(models, 1, file="broken.onnx")
 
     assert failed.value.status == 422 and failed.value.unservable
     assert "this model cannot be served: onnxruntime-cpu could not load model 1: not an ONNX file" in failed.value.detail
