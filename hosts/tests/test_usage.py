@@ -97,5 +97,5 @@ def test_a_gpu_read_that_hangs_does_not_hold_the_beat(monkeypatch, caplog):
     assert len([r for r in caplog.records if "NVML did not answer" in r.message]) == 1
 
     answer.set()
-    time.sleep(0.1)
+    sampler._hung.join(10)  # the read that hung has returned
     assert sampler.sample()["gpus"][0]["utilization_percent"] == 5
