@@ -8,13 +8,15 @@ from .models import Host
 
 
 class GpuUsageSerializer(serializers.Serializer):
-    """One GPU as NVML saw it at the sample; a field the GPU does not report is null."""
+    """One GPU as NVML saw it at the sample; a field the GPU does not report is null (hosts/usage.py)."""
 
     index = serializers.IntegerField()
     utilization_percent = serializers.IntegerField(allow_null=True)
     memory_used_mb = serializers.IntegerField(allow_null=True)
     memory_total_mb = serializers.IntegerField(allow_null=True)
     temperature_c = serializers.IntegerField(allow_null=True)
+    unresponsive = serializers.BooleanField(required=False, help_text="Present (true) while NVML does not answer "
+                                                                      "for this host; the readings are null then.")
 
 
 class HostUsageSerializer(serializers.Serializer):

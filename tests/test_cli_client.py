@@ -110,6 +110,8 @@ def test_the_hosts_table_shows_live_usage_where_the_host_reported_it():
     assert row[5:] == ("1", "20:00:41")  # seen: the newest sample's time, not the row's last_seen
     (gone,), _ = _hosts(_Hosts([{**host, "state": "gone", "usage": None}]), [])
     assert gone[2:5] == ("32 cores", "251 GiB", "H100 80GB HBM3 80 GiB\nH100 80GB HBM3 80 GiB")
-    wedged = {**host["usage"], "gpus": [{"index": 0, "unresponsive": True}, {"index": 1, "unresponsive": True}]}
+    unread = {"utilization_percent": None, "memory_used_mb": None, "memory_total_mb": None, "temperature_c": None,
+              "unresponsive": True}  # as the API answers while NVML does not (hosts/usage.py)
+    wedged = {**host["usage"], "gpus": [{"index": 0, **unread}, {"index": 1, **unread}]}
     (stuck,), _ = _hosts(_Hosts([{**host, "usage": wedged}]), [])  # NVML did not answer (hosts/usage.py)
     assert stuck[4] == "H100 80GB HBM3 80 GiB NOT ANSWERING\nH100 80GB HBM3 80 GiB NOT ANSWERING"

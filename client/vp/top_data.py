@@ -84,7 +84,8 @@ def memory_text(host: dict) -> str:
 
 def gpu_texts(host: dict) -> list[str]:
     """One text per GPU: its model from the facts, utilisation, memory and temperature from the usage."""
-    live = {g.get("index"): g for g in (host.get("usage") or {}).get("gpus") or []}
+    live = {g.get("index"): {k: v for k, v in g.items() if v is not None}  # null: not read, the facts stand
+            for g in (host.get("usage") or {}).get("gpus") or []}
     return [_gpu({**gpu, **live.get(gpu.get("index"), {})}) for gpu in host.get("gpus") or []]
 
 

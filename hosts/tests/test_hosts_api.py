@@ -100,3 +100,19 @@ def test_a_live_host_that_has_not_reported_usage_shows_null(alice, api, db):
         assert body["state"] == "live" and body["usage"] is None
     finally:
         process_forget(member)
+
+
+def test_a_gpu_whose_nvml_read_hangs_shows_as_unresponsive(alice, api, db):
+    """hosts/usage.py reports each GPU `unresponsive` while an NVML read hangs: the API says so, readings null."""
+    import time
+
+    host_row(name="h-wedged", gpus=[{"index": 0, "name": "NVIDIA L4", "memory_total_mb": 23034}])
+    usage = {"sampled_at": time.time(), "cpu_percent": 5.0, "load_average": [0.1, 0.1, 0.1], "memory_used_mb": 900,
+             "memory_total_mb": 32000, "gpus": [{"index": 0, "unresponsive": True}]}
+    member = process_beat(host="h-wedged", role="gpu", pid=4445, queues=["gpu"], usage=usage)
+    try:
+        gpus = api(alice).get("/api/hosts/h-wedged/").json()["usage"]["gpus"]
+        assert gpus == [{"index": 0, "utilization_percent": None, "memory_used_mb": None, "memory_total_mb": None,
+                         "temperature_c": None, "unresponsive": True}]
+    finally:
+        process_forget(member)
