@@ -28,7 +28,8 @@ RERUN_KINDS = (JobKind.TRAINING, JobKind.CONVERSION, JobKind.BENCHMARK)
 
 def jobs_reap_lost(*, now=None) -> list[int]:
     """RUNNING jobs whose heartbeat went stale (their worker died without finishing them): a gpu job is sent again
-    to another worker while it has attempts left (jobs/rerun.py), any other is failed. Returns the jobs handled."""
+    to another worker while it has attempts left (job_rerun_if_host_lost), any other is failed. Returns the jobs
+    handled."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
     stale = list(Job.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff).values_list("pk", flat=True))

@@ -21,7 +21,7 @@ from registry.datasets.archive import dataset_local
 from registry.model_versions.selectors import model_file_local
 
 from . import devices
-from .checkpoints import (CheckpointUploader, checkpoint_restore, training_outputs_store, training_scratch_dir)
+from .checkpoints import CheckpointUploader, checkpoint_restore, training_outputs_store, training_scratch_dir
 from .models import TrainingEpoch, TrainingRun
 from .registration import training_model_register
 from .signals import epoch_ended

@@ -50,7 +50,6 @@ def engine_precision(engine, trt) -> str:
     return "unknown"
 
 
-
 def tensorrt_build_site() -> dict:
     """The GPU model and TensorRT version an engine built on this worker carries in its metadata ({} where this
     worker cannot build one): an engine built elsewhere loads here only when both match."""
